@@ -1,0 +1,33 @@
+# Two entry points that work on a fresh machine with nothing but Python 3.10+:
+#   make demo   set up .venv and print the demo catalog's segment sizes on the sample data
+#   make test   set up .venv (with dev extras) and run lint + the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint bench clean venv
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,widgets]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m segment_lab demo
+
+lint: $(STAMP)
+	$(PY) -m ruff check segment_lab tests benchmarks
+	$(PY) -m ruff format --check segment_lab tests benchmarks
+
+test: $(STAMP) lint
+	$(PY) -m pytest -n 2 -q -ra
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) datasets/generated .pytest_cache

@@ -1,0 +1,144 @@
+"""The exceptions segment_lab raises.
+
+Every error derives from :class:`SegmentLabError` and also from the builtin it
+refines, so ``except ValueError`` keeps working for callers that do not know
+segment_lab.  Messages say what was wrong, show the offending value, list the
+valid options and suggest the closest one ("did you mean ...?").
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "BindingError",
+    "CyclicReferenceError",
+    "DatabaseLockedError",
+    "DataError",
+    "DuplicateSegmentError",
+    "EvaluationError",
+    "InvalidDurationError",
+    "InvalidOperatorError",
+    "InvalidRegexError",
+    "InvalidSegmentError",
+    "InvalidTimeError",
+    "InvalidValueError",
+    "SegmentLabError",
+    "SerializationError",
+    "UnknownFieldError",
+    "UnknownSegmentError",
+    "UnsupportedVersionError",
+    "did_you_mean",
+]
+
+
+def did_you_mean(value: object, options: Iterable[object]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest option, or ``""``.
+
+    >>> did_you_mean("citty", ["city", "country"])
+    " Did you mean 'city'?"
+    >>> did_you_mean("zzz", ["city"])
+    ''
+    """
+    names = [str(o) for o in options]
+    close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in names}
+        if str(value).lower() in lowered:
+            close = [lowered[str(value).lower()]]
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _options(options: Iterable[object]) -> str:
+    names = sorted({str(o) for o in options})
+    shown = ", ".join(repr(n) for n in names[:25])
+    return shown + (", ..." if len(names) > 25 else "")
+
+
+class SegmentLabError(Exception):
+    """Root of every error segment_lab raises on purpose."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidSegmentError(SegmentLabError, ValueError):
+    """A segment definition is malformed: raised while building or loading it."""
+
+
+class InvalidOperatorError(InvalidSegmentError):
+    """An operator name is not one of the known operators."""
+
+    @classmethod
+    def unknown(cls, op: object, valid: Iterable[str], where: str = "") -> InvalidOperatorError:
+        valid = list(valid)
+        ctx = f" in {where}" if where else ""
+        return cls(
+            f"Unknown operator {op!r}{ctx}. Valid operators: {_options(valid)}."
+            + did_you_mean(op, valid)
+        )
+
+
+class InvalidValueError(InvalidSegmentError, TypeError):
+    """A value has the wrong type or is out of range for its condition."""
+
+
+class InvalidTimeError(InvalidSegmentError):
+    """A time value is neither an ISO date/datetime nor a relative form like ``-30d``."""
+
+
+class InvalidDurationError(InvalidTimeError):
+    """A duration such as ``"30days"`` does not read as ``<number><unit>``."""
+
+
+class InvalidRegexError(InvalidSegmentError):
+    """A ``matches`` pattern is not a valid regular expression."""
+
+
+class DuplicateSegmentError(InvalidSegmentError):
+    """Two segments in one catalog share a name."""
+
+
+class CyclicReferenceError(InvalidSegmentError):
+    """Segments reference each other in a cycle; the message names the cycle."""
+
+
+class UnknownSegmentError(SegmentLabError, KeyError):
+    """``in_segment(name)`` names a segment the catalog does not hold."""
+
+
+class UnknownFieldError(SegmentLabError, KeyError):
+    """A rule names a field (column) the bound table does not have."""
+
+    @classmethod
+    def missing(cls, name: str, available: Iterable[str], table: str) -> UnknownFieldError:
+        available = list(available)
+        return cls(
+            f"Unknown field {name!r} in the {table} table. Available fields: "
+            f"{_options(available)}." + did_you_mean(name, available)
+        )
+
+
+class SerializationError(InvalidSegmentError):
+    """A JSON/YAML document or dict is not a valid segment_lab definition."""
+
+
+class UnsupportedVersionError(SerializationError):
+    """A document was written by a newer segment_lab format version."""
+
+
+class BindingError(SegmentLabError, ValueError):
+    """A bound table or column is missing or has the wrong type."""
+
+
+class DataError(BindingError):
+    """The bound data breaks an invariant (duplicate contact ids, empty table, ...)."""
+
+
+class DatabaseLockedError(BindingError, OSError):
+    """A DuckDB file is locked by another process."""
+
+
+class EvaluationError(SegmentLabError, RuntimeError):
+    """The backend failed while evaluating a valid segment."""

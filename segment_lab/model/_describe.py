@@ -1,0 +1,268 @@
+"""Plain-language descriptions and HTML views of rules and segments."""
+
+from __future__ import annotations
+
+import html
+from functools import singledispatch
+from typing import TYPE_CHECKING
+
+from segment_lab.model._nodes import (
+    And,
+    Compare,
+    EventCondition,
+    InSegment,
+    IsEmpty,
+    IsIn,
+    IsNull,
+    ListHas,
+    Not,
+    Or,
+    Range,
+    Rule,
+    TextMatch,
+)
+from segment_lab.model._time import AbsoluteTime, Between, RelativeTime, Within
+
+if TYPE_CHECKING:
+    from segment_lab.model._segment import Catalog, Segment
+
+__all__ = ["describe_rule", "label", "rule_html", "segment_html"]
+
+#: How an event type reads as a verb phrase ("opened an email").
+EVENT_PHRASES = {
+    "email_open": "opened an email",
+    "email_click": "clicked a link in an email",
+    "email_sent": "was sent an email",
+    "email_bounce": "had an email bounce",
+    "page_visit": "visited a page",
+    "page_view": "viewed a page",
+    "form_submit": "submitted a form",
+    "purchase": "made a purchase",
+    "unsubscribe": "unsubscribed",
+    "signup": "signed up",
+    "login": "logged in",
+}
+_CMP_WORDS = {
+    "==": "is", "!=": "is not", "<": "is less than", "<=": "is at most",
+    ">": "is greater than", ">=": "is at least",
+}  # fmt: skip
+_TIME_WORDS = {
+    "==": "is", "!=": "is not", "<": "is before", "<=": "is on or before",
+    ">": "is after", ">=": "is on or after",
+}  # fmt: skip
+_UNIT_WORDS = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week"}
+
+
+def label(name: str) -> str:
+    """``"job_title"`` -> ``"Job title"``."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def value_text(value: object) -> str:
+    """A comparison value as words."""
+    if isinstance(value, RelativeTime):
+        return time_text(value)
+    if isinstance(value, AbsoluteTime):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'" if (not value or " " in value.strip() or value != value.strip()) else value
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def time_text(value: AbsoluteTime | RelativeTime) -> str:
+    """``-30d`` -> ``30 days ago``; ``today`` -> ``today``; ISO -> itself."""
+    if isinstance(value, AbsoluteTime):
+        return str(value)
+    off = value.offset
+    base = {"now": "now", "today": "today", "yesterday": "yesterday", "tomorrow": "tomorrow"}[
+        value.anchor
+    ]
+    if off is None or off.amount == 0:
+        return base
+    span = _plural(abs(off.amount), _UNIT_WORDS[off.unit])
+    if value.anchor == "now":
+        return f"{span} ago" if off.amount < 0 else f"{span} from now"
+    return f"{span} {'before' if off.amount < 0 else 'after'} {base}"
+
+
+def _list(values: tuple, conj: str) -> str:
+    words = [value_text(v) for v in values]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + f" {conj} " + words[-1]
+
+
+def _group(rule: Rule) -> str:
+    text = describe_rule(rule)
+    return f"({text})" if isinstance(rule, (And, Or)) and len(rule.rules) > 1 else text
+
+
+@singledispatch
+def describe_rule(rule: Rule) -> str:
+    """A plain-language sentence for any rule node."""
+    raise TypeError(f"No description for rule node {type(rule).__name__}.")
+
+
+@describe_rule.register
+def _(rule: Compare) -> str:
+    words = _TIME_WORDS if isinstance(rule.value, (AbsoluteTime, RelativeTime)) else _CMP_WORDS
+    return f"{label(rule.field)} {words[rule.op]} {value_text(rule.value)}"
+
+
+@describe_rule.register
+def _(rule: IsIn) -> str:
+    if len(rule.values) == 1:
+        return f"{label(rule.field)} {'is not' if rule.negate else 'is'} {value_text(rule.values[0])}"
+    verb = "is none of" if rule.negate else "is one of"
+    return f"{label(rule.field)} {verb} {_list(rule.values, 'or' if not rule.negate else 'and')}"
+
+
+@describe_rule.register
+def _(rule: Range) -> str:
+    return f"{label(rule.field)} is between {value_text(rule.low)} and {value_text(rule.high)}"
+
+
+_TEXT_WORDS = {
+    "contains": "contains", "startswith": "starts with", "endswith": "ends with",
+    "like": "is like", "matches": "matches the pattern",
+}  # fmt: skip
+
+
+@describe_rule.register
+def _(rule: TextMatch) -> str:
+    return f"{label(rule.field)} {_TEXT_WORDS[rule.op]} '{rule.pattern}'"
+
+
+@describe_rule.register
+def _(rule: IsNull) -> str:
+    return f"{label(rule.field)} is {'known' if rule.negate else 'unknown'}"
+
+
+@describe_rule.register
+def _(rule: IsEmpty) -> str:
+    return f"{label(rule.field)} is {'not empty' if rule.negate else 'empty'}"
+
+
+@describe_rule.register
+def _(rule: ListHas) -> str:
+    conj = {"any": "or", "all": "and", "none": "or"}[rule.mode]
+    verb = {"any": "includes", "all": "includes all of", "none": "includes neither"}[rule.mode]
+    if rule.mode == "any" and len(rule.values) > 1:
+        verb = "includes any of"
+    if rule.mode == "none" and len(rule.values) == 1:
+        verb = "does not include"
+    if rule.mode == "none" and len(rule.values) > 2:
+        verb = "includes none of"
+    return f"{label(rule.field)} {verb} {_list(rule.values, conj)}"
+
+
+def window_text(window: Within | Between | None) -> str:
+    if window is None:
+        return ""
+    if isinstance(window, Within):
+        d = window.duration
+        return f" in the last {_plural(d.amount, _UNIT_WORDS[d.unit])}"
+    return f" between {time_text(window.start)} and {time_text(window.end)}"
+
+
+def _event_phrase(rule: EventCondition) -> str:
+    phrases = [EVENT_PHRASES.get(t, f"did '{t}'") for t in rule.types]
+    text = phrases[0] if len(phrases) == 1 else " or ".join(phrases)
+    if rule.where is not None:
+        text += f" (where {describe_rule(rule.where)})"
+    return text
+
+
+def _count_text(op: str, n: int) -> str:
+    times = _plural(n, "time")
+    return {
+        ">=": f"at least {times}", ">": f"more than {times}", "<=": f"at most {times}",
+        "<": f"fewer than {times}", "==": f"exactly {times}", "!=": f"other than {times}",
+    }[op]  # fmt: skip
+
+
+@describe_rule.register
+def _(rule: EventCondition) -> str:
+    what, win = _event_phrase(rule), window_text(rule.window)
+    if rule.measure == "count":
+        n = rule.value
+        if (rule.op, n) in ((">=", 1), (">", 0)):
+            return f"{what}{win}"
+        if (rule.op, n) in (("==", 0), ("<", 1), ("<=", 0)):
+            return f"never {what}{win}" if not win else f"not {what}{win}"
+        return f"{what} {_count_text(rule.op, n)}{win}"
+    if rule.measure == "sum":
+        return (
+            f"{what}, with total {label(rule.column or '')} {_CMP_WORDS[rule.op]} "
+            f"{value_text(rule.value)}{win}"
+        )
+    which = "last" if rule.measure == "last_seen" else "first"
+    return f"{which} {what} {_TIME_WORDS[rule.op].removeprefix('is ')} {value_text(rule.value)}{win}"
+
+
+@describe_rule.register
+def _(rule: InSegment) -> str:
+    return f"is in segment '{rule.name}'"
+
+
+@describe_rule.register
+def _(rule: And) -> str:
+    return " and ".join(_group(r) for r in rule.rules)
+
+
+@describe_rule.register
+def _(rule: Or) -> str:
+    return " or ".join(_group(r) for r in rule.rules)
+
+
+@describe_rule.register
+def _(rule: Not) -> str:
+    inner = rule.rule
+    if isinstance(inner, InSegment):
+        return f"is not in segment '{inner.name}'"
+    if isinstance(inner, EventCondition) and inner.measure == "count" and (inner.op, inner.value) in (
+        (">=", 1), (">", 0)
+    ):
+        never = "never " if inner.window is None else "not "
+        return f"{never}{_event_phrase(inner)}{window_text(inner.window)}"
+    return f"not ({describe_rule(inner)})"
+
+
+# -- HTML ------------------------------------------------------------------------
+_CSS = "font-family:system-ui,sans-serif;line-height:1.4"
+
+
+def rule_html(rule: Rule) -> str:
+    return f"<div style='{_CSS}'>{html.escape(describe_rule(rule))}</div>"
+
+
+def segment_html(seg: Segment) -> str:
+    desc = f"<div style='color:#555'>{html.escape(seg.description)}</div>" if seg.description else ""
+    tags = " ".join(
+        f"<span style='background:#eef;border-radius:3px;padding:0 4px'>{html.escape(t)}</span>"
+        for t in seg.tags
+    )
+    return (
+        f"<div style='{_CSS}'><b>Segment {html.escape(seg.name)}</b> {tags}{desc}"
+        f"<div><i>Who:</i> {html.escape(seg.describe())}</div>"
+        f"<details><summary>definition</summary><pre>{html.escape(repr(seg.rule))}</pre>"
+        f"</details></div>"
+    )
+
+
+def catalog_html(cat: Catalog) -> str:
+    rows = "".join(
+        f"<tr><td><b>{html.escape(s.name)}</b></td><td>{html.escape(s.describe())}</td></tr>"
+        for s in cat
+    )
+    return (
+        f"<div style='{_CSS}'><b>Catalog of {len(cat)} segments</b>"
+        f"<table><tr><th>segment</th><th>who</th></tr>{rows}</table></div>"
+    )

@@ -1,0 +1,251 @@
+"""Durations, time values and windows: pure data, parsed and validated on construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+from segment_lab.errors import InvalidDurationError, InvalidTimeError, did_you_mean
+
+__all__ = [
+    "ANCHORS",
+    "UNITS",
+    "AbsoluteTime",
+    "Between",
+    "Duration",
+    "RelativeTime",
+    "TimeValue",
+    "Window",
+    "Within",
+    "as_time_value",
+    "parse_instant",
+]
+
+#: Seconds per duration unit.
+UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Named instants relative to the evaluation instant t.
+ANCHORS = ("now", "today", "yesterday", "tomorrow")
+
+_DURATION = re.compile(r"^\s*([+-]?)\s*(\d+)\s*(s|min|h|d|w)\s*$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A signed length of time in one unit, e.g. ``Duration(-30, "d")``."""
+
+    amount: int
+    unit: str = "d"
+    kind: ClassVar[str] = "duration"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise InvalidDurationError(
+                f"Duration amount must be a whole number, got {self.amount!r}."
+            )
+        if self.unit not in UNITS:
+            raise InvalidDurationError(
+                f"Unknown duration unit {self.unit!r}; use one of {', '.join(UNITS)}."
+                + did_you_mean(self.unit, UNITS)
+            )
+
+    @classmethod
+    def parse(cls, text: str | Duration) -> Duration:
+        """Parse ``"30d"``, ``"-12h"``, ``"+2w"``, ``"90min"``, ``"45s"``.
+
+        >>> Duration.parse("-90min")
+        Duration(amount=-90, unit='min')
+        """
+        if isinstance(text, Duration):
+            return text
+        if not isinstance(text, str):
+            raise InvalidDurationError(
+                f"A duration must be a string like '30d', got {text!r} ({type(text).__name__})."
+            )
+        m = _DURATION.match(text)
+        if not m:
+            raise InvalidDurationError(
+                f"Invalid duration {text!r}: write a whole number and a unit, "
+                f"e.g. '30d', '12h', '90min', '2w', '45s' (units: {', '.join(UNITS)})."
+            )
+        sign, amount, unit = m.groups()
+        return cls(-int(amount) if sign == "-" else int(amount), unit)
+
+    @property
+    def seconds(self) -> int:
+        """Signed length in seconds."""
+        return self.amount * UNITS[self.unit]
+
+    def to_timedelta(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.seconds)
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    def __neg__(self) -> Duration:
+        return Duration(-self.amount, self.unit)
+
+
+@dataclass(frozen=True)
+class AbsoluteTime:
+    """A fixed instant (naive UTC)."""
+
+    value: dt.datetime
+    kind: ClassVar[str] = "time"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, dt.datetime):
+            raise InvalidTimeError(f"AbsoluteTime needs a datetime, got {self.value!r}.")
+        if self.value.tzinfo is not None:
+            utc = self.value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            object.__setattr__(self, "value", utc)
+
+    def resolve(self, t: dt.datetime) -> dt.datetime:  # noqa: ARG002 - same signature as RelativeTime
+        return self.value
+
+    def __str__(self) -> str:
+        v = self.value
+        if v == dt.datetime(v.year, v.month, v.day):
+            return v.date().isoformat()
+        return v.isoformat()
+
+
+@dataclass(frozen=True)
+class RelativeTime:
+    """An instant relative to the evaluation instant t: ``anchor`` plus ``offset``.
+
+    ``now`` is t itself; ``today``, ``yesterday`` and ``tomorrow`` are midnights of
+    t's day (offset by -1/+1 day).
+    """
+
+    anchor: str = "now"
+    offset: Duration | None = None
+    kind: ClassVar[str] = "time"
+
+    def __post_init__(self) -> None:
+        if self.anchor not in ANCHORS:
+            raise InvalidTimeError(
+                f"Unknown time anchor {self.anchor!r}; use one of {', '.join(ANCHORS)}."
+                + did_you_mean(self.anchor, ANCHORS)
+            )
+        if self.offset is not None and not isinstance(self.offset, Duration):
+            object.__setattr__(self, "offset", Duration.parse(self.offset))
+
+    def resolve(self, t: dt.datetime) -> dt.datetime:
+        """The instant this value denotes when evaluating at ``t``."""
+        if self.anchor == "now":
+            base = t
+        else:
+            midnight = dt.datetime(t.year, t.month, t.day)
+            shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
+            base = midnight + dt.timedelta(days=shift)
+        return base + self.offset.to_timedelta() if self.offset else base
+
+    def __str__(self) -> str:
+        if self.offset is None:
+            return self.anchor
+        off = f"{'+' if self.offset.amount >= 0 else ''}{self.offset}"
+        return off if self.anchor == "now" else f"{self.anchor}{off}"
+
+
+TimeValue = Union[AbsoluteTime, RelativeTime]
+
+
+def looks_relative(text: str) -> bool:
+    """True for strings in the relative grammar: ``now``, ``today``, ``-30d``, ``+2w`` ..."""
+    s = text.strip()
+    return s in ANCHORS or bool(re.match(r"^[+-]\s*\d+\s*(s|min|h|d|w)$", s))
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """Parse an ISO date or datetime (naive UTC; an offset is converted to UTC)."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidTimeError(
+            f"Invalid time {text!r}: use an ISO date ('2024-03-01'), an ISO datetime "
+            f"('2024-03-01T09:30:00'), or a relative form: now, today, yesterday, "
+            f"tomorrow, '-30d', '+2w', '-12h', '-90min'."
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def as_time_value(value: object) -> TimeValue:
+    """Coerce a datetime, date, ISO string or relative string to a time value.
+
+    >>> as_time_value("-30d")
+    RelativeTime(anchor='now', offset=Duration(amount=-30, unit='d'))
+    >>> as_time_value("2024-05-01")
+    AbsoluteTime(value=datetime.datetime(2024, 5, 1, 0, 0))
+    """
+    if isinstance(value, (AbsoluteTime, RelativeTime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return AbsoluteTime(value)
+    if isinstance(value, dt.date):
+        return AbsoluteTime(dt.datetime(value.year, value.month, value.day))
+    if not isinstance(value, str):
+        raise InvalidTimeError(
+            f"Expected a time (ISO date, datetime or relative form like '-30d'), got "
+            f"{value!r} ({type(value).__name__})."
+        )
+    s = value.strip()
+    if s in ANCHORS:
+        return RelativeTime(s)
+    m = re.match(r"^(now|today|yesterday|tomorrow)?\s*([+-].*)$", s)
+    if m and not _ISO.match(s):
+        return RelativeTime(m.group(1) or "now", Duration.parse(m.group(2)))
+    return AbsoluteTime(parse_instant(s))
+
+
+@dataclass(frozen=True)
+class Within:
+    """The sliding window ``(t - duration, t]``."""
+
+    duration: Duration
+    kind: ClassVar[str] = "within"
+
+    def __post_init__(self) -> None:
+        d = Duration.parse(self.duration)
+        if d.amount <= 0:
+            raise InvalidDurationError(
+                f"A window length must be positive, got {str(d)!r}: write within='30d'."
+            )
+        object.__setattr__(self, "duration", d)
+
+    def bounds(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """``(lo, hi)`` with lo exclusive and hi inclusive."""
+        return t - self.duration.to_timedelta(), t
+
+
+@dataclass(frozen=True)
+class Between:
+    """The fixed window ``[start, end)``, clipped at t (events after t are never seen)."""
+
+    start: TimeValue
+    end: TimeValue
+    kind: ClassVar[str] = "between"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", as_time_value(self.start))
+        object.__setattr__(self, "end", as_time_value(self.end))
+        probe = dt.datetime(2000, 1, 1, 12)
+        comparable = type(self.start) is type(self.end) and (
+            isinstance(self.start, AbsoluteTime) or self.start.anchor == self.end.anchor
+        )
+        if comparable and self.start.resolve(probe) > self.end.resolve(probe):
+            raise InvalidTimeError(
+                f"Window between=({str(self.start)!r}, {str(self.end)!r}) starts after it "
+                f"ends; swap the two values."
+            )
+
+    def bounds(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """``(lo, hi)`` with lo inclusive and hi exclusive (before clipping at t)."""
+        return self.start.resolve(t), self.end.resolve(t)
+
+
+Window = Union[Within, Between]
