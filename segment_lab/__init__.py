@@ -1,6 +1,13 @@
-"""segment_lab: measurable marketing segments, exact at any past instant."""
+"""segment_lab: measurable marketing segments, exact at any past instant.
+
+The segment language (``field``, ``event``, ``in_segment``, ``all_of``, ``any_of``,
+``Segment``, ``Catalog``) imports no Ibis; the engine (``Workspace``, ``Bindings``)
+is imported on first use.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from segment_lab.dsl import all_of, any_of, event, field, in_segment
 from segment_lab.errors import SegmentLabError
@@ -9,9 +16,11 @@ from segment_lab.model import Catalog, Segment
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bindings",
     "Catalog",
     "Segment",
     "SegmentLabError",
+    "Workspace",
     "__version__",
     "all_of",
     "any_of",
@@ -19,3 +28,27 @@ __all__ = [
     "field",
     "in_segment",
 ]
+
+_LAZY = {
+    "Workspace": ("segment_lab.workspace", "Workspace"),
+    "Bindings": ("segment_lab.engine._bindings", "Bindings"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    if name in ("interop", "sample", "serde", "analytics", "charts"):
+        import importlib
+
+        return importlib.import_module(f"segment_lab.{name}")
+    raise AttributeError(f"module 'segment_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

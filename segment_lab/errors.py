@@ -142,3 +142,10 @@ class DatabaseLockedError(BindingError, OSError):
 
 class EvaluationError(SegmentLabError, RuntimeError):
     """The backend failed while evaluating a valid segment."""
+
+
+class CurrentValueWarning(UserWarning):
+    """A rule evaluated in the past used current attribute values (no history bound)."""
+
+
+__all__ += ["CurrentValueWarning"]

@@ -191,7 +191,7 @@ class Catalog:
         if name in done:
             return
         if name in path:
-            cycle = path[path.index(name):] + [name]
+            cycle = [*path[path.index(name):], name]
             raise CyclicReferenceError(
                 f"Segments reference each other in a cycle: {' -> '.join(cycle)}. "
                 f"Remove one of these in_segment references."

@@ -102,7 +102,7 @@ class AbsoluteTime:
             utc = self.value.astimezone(dt.timezone.utc).replace(tzinfo=None)
             object.__setattr__(self, "value", utc)
 
-    def resolve(self, t: dt.datetime) -> dt.datetime:  # noqa: ARG002 - same signature as RelativeTime
+    def resolve(self, t: dt.datetime) -> dt.datetime:
         return self.value
 
     def __str__(self) -> str:
@@ -154,9 +154,10 @@ TimeValue = Union[AbsoluteTime, RelativeTime]
 
 
 def looks_relative(text: str) -> bool:
-    """True for strings in the relative grammar: ``now``, ``today``, ``-30d``, ``+2w`` ..."""
+    """True for strings in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
     s = text.strip()
-    return s in ANCHORS or bool(re.match(r"^[+-]\s*\d+\s*(s|min|h|d|w)$", s))
+    anchored = r"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*(s|min|h|d|w)$"
+    return s in ANCHORS or bool(re.match(anchored, s))
 
 
 def parse_instant(text: str) -> dt.datetime:

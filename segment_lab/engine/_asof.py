@@ -1,0 +1,215 @@
+"""As-of compilation: a rule at instant t -> one Ibis query for its members.
+
+The query scans the events once (one conditional aggregate per event condition),
+joins the aggregates and the SCD2 attributes valid at t onto the contacts, and
+filters by one predicate built node by node (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import singledispatch
+from typing import TYPE_CHECKING
+
+import ibis
+
+from segment_lab.engine._attributes import ATTRIBUTE_NODES, Columns, attribute_predicate
+from segment_lab.engine._schema import Tables
+from segment_lab.errors import InvalidValueError
+from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
+from segment_lab.model._time import Between, Within
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["AsOfPlan", "compile_members", "event_nodes", "used_fields"]
+
+_CMP = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def event_nodes(rule: Rule) -> list[EventCondition]:
+    """Distinct event conditions of a rule (in first-seen order)."""
+    out: dict[EventCondition, None] = {}
+    for node in walk(rule):
+        if isinstance(node, EventCondition):
+            out.setdefault(node, None)
+    return list(out)
+
+
+def used_fields(rule: Rule) -> list[str]:
+    """Contact fields the rule's attribute conditions read (not those inside ``where``)."""
+    out: dict[str, None] = {}
+    stack = [rule]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ATTRIBUTE_NODES):
+            out.setdefault(node.field, None)
+        stack.extend(node.children())
+    return list(out)
+
+
+def window_filter(ev: ir.Table, node: EventCondition, tables: Tables, t: dt.datetime) -> ir.BooleanValue:
+    """Type, ``where`` and window conditions of one event condition (ts <= t is applied by the caller)."""
+    b = tables.bindings
+    cond = ev[b.event_type].isin(list(node.types))
+    if isinstance(node.window, Within):
+        cond &= ev[b.ts] > t - node.window.duration.to_timedelta()
+    elif isinstance(node.window, Between):
+        lo, hi = node.window.bounds(t)
+        cond &= (ev[b.ts] >= lo) & (ev[b.ts] < hi)
+    if node.where is not None:
+        cols = Columns(ev, tables.event_dtype, "events", t)
+        cond &= _where(node.where, cols)
+    return cond
+
+
+def _where(rule: Rule, cols: Columns) -> ir.BooleanValue:
+    if isinstance(rule, And):
+        return ibis.and_(*(_where(r, cols) for r in rule.rules))
+    if isinstance(rule, Or):
+        return ibis.or_(*(_where(r, cols) for r in rule.rules))
+    if isinstance(rule, Not):
+        return ~_where(rule.rule, cols)
+    return attribute_predicate(rule, cols)
+
+
+def _lower_bound(node: EventCondition, t: dt.datetime) -> dt.datetime | None:
+    if isinstance(node.window, Within):
+        return t - node.window.duration.to_timedelta()
+    if isinstance(node.window, Between):
+        return node.window.bounds(t)[0]
+    return None
+
+
+def metric(ev: ir.Table, node: EventCondition, cond: ir.BooleanValue, tables: Tables) -> ir.Value:
+    """The aggregate of one event condition over the (pre-filtered) events ``ev``."""
+    ts = ev[tables.bindings.ts]
+    if node.measure == "count":
+        return ts.count(where=cond)
+    if node.measure == "sum":
+        dtype = tables.event_dtype(node.column)  # type: ignore[arg-type]
+        if not dtype.is_numeric() or dtype.is_boolean():
+            raise InvalidValueError(
+                f"event(...).sum({node.column!r}) needs a numeric events column, but "
+                f"{node.column!r} is {dtype}."
+            )
+        return ev[node.column].sum(where=cond)
+    return ts.max(where=cond) if node.measure == "last_seen" else ts.min(where=cond)
+
+
+@dataclass
+class AsOfPlan:
+    """The joined contacts frame at t and the names of its metric columns."""
+
+    frame: ir.Table
+    metrics: dict[EventCondition, str]
+    tables: Tables
+    t: dt.datetime
+
+    def predicate(self, rule: Rule) -> ir.BooleanValue:
+        return _predicate(rule, self)
+
+
+def _events_aggregate(
+    nodes: list[EventCondition], tables: Tables, t: dt.datetime
+) -> tuple[ir.Table, dict[EventCondition, str]]:
+    b = tables.bindings
+    ev = tables.events
+    if ev is None:
+        raise InvalidValueError(
+            "The rule has event conditions but the workspace has no events table."
+        )
+    types = sorted({t_ for n in nodes for t_ in n.types})
+    pre = (ev[b.ts] <= t) & ev[b.event_type].isin(types)
+    bounds = [_lower_bound(n, t) for n in nodes]
+    if all(lo is not None for lo in bounds):
+        pre &= ev[b.ts] >= min(bounds)  # type: ignore[type-var]
+    ev = ev.filter(pre)
+    names = {n: f"__m{i}" for i, n in enumerate(nodes)}
+    aggs = {names[n]: metric(ev, n, window_filter(ev, n, tables, t), tables) for n in nodes}
+    return ev.group_by(b.contact_id).aggregate(**aggs), names
+
+
+def _history_at(tables: Tables, attrs: list[str], t: dt.datetime) -> ir.Table:
+    b, h = tables.bindings, tables.history
+    valid = (h[b.valid_from] <= t) & (h[b.valid_to].isnull() | (h[b.valid_to] > t))
+    return h.filter(valid).select(b.contact_id, *attrs)
+
+
+def plan_asof(rule: Rule, tables: Tables, t: dt.datetime) -> AsOfPlan:
+    """Build the joined contacts frame for ``rule`` at ``t`` (``rule`` already inlined)."""
+    b = tables.bindings
+    fields = used_fields(rule)
+    for f in fields:
+        tables.contact_dtype(f)  # unknown field -> UnknownFieldError with did-you-mean
+    hist = [f for f in fields if tables.history is not None and f in tables.history_attrs]
+    keep = [b.contact_id]
+    if tables.has_created_at and b.created_at not in keep:
+        keep.append(b.created_at)  # type: ignore[arg-type]
+    keep += [f for f in fields if f not in hist and f not in keep]
+    frame = tables.contacts.select(*keep)
+    if hist:
+        h = _history_at(tables, hist, t)
+        frame = frame.left_join(h, b.contact_id).select(*keep, *hist)
+    metrics: dict[EventCondition, str] = {}
+    nodes = event_nodes(rule)
+    if nodes:
+        agg, metrics = _events_aggregate(nodes, tables, t)
+        cols = list(frame.columns)
+        frame = frame.left_join(agg, b.contact_id).select(*cols, *metrics.values())
+    return AsOfPlan(frame, metrics, tables, t)
+
+
+def universe(frame: ir.Table, tables: Tables, t: dt.datetime) -> ir.BooleanValue:
+    """Contacts that exist at t (created_at <= t; NULL created_at: always)."""
+    if not tables.has_created_at:
+        return ibis.literal(True)
+    c = frame[tables.bindings.created_at]
+    return c.isnull() | (c <= t)
+
+
+def compile_members(rule: Rule, tables: Tables, t: dt.datetime) -> ir.Table:
+    """Members of ``rule`` (references already inlined) at ``t``: one column, contact_id."""
+    plan = plan_asof(rule, tables, t)
+    cid = tables.bindings.contact_id
+    return plan.frame.filter(universe(plan.frame, tables, t) & plan.predicate(rule)).select(cid)
+
+
+@singledispatch
+def _predicate(rule: Rule, plan: AsOfPlan) -> ir.BooleanValue:
+    if isinstance(rule, ATTRIBUTE_NODES):
+        cols = Columns(plan.frame, plan.tables.contact_dtype, "contacts", plan.t)
+        return attribute_predicate(rule, cols)
+    raise TypeError(f"The as-of engine cannot compile {type(rule).__name__}: {rule!r}.")
+
+
+@_predicate.register(And)
+def _(rule: And, plan: AsOfPlan) -> ir.BooleanValue:
+    return ibis.and_(*(_predicate(r, plan) for r in rule.rules))
+
+
+@_predicate.register(Or)
+def _(rule: Or, plan: AsOfPlan) -> ir.BooleanValue:
+    return ibis.or_(*(_predicate(r, plan) for r in rule.rules))
+
+
+@_predicate.register(Not)
+def _(rule: Not, plan: AsOfPlan) -> ir.BooleanValue:
+    return ~_predicate(rule.rule, plan)
+
+
+@_predicate.register(EventCondition)
+def _(rule: EventCondition, plan: AsOfPlan) -> ir.BooleanValue:
+    col = plan.frame[plan.metrics[rule]]
+    if rule.measure in ("count", "sum"):
+        return _CMP[rule.op](col.fill_null(0), rule.value)
+    value = rule.value.resolve(plan.t)  # type: ignore[union-attr]
+    return _CMP[rule.op](col, value).fill_null(False)

@@ -1,0 +1,203 @@
+"""Attribute conditions -> Ibis boolean expressions (one function per node type).
+
+Every expression returned here is NULL-safe: a test on NULL is ``False`` (two-valued
+logic, DESIGN §3), so ``~`` is an exact complement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import singledispatch
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from segment_lab.errors import InvalidValueError
+from segment_lab.model._nodes import Compare, IsEmpty, IsIn, IsNull, ListHas, Range, Rule, TextMatch
+from segment_lab.model._time import AbsoluteTime, RelativeTime, parse_instant
+
+if TYPE_CHECKING:
+    import ibis.expr.datatypes as idt
+    import ibis.expr.types as ir
+
+__all__ = ["ATTRIBUTE_NODES", "Columns", "attribute_predicate", "coerce"]
+
+ATTRIBUTE_NODES = (Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas)
+
+
+class Columns:
+    """Where attribute conditions find their columns: a table plus a dtype lookup."""
+
+    def __init__(
+        self,
+        table: ir.Table,
+        dtype: Callable[[str], idt.DataType],
+        what: str,
+        t: dt.datetime,
+    ) -> None:
+        self.table, self.dtype, self.what, self.t = table, dtype, what, t
+
+    def __getitem__(self, name: str) -> ir.Column:
+        return self.table[name]
+
+
+def _family(dtype: idt.DataType) -> str:
+    if dtype.is_timestamp() or dtype.is_date():
+        return "time"
+    if dtype.is_boolean():
+        return "bool"
+    if dtype.is_numeric():
+        return "number"
+    if dtype.is_string():
+        return "text"
+    if dtype.is_array():
+        return "list"
+    return str(dtype)
+
+
+def coerce(value: Any, dtype: idt.DataType, name: str, t: dt.datetime) -> Any:
+    """The Python literal to compare column ``name`` of type ``dtype`` with."""
+    family = _family(dtype)
+    if isinstance(value, (AbsoluteTime, RelativeTime)):
+        if family != "time":
+            raise InvalidValueError(
+                f"Field {name!r} is {dtype}, but the rule compares it with the time "
+                f"{str(value)!r}; times only compare with timestamp or date fields."
+            )
+        return value.resolve(t)
+    if family == "time":
+        if isinstance(value, str):
+            return parse_instant(value)
+        raise InvalidValueError(
+            f"Field {name!r} is a timestamp, but the rule compares it with {value!r}; use "
+            f"an ISO date such as '2024-05-01' or a relative time such as '-30d'."
+        )
+    ok = {
+        "bool": isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "text": isinstance(value, str),
+    }.get(family)
+    if ok is None:
+        raise InvalidValueError(
+            f"Field {name!r} has type {dtype}, which this condition cannot compare"
+            + ("; for list fields use .has_any/.has_all/.has_none." if family == "list" else ".")
+        )
+    if not ok:
+        raise InvalidValueError(
+            f"Field {name!r} holds {family} values ({dtype}), but the rule compares it with "
+            f"{value!r} ({type(value).__name__})."
+        )
+    return value
+
+
+def _col(node: Any, cols: Columns) -> tuple[ir.Column, idt.DataType]:
+    dtype = cols.dtype(node.field)
+    col = cols[node.field]
+    if dtype.is_date():
+        col = col.cast("timestamp")
+    return col, dtype
+
+
+def _safe(expr: ir.BooleanValue) -> ir.BooleanValue:
+    return expr.fill_null(False)
+
+
+@singledispatch
+def attribute_predicate(node: Rule, cols: Columns) -> ir.BooleanValue:
+    """Compile an attribute condition over ``cols``."""
+    raise TypeError(f"{type(node).__name__} is not an attribute condition.")
+
+
+_OPS = {
+    "==": lambda c, v: c == v,
+    "<": lambda c, v: c < v,
+    "<=": lambda c, v: c <= v,
+    ">": lambda c, v: c > v,
+    ">=": lambda c, v: c >= v,
+}
+
+
+@attribute_predicate.register(Compare)
+def _(node: Compare, cols: Columns) -> ir.BooleanValue:
+    col, dtype = _col(node, cols)
+    value = coerce(node.value, dtype, node.field, cols.t)
+    if node.op == "!=":
+        return ~_safe(col == value)
+    return _safe(_OPS[node.op](col, value))
+
+
+@attribute_predicate.register(IsIn)
+def _(node: IsIn, cols: Columns) -> ir.BooleanValue:
+    col, dtype = _col(node, cols)
+    values = [coerce(v, dtype, node.field, cols.t) for v in node.values]
+    hit = _safe(col.isin(values))
+    return ~hit if node.negate else hit
+
+
+@attribute_predicate.register(Range)
+def _(node: Range, cols: Columns) -> ir.BooleanValue:
+    col, dtype = _col(node, cols)
+    low = coerce(node.low, dtype, node.field, cols.t)
+    high = coerce(node.high, dtype, node.field, cols.t)
+    return _safe((col >= low) & (col <= high))
+
+
+def _text(node: Any, cols: Columns) -> ir.StringValue:
+    col, dtype = _col(node, cols)
+    if not dtype.is_string():
+        raise InvalidValueError(
+            f"Field {node.field!r} is {dtype}; {node.op}() works on text fields only."
+        )
+    return col
+
+
+@attribute_predicate.register(TextMatch)
+def _(node: TextMatch, cols: Columns) -> ir.BooleanValue:
+    col, p = _text(node, cols), node.pattern
+    if node.op == "contains":
+        expr = col.lower().contains(p.lower())
+    elif node.op == "startswith":
+        expr = col.lower().startswith(p.lower())
+    elif node.op == "endswith":
+        expr = col.lower().endswith(p.lower())
+    elif node.op == "like":
+        expr = col.ilike(p)
+    else:
+        expr = col.re_search(p)
+    return _safe(expr)
+
+
+@attribute_predicate.register(IsNull)
+def _(node: IsNull, cols: Columns) -> ir.BooleanValue:
+    col, _ = _col(node, cols)
+    return col.notnull() if node.negate else col.isnull()
+
+
+@attribute_predicate.register(IsEmpty)
+def _(node: IsEmpty, cols: Columns) -> ir.BooleanValue:
+    col, dtype = _col(node, cols)
+    if dtype.is_string():
+        empty = col.isnull() | (col == "")
+    elif dtype.is_array():
+        empty = col.isnull() | (col.length() == 0)
+    else:
+        empty = col.isnull()
+    empty = _safe(empty)
+    return ~empty if node.negate else empty
+
+
+@attribute_predicate.register(ListHas)
+def _(node: ListHas, cols: Columns) -> ir.BooleanValue:
+    col, dtype = _col(node, cols)
+    if not dtype.is_array():
+        raise InvalidValueError(
+            f"Field {node.field!r} is {dtype}, not a list; has_{node.mode}() needs a list "
+            f"field. For a single value use == or .isin([...])."
+        )
+    values = [coerce(v, dtype.value_type, node.field, cols.t) for v in node.values]
+    hits = [_safe(col.contains(ibis.literal(v))) for v in values]
+    if node.mode == "all":
+        return ibis.and_(*hits)
+    anyhit = ibis.or_(*hits)
+    return ~anyhit if node.mode == "none" else anyhit

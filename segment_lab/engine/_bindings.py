@@ -1,0 +1,59 @@
+"""Bindings: which tables and columns play which role (DESIGN §2)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["Bindings"]
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Names of the columns the engine reads; every name is configurable.
+
+    Parameters
+    ----------
+    contact_id
+        Contact key, in every table.
+    created_at
+        When a contact came to exist (the universe at t is ``created_at <= t``);
+        ``None``, or a contacts table without the column, means "always existed".
+    event_type, ts
+        Event type (string) and time (timestamp) in the events table.
+    valid_from, valid_to
+        SCD2 validity of a contact_history row (``valid_to`` NULL: current row).
+    static
+        Contact attributes known never to change (e.g. ``country`` of birth,
+        ``email``): no "current value used for the past" warning for them.
+    contacts_table, events_table, history_table
+        Table names used by :meth:`Workspace.connect`.
+
+    Examples
+    --------
+    >>> Bindings.dbt_snapshot().valid_from
+    'dbt_valid_from'
+    """
+
+    contact_id: str = "contact_id"
+    created_at: str | None = "created_at"
+    event_type: str = "event_type"
+    ts: str = "ts"
+    valid_from: str = "valid_from"
+    valid_to: str = "valid_to"
+    static: tuple[str, ...] = ()
+    contacts_table: str = "contacts"
+    events_table: str = "events"
+    history_table: str = "contact_history"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "static", tuple(self.static))
+
+    @classmethod
+    def dbt_snapshot(cls, **overrides: object) -> Bindings:
+        """Bindings for a dbt snapshot table as contact_history."""
+        return cls(valid_from="dbt_valid_from", valid_to="dbt_valid_to", **overrides)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Bindings:
+        """A copy with some names changed."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,333 @@
+"""Workspace: bound Ibis tables + a catalog; the user's entry point (DESIGN §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from segment_lab._instants import resolve_instant
+from segment_lab.engine import Bindings, Tables, as_rule, check_tables, compile_members, inline
+from segment_lab.engine._asof import plan_asof, universe, used_fields
+from segment_lab.errors import (
+    BindingError,
+    CurrentValueWarning,
+    DatabaseLockedError,
+    DataError,
+    EvaluationError,
+    InvalidValueError,
+    SegmentLabError,
+)
+from segment_lab.model._nodes import And, Rule
+from segment_lab.model._segment import Catalog, Segment
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+__all__ = ["Workspace"]
+
+# ibis 12 sets a pandas option that pandas 3 deprecates on every to_pandas(): harmless noise.
+warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
+
+SegmentLike = Segment | Rule
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class Workspace:
+    """Contacts, events and (optionally) SCD2 history, bound for segment evaluation.
+
+    Build one with :meth:`from_ibis`, :meth:`from_pandas`, :meth:`connect` or
+    :meth:`demo`; workspaces are immutable (``with_*`` methods return new ones).
+
+    Examples
+    --------
+    >>> import segment_lab as sl
+    >>> from segment_lab import field, event
+    >>> ws = sl.Workspace.demo()
+    >>> ws.count(field("city") == "Tokyo", as_of="2025-06-30") > 0
+    True
+    >>> ws.count(event("email_open").count(within="30d") >= 3) <= ws.count(event("email_open").exists(within="30d"))
+    True
+    """
+
+    def __init__(
+        self,
+        tables: Tables,
+        catalog: Catalog | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self._tables = tables
+        self._catalog = catalog
+        self._now = now
+
+    # -- construction ------------------------------------------------------------
+    @classmethod
+    def from_ibis(
+        cls,
+        contacts: ir.Table,
+        events: ir.Table | None = None,
+        contact_history: ir.Table | None = None,
+        bindings: Bindings | None = None,
+        catalog: Catalog | Iterable[Segment] | None = None,
+        *,
+        now: Any = None,
+        validate: bool = True,
+    ) -> Workspace:
+        """Bind Ibis tables (any backend).
+
+        Parameters
+        ----------
+        contacts, events, contact_history
+            Ibis tables; see DESIGN §2 for the columns each needs.
+        bindings
+            Column names, if they differ from the defaults.
+        catalog
+            Segments that ``in_segment`` references resolve in.
+        now
+            The instant "now" stands for (default: the wall clock, UTC).
+        validate
+            Check the data (non-empty contacts, unique ids, sane history) up front.
+        """
+        bindings = bindings or Bindings()
+        if not isinstance(bindings, Bindings):
+            raise BindingError(f"bindings must be sl.Bindings(...), got {bindings!r}.")
+        tables = check_tables(contacts, events, contact_history, bindings)
+        ws = cls(tables, _as_catalog(catalog), None if now is None else resolve_instant(now, _utcnow(), "now"))
+        if validate:
+            ws._check_data()
+        return ws
+
+    @classmethod
+    def from_pandas(
+        cls,
+        contacts: pd.DataFrame,
+        events: pd.DataFrame | None = None,
+        contact_history: pd.DataFrame | None = None,
+        **kwargs: Any,
+    ) -> Workspace:
+        """Bind pandas frames through an in-memory DuckDB connection."""
+        con = ibis.duckdb.connect()
+        tabs = {}
+        for name, df in (("contacts", contacts), ("events", events), ("contact_history", contact_history)):
+            tabs[name] = None if df is None else con.create_table(name, df)
+        return cls.from_ibis(tabs["contacts"], tabs["events"], tabs["contact_history"], **kwargs)
+
+    @classmethod
+    def connect(
+        cls,
+        path: str | os.PathLike,
+        *,
+        bindings: Bindings | None = None,
+        catalog: Catalog | Iterable[Segment] | None = None,
+        read_only: bool = True,
+        now: Any = None,
+        validate: bool = True,
+    ) -> Workspace:
+        """Open a DuckDB file holding contacts, events and optionally contact_history tables."""
+        bindings = bindings or Bindings()
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise BindingError(f"No DuckDB database at {path!r}: the file does not exist.")
+        con = _connect_duckdb(path, read_only)
+        names = set(con.list_tables())
+        b = bindings
+        if b.contacts_table not in names:
+            from segment_lab.errors import did_you_mean
+
+            raise BindingError(
+                f"The database {path!r} has no table {b.contacts_table!r}. Tables: "
+                f"{', '.join(sorted(map(repr, names))) or 'none'}." + did_you_mean(b.contacts_table, names)
+            )
+        events = con.table(b.events_table) if b.events_table in names else None
+        history = con.table(b.history_table) if b.history_table in names else None
+        return cls.from_ibis(
+            con.table(b.contacts_table), events, history, bindings, catalog, now=now, validate=validate
+        )
+
+    @classmethod
+    def demo(cls, scale: str = "sample", *, rebuild: bool = False) -> Workspace:
+        """The generated sample data (built on first use) with the demo catalog.
+
+        "now" is the last instant of the sample data (see ``datasets/README.md``).
+        """
+        from segment_lab import sample
+
+        path = sample.ensure_database(scale, rebuild=rebuild)
+        return cls.connect(path, catalog=sample.demo_catalog(), now=sample.END)
+
+    # -- values, not mutation ---------------------------------------------------------
+    def with_catalog(self, catalog: Catalog | Iterable[Segment] | None) -> Workspace:
+        """A workspace whose ``in_segment`` references resolve in ``catalog``."""
+        return Workspace(self._tables, _as_catalog(catalog), self._now)
+
+    def with_now(self, now: Any) -> Workspace:
+        """A workspace whose "now" (default as_of) is ``now``."""
+        return Workspace(self._tables, self._catalog, resolve_instant(now, _utcnow(), "now"))
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self._catalog
+
+    @property
+    def bindings(self) -> Bindings:
+        return self._tables.bindings
+
+    @property
+    def tables(self) -> Tables:
+        return self._tables
+
+    @property
+    def now(self) -> dt.datetime:
+        """The instant relative times and a missing ``as_of`` refer to."""
+        return self._now or _utcnow()
+
+    def instant(self, value: Any, what: str = "as_of") -> dt.datetime:
+        """Resolve a datetime, ISO string or relative form (``"-7d"``) against :attr:`now`."""
+        return resolve_instant(value, self.now, what)
+
+    # -- evaluation -----------------------------------------------------------------
+    def _resolve(self, obj: SegmentLike) -> Rule:
+        rule, name = as_rule(obj)
+        return inline(rule, self._catalog, (name,) if name else ())
+
+    def _warn_current(self, rule: Rule, explicit: bool) -> None:
+        if not explicit:
+            return
+        b, tabs = self.bindings, self._tables
+        skip = {b.contact_id, b.created_at, *b.static, *tabs.history_attrs}
+        stale = [f for f in used_fields(rule) if f not in skip]
+        if stale:
+            warnings.warn(
+                f"Attributes {', '.join(map(repr, stale))} have no history bound, so their "
+                f"current values were used for a past instant. Bind a contact_history table "
+                f"(SCD2) or declare them unchanging with sl.Bindings(static=(...)).",
+                CurrentValueWarning,
+                stacklevel=3,
+            )
+
+    def members(self, segment: SegmentLike, as_of: Any = None) -> ir.Table:
+        """Members at ``as_of`` as an Ibis table with one column, ``contact_id``."""
+        rule = self._resolve(segment)
+        t = self.instant(as_of)
+        self._warn_current(rule, as_of is not None)
+        return compile_members(rule, self._tables, t)
+
+    def count(self, segment: SegmentLike, as_of: Any = None) -> int:
+        """Number of members at ``as_of``."""
+        return int(_execute(self.members(segment, as_of).count()))
+
+    def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
+        """The SQL of the members query at ``as_of`` (in ``dialect``, default the backend's)."""
+        expr = self.members(segment, as_of)
+        try:
+            return str(ibis.to_sql(expr, dialect=dialect))
+        except Exception as exc:
+            raise EvaluationError(f"Could not render SQL for dialect {dialect!r}: {exc}") from exc
+
+    def sizes(self, segments: Iterable[SegmentLike] | Catalog | None = None, as_of: Any = None) -> pd.DataFrame:
+        """Sizes of several segments at ``as_of`` in one query.
+
+        Returns a frame with columns ``segment``, ``size``, ``description``.
+        """
+        import pandas as pd
+
+        items = list(self._catalog if segments is None else segments)  # type: ignore[arg-type]
+        if not items:
+            raise InvalidValueError("sizes() needs at least one segment (or a workspace catalog).")
+        names = [as_rule(s)[1] or f"rule_{i}" for i, s in enumerate(items)]
+        rules = [self._resolve(s) for s in items]
+        t = self.instant(as_of)
+        plan = plan_asof(And(tuple(rules)), self._tables, t)
+        frame = plan.frame.filter(universe(plan.frame, self._tables, t))
+        aggs = {f"s{i}": plan.predicate(r).cast("int64").sum() for i, r in enumerate(rules)}
+        row = _execute(frame.aggregate(**aggs)).iloc[0]
+        return pd.DataFrame(
+            {
+                "segment": names,
+                "size": [int(row[f"s{i}"] or 0) for i in range(len(rules))],
+                "description": [
+                    s.description or s.describe() if isinstance(s, Segment) else s.describe()
+                    for s in items
+                ],
+            }
+        )
+
+    # -- data checks --------------------------------------------------------------------
+    def _check_data(self) -> None:
+        b, c = self.bindings, self._tables.contacts
+        stats = _execute(
+            c.aggregate(n=c.count(), ids=c[b.contact_id].nunique(), nulls=c[b.contact_id].isnull().sum())
+        ).iloc[0]
+        if int(stats["n"]) == 0:
+            raise DataError("The contacts table is empty: there is nobody to segment.")
+        if int(stats["nulls"] or 0):
+            raise DataError(f"The contacts table has {int(stats['nulls'])} rows with a NULL {b.contact_id!r}.")
+        if int(stats["ids"]) != int(stats["n"]):
+            dup = _execute(
+                c.group_by(b.contact_id).aggregate(k=c.count()).filter(lambda x: x.k > 1).limit(3)
+            )
+            raise DataError(
+                f"{b.contact_id!r} is not unique in the contacts table: "
+                f"{int(stats['n']) - int(stats['ids'])} duplicate rows, e.g. "
+                f"{', '.join(map(repr, dup[b.contact_id].tolist()))}."
+            )
+        h = self._tables.history
+        if h is not None:
+            bad = _execute(
+                h.filter(
+                    h[b.valid_from].isnull() | (h[b.valid_to].notnull() & (h[b.valid_to] <= h[b.valid_from]))
+                ).count()
+            )
+            if int(bad):
+                raise DataError(
+                    f"{int(bad)} contact_history rows have a NULL {b.valid_from!r} or a "
+                    f"{b.valid_to!r} not after it; each row must cover [valid_from, valid_to)."
+                )
+
+    def __repr__(self) -> str:
+        t = self._tables
+        parts = ["contacts", *(["events"] if t.events is not None else []), *(["contact_history"] if t.history is not None else [])]
+        cat = f", catalog of {len(self._catalog)} segments" if self._catalog else ""
+        return f"Workspace({', '.join(parts)}{cat}, now={self.now.isoformat()})"
+
+
+def _as_catalog(catalog: Catalog | Iterable[Segment] | None) -> Catalog | None:
+    if catalog is None or isinstance(catalog, Catalog):
+        return catalog
+    return Catalog(tuple(catalog))
+
+
+def _connect_duckdb(path: str, read_only: bool) -> Any:
+    import duckdb
+
+    try:
+        return ibis.duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLockedError(
+                f"The DuckDB file {path!r} is locked by another process (a notebook or "
+                f"script has it open for writing). Close that connection, or copy the file. "
+                f"DuckDB said: {exc}"
+            ) from None
+        raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
+    except duckdb.Error as exc:
+        raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
+
+
+def _execute(expr: Any) -> Any:
+    """Run an Ibis expression; backend failures become EvaluationError."""
+    try:
+        return expr.execute()
+    except SegmentLabError:
+        raise
+    except Exception as exc:
+        raise EvaluationError(f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}") from exc
+
