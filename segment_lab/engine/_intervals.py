@@ -1,0 +1,317 @@
+"""Interval compilation: a rule -> exact membership intervals per contact (DESIGN §4).
+
+Every node compiles to a table of maximal, disjoint half-open intervals
+``(cid, lo, hi)``: the instants t at which the node holds for that contact.
+Leaves derive them from the data (an attribute row's validity, each event's
+window of influence), combinations come from :mod:`segment_lab.engine._sweep`.
+The cost grows with the data, never with the number of instants later sampled.
+
+Instants are exact to the microsecond, the resolution of the timestamps: a
+condition that starts to hold just after x (``t > x``) starts at ``x + 1µs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import singledispatch
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from segment_lab.engine._asof import ATTRIBUTE_NODES, _where, used_fields
+from segment_lab.engine._attributes import Columns, attribute_predicate
+from segment_lab.engine._schema import Tables
+from segment_lab.engine._sweep import intersect, merge, sweep, union
+from segment_lab.errors import InvalidSegmentError, InvalidValueError
+from segment_lab.model._nodes import (
+    And,
+    Compare,
+    EventCondition,
+    IsIn,
+    Not,
+    Or,
+    Range,
+    Rule,
+    walk,
+)
+from segment_lab.model._time import AbsoluteTime, Between, RelativeTime, Within
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["HI", "LO", "IntervalContext", "compile_intervals"]
+
+#: Sentinels for "since always" and "for ever" (outside any real data).
+LO = dt.datetime(1000, 1, 1)
+HI = dt.datetime(9000, 1, 1)
+US = ibis.interval(microseconds=1)
+DAY = ibis.interval(days=1)
+_SUM_TYPE = "decimal(38, 9)"
+
+_CMP = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _ts(value: dt.datetime) -> ir.TimestampScalar:
+    return ibis.literal(value, type="timestamp")
+
+
+@dataclass
+class IntervalContext:
+    """What interval compilation reads: the tables, and the instants of interest.
+
+    ``end``: no data after it is read (no look-ahead).  ``horizon``: intervals that
+    end before it may be dropped (an optimisation for sampled history).
+    """
+
+    tables: Tables
+    end: dt.datetime
+    horizon: dt.datetime = LO
+
+    def lifetime(self) -> ir.Table:
+        """``(cid, lo, hi)``: each contact's existence (from created_at, or always)."""
+        b, c = self.tables.bindings, self.tables.contacts
+        lo = c[b.created_at].fill_null(_ts(LO)) if self.tables.has_created_at else _ts(LO)
+        out = c.select(cid=c[b.contact_id], lo=ibis.greatest(lo.cast("timestamp"), _ts(LO)), hi=_ts(HI))
+        return out.filter(out.lo <= self.end)
+
+
+# -- time comparisons solved for t -------------------------------------------------
+def _shift(tv: RelativeTime) -> ibis.Value:
+    days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[tv.anchor]
+    secs = days * 86400 + (tv.offset.seconds if tv.offset else 0)
+    return ibis.interval(seconds=secs) if secs else None  # type: ignore[return-value]
+
+
+def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
+    """Pieces of the rows' ``[lo, hi)`` where ``x op tv.resolve(t)`` holds, as tables.
+
+    ``x`` is a timestamp per row; ``tv`` an absolute or relative time.
+    """
+    lo, hi = rows.lo, rows.hi
+    if isinstance(tv, AbsoluteTime):
+        return [rows.filter(_CMP[op](x, tv.value).fill_null(False)).select("cid", "lo", "hi")]
+    shift = _shift(tv)
+    y = x - shift if shift is not None else x  # x op (anchor(t) + shift)  <=>  y op anchor(t)
+
+    def piece(a: Any, b: Any, cond: Any = None) -> ir.Table:
+        out = rows.select(cid=rows.cid, lo=a, hi=b, ok=cond if cond is not None else True)
+        return out.filter(out.ok & (out.lo < out.hi)).select("cid", "lo", "hi")
+
+    if tv.anchor == "now":  # y op t
+        after = y + US
+        return {
+            ">": lambda: [piece(lo, ibis.least(hi, y))],
+            ">=": lambda: [piece(lo, ibis.least(hi, after))],
+            "<": lambda: [piece(ibis.greatest(lo, after), hi)],
+            "<=": lambda: [piece(ibis.greatest(lo, y), hi)],
+            "==": lambda: [piece(ibis.greatest(lo, y), ibis.least(hi, after))],
+            "!=": lambda: [piece(lo, ibis.least(hi, y)), piece(ibis.greatest(lo, after), hi)],
+        }[op]()
+    # y op midnight(t)
+    floor = y.truncate("D")
+    ceil = ibis.ifelse(y == floor, floor, floor + DAY)
+    exact = y == floor
+    return {
+        ">": lambda: [piece(lo, ibis.least(hi, ceil))],
+        ">=": lambda: [piece(lo, ibis.least(hi, floor + DAY))],
+        "<": lambda: [piece(ibis.greatest(lo, floor + DAY), hi)],
+        "<=": lambda: [piece(ibis.greatest(lo, ceil), hi)],
+        "==": lambda: [piece(ibis.greatest(lo, floor), ibis.least(hi, floor + DAY), exact)],
+        "!=": lambda: [
+            piece(lo, hi, ~exact),
+            piece(lo, ibis.least(hi, floor), exact),
+            piece(ibis.greatest(lo, floor + DAY), hi, exact),
+        ],
+    }[op]()
+
+
+# -- attribute leaves --------------------------------------------------------------
+def _attribute_rows(name: str, ctx: IntervalContext) -> ir.Table:
+    """``(cid, lo, hi, <name>)``: the value of attribute ``name`` over time."""
+    tabs, b = ctx.tables, ctx.tables.bindings
+    life = ctx.lifetime()
+    if tabs.history is not None and name in tabs.history_attrs:
+        h = tabs.history
+        h = h.filter(h[b.valid_from] <= ctx.end)
+        rows = h.select(cid=h[b.contact_id], vf=h[b.valid_from], vt=h[b.valid_to].fill_null(_ts(HI)), v=h[name])
+        j = rows.join(life, "cid")
+        out = j.select(cid=j.cid, lo=ibis.greatest(j.vf, j.lo), hi=ibis.least(j.vt, j.hi), v=j.v)
+        out = out.filter(out.lo < out.hi)
+    else:
+        c = tabs.contacts
+        vals = c.select(cid=c[b.contact_id], v=c[name])
+        out = life.join(vals, "cid").select("cid", "lo", "hi", "v")
+    return out.rename({name: "v"}) if name != "v" else out
+
+
+def _has_relative(node: Rule) -> bool:
+    values = [getattr(node, a, None) for a in ("value", "low", "high")] + list(getattr(node, "values", ()))
+    return any(isinstance(v, RelativeTime) for v in values)
+
+
+def _attribute_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
+    rows = _attribute_rows(node.field, ctx)  # type: ignore[attr-defined]
+    dtype = ctx.tables.contact_dtype(node.field)  # type: ignore[attr-defined]
+    if not _has_relative(node):
+        cols = Columns(rows, lambda _n: dtype, "contacts", None)  # type: ignore[arg-type]
+        return merge(rows.filter(attribute_predicate(node, cols)).select("cid", "lo", "hi"))
+    if not (dtype.is_timestamp() or dtype.is_date()):
+        raise InvalidValueError(
+            f"Field {node.field!r} is {dtype}; relative times compare only with timestamps."  # type: ignore[attr-defined]
+        )
+    if isinstance(node, Compare):
+        x = rows[node.field].cast("timestamp")
+        return merge(union(solve_time(rows, x, node.op, node.value)))
+    if isinstance(node, Range):
+        return compile_intervals(
+            And((Compare(node.field, ">=", node.low), Compare(node.field, "<=", node.high))), ctx
+        )
+    if isinstance(node, IsIn):
+        inner = Or(tuple(Compare(node.field, "==", v) for v in node.values))
+        return compile_intervals(Not(inner) if node.negate else inner, ctx)
+    raise InvalidValueError(f"{type(node).__name__} cannot hold relative times: {node!r}.")
+
+
+# -- event leaves --------------------------------------------------------------------
+def _bound_lo(tv: Any, ts: ir.Value) -> ir.Value | None:
+    """Earliest t at which an event at ``ts`` is before the window's end ``tv(t)``."""
+    shift = _shift(tv)
+    y = ts - shift if shift is not None else ts
+    if tv.anchor == "now":  # ts < t + s  <=>  t > ts - s
+        return y + US
+    return y.truncate("D") + DAY  # ts < midnight(t) + s  <=>  midnight(t) > ts - s
+
+
+def _bound_hi(tv: Any, ts: ir.Value) -> ir.Value:
+    """First t at which an event at ``ts`` is before the window's start ``tv(t)``."""
+    shift = _shift(tv)
+    y = ts - shift if shift is not None else ts
+    if tv.anchor == "now":  # t + s <= ts  <=>  t <= ts - s
+        return y + US
+    return y.truncate("D") + DAY  # midnight(t) + s <= ts  <=>  midnight(t) <= ts - s
+
+
+def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
+    """``(cid, ts, lo, hi, w)``: each matching event and the instants it counts at."""
+    tabs, b = ctx.tables, ctx.tables.bindings
+    ev = tabs.events
+    if ev is None:
+        raise InvalidValueError("The rule has event conditions but the workspace has no events table.")
+    cond = (ev[b.ts] <= ctx.end) & ev[b.event_type].isin(list(node.types))
+    if node.where is not None:
+        if any(_has_relative(n) for n in walk(node.where)):
+            raise InvalidSegmentError(
+                "History cannot evaluate relative times inside event(...).where(); put the "
+                "time limit in the window instead, e.g. .count(within='7d')."
+            )
+        cond &= _where(node.where, Columns(ev, tabs.event_dtype, "events", None))  # type: ignore[arg-type]
+    ts = ev[b.ts]
+    lo, hi = ts, _ts(HI)
+    window = node.window
+    if isinstance(window, Within):
+        hi = ts + ibis.interval(seconds=window.duration.seconds)
+    elif isinstance(window, Between):
+        if isinstance(window.start, AbsoluteTime):
+            cond &= ts >= window.start.value
+        else:
+            hi = _bound_hi(window.start, ts)
+        if isinstance(window.end, AbsoluteTime):
+            cond &= ts < window.end.value
+        else:
+            lo = ibis.greatest(lo, _bound_lo(window.end, ts))
+    weight = ibis.literal(1)
+    if node.measure == "sum":
+        dtype = tabs.event_dtype(node.column)  # type: ignore[arg-type]
+        if not dtype.is_numeric() or dtype.is_boolean():
+            raise InvalidValueError(f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}.")
+        weight = ev[node.column].cast(_SUM_TYPE).fill_null(0)
+    rows = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
+    life = ctx.lifetime().rename(birth="lo")
+    j = rows.join(life.select("cid", "birth"), "cid")
+    out = j.select("cid", "ts", lo=ibis.greatest(j.lo, j.birth), hi=j.hi, w=j.w)
+    return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
+
+
+def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
+    rows = _event_rows(node, ctx)
+    if node.measure in ("count", "sum"):
+        value = node.value
+        if node.measure == "sum":
+            value = ibis.literal(node.value).cast(_SUM_TYPE)
+        holds_at_zero = _CMP[node.op](0, node.value)
+        w = "w" if node.measure == "sum" else 1
+        if not holds_at_zero:
+            return sweep([(rows, w)], lambda c: _CMP[node.op](c, value))
+        failing = sweep([(rows, w)], lambda c: ~_CMP[node.op](c, value))
+        return complement(failing, ctx)
+    return _seen_leaf(node, rows)
+
+
+def _seen_leaf(node: EventCondition, rows: ir.Table) -> ir.Table:
+    """last_seen / first_seen: piecewise constant between events, then compared."""
+    rows = rows.group_by(["cid", "ts"]).aggregate(lo=rows.lo.min(), hi=rows.hi.max())
+    w = ibis.window(group_by="cid", order_by="ts")
+    if node.measure == "last_seen":
+        nxt = rows.lo.lead().over(w).fill_null(_ts(HI))
+        pieces = rows.mutate(hi=ibis.least(rows.hi, nxt))
+    else:
+        prev = rows.hi.lag().over(w).fill_null(_ts(LO))
+        pieces = rows.mutate(lo=ibis.greatest(rows.lo, prev))
+    pieces = pieces.filter(pieces.lo < pieces.hi)
+    return merge(union(solve_time(pieces, pieces.ts, node.op, node.value)))
+
+
+# -- combinations ----------------------------------------------------------------------
+def complement(table: ir.Table, ctx: IntervalContext) -> ir.Table:
+    """Instants in each contact's lifetime not covered by ``table``."""
+    return sweep([(ctx.lifetime(), 1), (table, 2)], lambda c: c == 1)
+
+
+@singledispatch
+def compile_intervals(rule: Rule, ctx: IntervalContext) -> ir.Table:
+    """Maximal membership intervals ``(cid, lo, hi)`` of a rule (references inlined)."""
+    if isinstance(rule, ATTRIBUTE_NODES):
+        return _attribute_leaf(rule, ctx)
+    raise TypeError(f"The interval engine cannot compile {type(rule).__name__}: {rule!r}.")
+
+
+@compile_intervals.register(EventCondition)
+def _(rule: EventCondition, ctx: IntervalContext) -> ir.Table:
+    return _event_leaf(rule, ctx)
+
+
+@compile_intervals.register(And)
+def _(rule: And, ctx: IntervalContext) -> ir.Table:
+    parts = [compile_intervals(r, ctx) for r in rule.rules]
+    return parts[0] if len(parts) == 1 else intersect(parts)
+
+
+@compile_intervals.register(Or)
+def _(rule: Or, ctx: IntervalContext) -> ir.Table:
+    parts = [compile_intervals(r, ctx) for r in rule.rules]
+    return parts[0] if len(parts) == 1 else union(parts)
+
+
+@compile_intervals.register(Not)
+def _(rule: Not, ctx: IntervalContext) -> ir.Table:
+    return complement(compile_intervals(rule.rule, ctx), ctx)
+
+
+def membership(rule: Rule, ctx: IntervalContext) -> ir.Table:
+    """Membership intervals of ``rule`` within the universe (each contact's lifetime)."""
+    for f in used_fields(rule):
+        ctx.tables.contact_dtype(f)  # unknown field -> UnknownFieldError
+    # every leaf is clipped to the lifetime and NOT complements within it, so the
+    # result already lies in the universe
+    return compile_intervals(rule, ctx)
+
+
+__all__ += ["complement", "membership", "solve_time"]
