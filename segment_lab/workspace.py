@@ -162,7 +162,7 @@ class Workspace:
         """
         from segment_lab import sample
 
-        path = sample.ensure_database(scale, rebuild=rebuild)
+        path = _ensure_sample(scale, rebuild)
         return cls.connect(path, catalog=sample.demo_catalog(), now=sample.END)
 
     # -- values, not mutation ---------------------------------------------------------
@@ -412,6 +412,21 @@ def _as_catalog(catalog: Catalog | Iterable[Segment] | None) -> Catalog | None:
     if catalog is None or isinstance(catalog, Catalog):
         return catalog
     return Catalog(tuple(catalog))
+
+
+def _ensure_sample(scale: str, rebuild: bool) -> str:
+    """Path of the generated sample database, building it once (safe across processes)."""
+    import fcntl
+
+    from segment_lab import sample
+
+    path = os.fspath(sample.default_path(scale))
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if rebuild or not os.path.exists(path):
+            sample.build_database(path, scale=scale, progress=scale != "sample")
+    return path
 
 
 def _progress(items: list, enabled: bool | None, what: str) -> Any:
