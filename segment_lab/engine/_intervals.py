@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import ATTRIBUTE_NODES, _where, used_fields
-from segment_lab.engine._attributes import Columns, attribute_predicate
+from segment_lab.engine._attributes import Columns
 from segment_lab.engine._schema import Tables
 from segment_lab.engine._sweep import intersect, merge, sweep, union
 from segment_lab.errors import InvalidSegmentError, InvalidValueError
@@ -28,7 +28,10 @@ from segment_lab.model._nodes import (
     And,
     Compare,
     EventCondition,
+    IsEmpty,
     IsIn,
+    IsNull,
+    ListHas,
     Not,
     Or,
     Range,
@@ -134,22 +137,33 @@ def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
 
 
 # -- attribute leaves --------------------------------------------------------------
-def _attribute_rows(name: str, ctx: IntervalContext) -> ir.Table:
-    """``(cid, lo, hi, <name>)``: the value of attribute ``name`` over time."""
+def _source(name: str, ctx: IntervalContext) -> str:
+    tabs = ctx.tables
+    return "history" if tabs.history is not None and name in tabs.history_attrs else "contacts"
+
+
+def _attribute_rows(names: list[str], source: str, ctx: IntervalContext) -> ir.Table:
+    """``(cid, lo, hi, *names)``: attribute values over time, clipped to the lifetime."""
     tabs, b = ctx.tables, ctx.tables.bindings
     life = ctx.lifetime()
-    if tabs.history is not None and name in tabs.history_attrs:
+    if source == "history":
         h = tabs.history
         h = h.filter(h[b.valid_from] <= ctx.end)
-        rows = h.select(cid=h[b.contact_id], vf=h[b.valid_from], vt=h[b.valid_to].fill_null(_ts(HI)), v=h[name])
+        rows = h.select(
+            cid=h[b.contact_id], vf=h[b.valid_from], vt=h[b.valid_to].fill_null(_ts(HI)),
+            **{f"v{i}": h[n] for i, n in enumerate(names)},
+        )  # fmt: skip
         j = rows.join(life, "cid")
-        out = j.select(cid=j.cid, lo=ibis.greatest(j.vf, j.lo), hi=ibis.least(j.vt, j.hi), v=j.v)
+        out = j.select(
+            cid=j.cid, lo=ibis.greatest(j.vf, j.lo), hi=ibis.least(j.vt, j.hi),
+            **{f"v{i}": j[f"v{i}"] for i in range(len(names))},
+        )  # fmt: skip
         out = out.filter(out.lo < out.hi)
     else:
         c = tabs.contacts
-        vals = c.select(cid=c[b.contact_id], v=c[name])
-        out = life.join(vals, "cid").select("cid", "lo", "hi", "v")
-    return out.rename({name: "v"}) if name != "v" else out
+        vals = c.select(cid=c[b.contact_id], **{f"v{i}": c[n] for i, n in enumerate(names)})
+        out = life.join(vals, "cid")
+    return out.select("cid", "lo", "hi", **{n: out[f"v{i}"] for i, n in enumerate(names)})
 
 
 def _has_relative(node: Rule) -> bool:
@@ -157,25 +171,63 @@ def _has_relative(node: Rule) -> bool:
     return any(isinstance(v, RelativeTime) for v in values)
 
 
-def _attribute_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
-    rows = _attribute_rows(node.field, ctx)  # type: ignore[attr-defined]
-    dtype = ctx.tables.contact_dtype(node.field)  # type: ignore[attr-defined]
-    if not _has_relative(node):
-        cols = Columns(rows, lambda _n: dtype, "contacts", None)  # type: ignore[arg-type]
-        return merge(rows.filter(attribute_predicate(node, cols)).select("cid", "lo", "hi"))
+def holds_on_null(rule: Rule) -> bool:
+    """Whether an attribute-only rule holds when every attribute is NULL (two-valued logic)."""
+    if isinstance(rule, And):
+        return all(holds_on_null(r) for r in rule.rules)
+    if isinstance(rule, Or):
+        return any(holds_on_null(r) for r in rule.rules)
+    if isinstance(rule, Not):
+        return not holds_on_null(rule.rule)
+    if isinstance(rule, Compare):
+        return rule.op == "!="
+    if isinstance(rule, (IsIn, IsNull, IsEmpty)):
+        return not rule.negate if isinstance(rule, (IsNull, IsEmpty)) else rule.negate
+    return isinstance(rule, ListHas) and rule.mode == "none"
+
+
+def fusable_source(rule: Rule, ctx: IntervalContext) -> str | None:
+    """The one table all of an attribute-only subtree reads, or None if it is not one.
+
+    Such a subtree is a predicate on one row at a time, so it compiles to a single
+    filter over the rows' validity intervals instead of one sweep per leaf.
+    """
+    sources = set()
+    for node in walk(rule):
+        if isinstance(node, (And, Or, Not)):
+            continue
+        if not isinstance(node, ATTRIBUTE_NODES) or _has_relative(node):
+            return None
+        sources.add(_source(node.field, ctx))
+    return sources.pop() if len(sources) == 1 else None
+
+
+def _fused_leaf(rule: Rule, source: str, ctx: IntervalContext) -> ir.Table:
+    names = list(dict.fromkeys(n.field for n in walk(rule) if isinstance(n, ATTRIBUTE_NODES)))
+    rows = _attribute_rows(names, source, ctx)
+    cols = Columns(rows, ctx.tables.contact_dtype, "contacts", None)  # type: ignore[arg-type]
+    pred = _where(rule, cols)
+    if source == "contacts":  # one row per contact spanning its lifetime: no gaps, no overlaps
+        return rows.filter(pred).select("cid", "lo", "hi")
+    if holds_on_null(rule):  # also true where no history row applies: complement the failures
+        return complement(rows.filter(~pred).select("cid", "lo", "hi"), ctx)
+    return merge(rows.filter(pred).select("cid", "lo", "hi"))
+
+
+def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
+    name = node.field  # type: ignore[attr-defined]
+    dtype = ctx.tables.contact_dtype(name)
     if not (dtype.is_timestamp() or dtype.is_date()):
-        raise InvalidValueError(
-            f"Field {node.field!r} is {dtype}; relative times compare only with timestamps."  # type: ignore[attr-defined]
-        )
+        raise InvalidValueError(f"Field {name!r} is {dtype}; relative times compare only with timestamps.")
+    if isinstance(node, Compare) and node.op == "!=":
+        return complement(compile_intervals(Compare(name, "==", node.value), ctx), ctx)
     if isinstance(node, Compare):
-        x = rows[node.field].cast("timestamp")
-        return merge(union(solve_time(rows, x, node.op, node.value)))
+        rows = _attribute_rows([name], _source(name, ctx), ctx)
+        return merge(union(solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)))
     if isinstance(node, Range):
-        return compile_intervals(
-            And((Compare(node.field, ">=", node.low), Compare(node.field, "<=", node.high))), ctx
-        )
+        return compile_intervals(And((Compare(name, ">=", node.low), Compare(name, "<=", node.high))), ctx)
     if isinstance(node, IsIn):
-        inner = Or(tuple(Compare(node.field, "==", v) for v in node.values))
+        inner = Or(tuple(Compare(name, "==", v) for v in node.values))
         return compile_intervals(Not(inner) if node.negate else inner, ctx)
     raise InvalidValueError(f"{type(node).__name__} cannot hold relative times: {node!r}.")
 
@@ -275,32 +327,39 @@ def complement(table: ir.Table, ctx: IntervalContext) -> ir.Table:
     return sweep([(ctx.lifetime(), 1), (table, 2)], lambda c: c == 1)
 
 
-@singledispatch
 def compile_intervals(rule: Rule, ctx: IntervalContext) -> ir.Table:
     """Maximal membership intervals ``(cid, lo, hi)`` of a rule (references inlined)."""
+    source = fusable_source(rule, ctx)
+    if source is not None:
+        return _fused_leaf(rule, source, ctx)
+    return _compile(rule, ctx)
+
+
+@singledispatch
+def _compile(rule: Rule, ctx: IntervalContext) -> ir.Table:
     if isinstance(rule, ATTRIBUTE_NODES):
-        return _attribute_leaf(rule, ctx)
+        return _relative_leaf(rule, ctx)
     raise TypeError(f"The interval engine cannot compile {type(rule).__name__}: {rule!r}.")
 
 
-@compile_intervals.register(EventCondition)
+@_compile.register(EventCondition)
 def _(rule: EventCondition, ctx: IntervalContext) -> ir.Table:
     return _event_leaf(rule, ctx)
 
 
-@compile_intervals.register(And)
+@_compile.register(And)
 def _(rule: And, ctx: IntervalContext) -> ir.Table:
     parts = [compile_intervals(r, ctx) for r in rule.rules]
     return parts[0] if len(parts) == 1 else intersect(parts)
 
 
-@compile_intervals.register(Or)
+@_compile.register(Or)
 def _(rule: Or, ctx: IntervalContext) -> ir.Table:
     parts = [compile_intervals(r, ctx) for r in rule.rules]
     return parts[0] if len(parts) == 1 else union(parts)
 
 
-@compile_intervals.register(Not)
+@_compile.register(Not)
 def _(rule: Not, ctx: IntervalContext) -> ir.Table:
     return complement(compile_intervals(rule.rule, ctx), ctx)
 
