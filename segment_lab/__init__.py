@@ -27,11 +27,13 @@ __all__ = [
     "event",
     "field",
     "in_segment",
+    "json_schema",
 ]
 
 _LAZY = {
     "Workspace": ("segment_lab.workspace", "Workspace"),
     "Bindings": ("segment_lab.engine._bindings", "Bindings"),
+    "json_schema": ("segment_lab.serde", "json_schema"),
 }
 
 

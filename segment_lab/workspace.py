@@ -280,8 +280,8 @@ class Workspace:
         rule = self._resolve(segment)
         self._warn_current(rule, True)
         last = g0 + (npoints - 1) * step
-        ctx = IntervalContext(self._tables, end=last, horizon=g0)
-        counts = grid_counts(membership(rule, ctx), g0, step, npoints)
+        ctx = IntervalContext(self._tables, end=last, horizon=g0, grid=(g0, step, npoints))
+        counts = grid_counts(membership(rule, ctx))
         return history_frame(_execute(counts), g0, step, npoints)
 
     def history(

@@ -89,11 +89,11 @@ def _lower_bound(node: EventCondition, t: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def metric(ev: ir.Table, node: EventCondition, cond: ir.BooleanValue, tables: Tables) -> ir.Value:
+def metric(ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tables: Tables) -> ir.Value:
     """The aggregate of one event condition over the (pre-filtered) events ``ev``."""
     ts = ev[tables.bindings.ts]
     if node.measure == "count":
-        return ts.count(where=cond)
+        return ev.count() if cond is None else ts.count(where=cond)
     if node.measure == "sum":
         dtype = tables.event_dtype(node.column)  # type: ignore[arg-type]
         if not dtype.is_numeric() or dtype.is_boolean():
@@ -127,13 +127,19 @@ def _events_aggregate(
         raise InvalidValueError(
             "The rule has event conditions but the workspace has no events table."
         )
+    names = {n: f"__m{i}" for i, n in enumerate(nodes)}
+    if len({(n.types, n.window, n.where) for n in nodes}) == 1:
+        # one set of events for every measure: filter once, aggregate without FILTER
+        node = nodes[0]
+        ev = ev.filter((ev[b.ts] <= t) & window_filter(ev, node, tables, t))
+        aggs = {names[n]: metric(ev, n, None, tables) for n in nodes}
+        return ev.group_by(b.contact_id).aggregate(**aggs), names
     types = sorted({t_ for n in nodes for t_ in n.types})
     pre = (ev[b.ts] <= t) & ev[b.event_type].isin(types)
     bounds = [_lower_bound(n, t) for n in nodes]
     if all(lo is not None for lo in bounds):
         pre &= ev[b.ts] >= min(bounds)  # type: ignore[type-var]
     ev = ev.filter(pre)
-    names = {n: f"__m{i}" for i, n in enumerate(nodes)}
     aggs = {names[n]: metric(ev, n, window_filter(ev, n, tables, t), tables) for n in nodes}
     return ev.group_by(b.contact_id).aggregate(**aggs), names
 

@@ -71,19 +71,48 @@ class IntervalContext:
     """What interval compilation reads: the tables, and the instants of interest.
 
     ``end``: no data after it is read (no look-ahead).  ``horizon``: intervals that
-    end before it may be dropped (an optimisation for sampled history).
+    end before it may be dropped (an optimisation for sampled history).  ``grid``:
+    ``(g0, step, npoints)`` to compile straight to grid indices: an interval
+    ``[lo, hi)`` of instants becomes the index range ``[ceil((lo-g0)/step),
+    ceil((hi-g0)/step))`` (the grid points it contains), clipped to ``[0, npoints]``.
+    Combining index ranges is exact for membership at the grid points, and cheaper:
+    events that fall between the same two grid points collapse into one position.
     """
 
     tables: Tables
     end: dt.datetime
     horizon: dt.datetime = LO
+    grid: tuple[dt.datetime, dt.timedelta, int] | None = None
 
-    def lifetime(self) -> ir.Table:
-        """``(cid, lo, hi)``: each contact's existence (from created_at, or always)."""
+    def lifetime_time(self) -> ir.Table:
+        """``(cid, lo, hi)`` in instants: each contact's existence (from created_at, or always)."""
         b, c = self.tables.bindings, self.tables.contacts
         lo = c[b.created_at].fill_null(_ts(LO)) if self.tables.has_created_at else _ts(LO)
         out = c.select(cid=c[b.contact_id], lo=ibis.greatest(lo.cast("timestamp"), _ts(LO)), hi=_ts(HI))
         return out.filter(out.lo <= self.end)
+
+    def lifetime(self) -> ir.Table:
+        """The lifetime in output positions (instants, or grid indices)."""
+        return self.to_pos(self.lifetime_time())
+
+    def to_pos(self, table: ir.Table) -> ir.Table:
+        """Map ``lo``/``hi`` instants to output positions; drop empty intervals."""
+        if self.grid is None:
+            return table
+        g0, step, npoints = self.grid
+        out = table.mutate(lo=_grid_index(table.lo, g0, step, npoints), hi=_grid_index(table.hi, g0, step, npoints))
+        return out.filter(out.lo < out.hi)
+
+
+def _grid_index(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta, npoints: int) -> ir.IntegerValue:
+    """``ceil((x - g0) / step)`` clipped to ``[0, npoints]``: the first grid index at or after x."""
+    us = x.delta(_ts(g0), unit="microsecond")
+    per = step // dt.timedelta(microseconds=1)
+    return ibis.greatest(ibis.least(-((-us) // per), npoints), 0).cast("int64")
+
+
+def _concat(tables: list[ir.Table]) -> ir.Table:
+    return ibis.union(*tables, distinct=False) if len(tables) > 1 else tables[0]
 
 
 # -- time comparisons solved for t -------------------------------------------------
@@ -145,7 +174,7 @@ def _source(name: str, ctx: IntervalContext) -> str:
 def _attribute_rows(names: list[str], source: str, ctx: IntervalContext) -> ir.Table:
     """``(cid, lo, hi, *names)``: attribute values over time, clipped to the lifetime."""
     tabs, b = ctx.tables, ctx.tables.bindings
-    life = ctx.lifetime()
+    life = ctx.lifetime_time()
     if source == "history":
         h = tabs.history
         h = h.filter(h[b.valid_from] <= ctx.end)
@@ -208,10 +237,10 @@ def _fused_leaf(rule: Rule, source: str, ctx: IntervalContext) -> ir.Table:
     cols = Columns(rows, ctx.tables.contact_dtype, "contacts", None)  # type: ignore[arg-type]
     pred = _where(rule, cols)
     if source == "contacts":  # one row per contact spanning its lifetime: no gaps, no overlaps
-        return rows.filter(pred).select("cid", "lo", "hi")
+        return ctx.to_pos(rows.filter(pred).select("cid", "lo", "hi"))
     if holds_on_null(rule):  # also true where no history row applies: complement the failures
-        return complement(rows.filter(~pred).select("cid", "lo", "hi"), ctx)
-    return merge(rows.filter(pred).select("cid", "lo", "hi"))
+        return complement(ctx.to_pos(rows.filter(~pred).select("cid", "lo", "hi")), ctx)
+    return merge(ctx.to_pos(rows.filter(pred).select("cid", "lo", "hi")))
 
 
 def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
@@ -223,7 +252,8 @@ def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
         return complement(compile_intervals(Compare(name, "==", node.value), ctx), ctx)
     if isinstance(node, Compare):
         rows = _attribute_rows([name], _source(name, ctx), ctx)
-        return merge(union(solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)))
+        pieces = solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)
+        return merge(ctx.to_pos(_concat(pieces)))
     if isinstance(node, Range):
         return compile_intervals(And((Compare(name, ">=", node.low), Compare(name, "<=", node.high))), ctx)
     if isinstance(node, IsIn):
@@ -286,7 +316,7 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
             raise InvalidValueError(f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}.")
         weight = ev[node.column].cast(_SUM_TYPE).fill_null(0)
     rows = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
-    life = ctx.lifetime().rename(birth="lo")
+    life = ctx.lifetime_time().rename(birth="lo")
     j = rows.join(life.select("cid", "birth"), "cid")
     out = j.select("cid", "ts", lo=ibis.greatest(j.lo, j.birth), hi=j.hi, w=j.w)
     return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
@@ -294,6 +324,8 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
 
 def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     rows = _event_rows(node, ctx)
+    if node.measure in ("count", "sum"):
+        rows = ctx.to_pos(rows)
     if node.measure in ("count", "sum"):
         value = node.value
         if node.measure == "sum":
@@ -304,10 +336,10 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
             return sweep([(rows, w)], lambda c: _CMP[node.op](c, value))
         failing = sweep([(rows, w)], lambda c: ~_CMP[node.op](c, value))
         return complement(failing, ctx)
-    return _seen_leaf(node, rows)
+    return _seen_leaf(node, rows, ctx)
 
 
-def _seen_leaf(node: EventCondition, rows: ir.Table) -> ir.Table:
+def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:
     """last_seen / first_seen: piecewise constant between events, then compared."""
     rows = rows.group_by(["cid", "ts"]).aggregate(lo=rows.lo.min(), hi=rows.hi.max())
     w = ibis.window(group_by="cid", order_by="ts")
@@ -318,7 +350,7 @@ def _seen_leaf(node: EventCondition, rows: ir.Table) -> ir.Table:
         prev = rows.hi.lag().over(w).fill_null(_ts(LO))
         pieces = rows.mutate(lo=ibis.greatest(rows.lo, prev))
     pieces = pieces.filter(pieces.lo < pieces.hi)
-    return merge(union(solve_time(pieces, pieces.ts, node.op, node.value)))
+    return merge(ctx.to_pos(_concat(solve_time(pieces, pieces.ts, node.op, node.value))))
 
 
 # -- combinations ----------------------------------------------------------------------

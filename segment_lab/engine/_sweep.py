@@ -41,8 +41,9 @@ def sweep(parts: Sequence[tuple[ir.Table, object]], keep: Keep) -> ir.Table:
     d = d.group_by(["cid", "pos"]).aggregate(d=d.d.sum()).filter(lambda x: x.d != 0)
     cum = ibis.cumulative_window(group_by="cid", order_by="pos")
     ordered = ibis.window(group_by="cid", order_by="pos")
-    s = d.mutate(on=keep(d.d.sum().over(cum)).fill_null(False))
-    s = s.mutate(was=s.on.lag().over(ordered).fill_null(False))
+    s = d.mutate(run=d.d.sum().over(cum))
+    # coverage just before this position is run - d: no second window pass needed
+    s = s.mutate(on=keep(s.run).fill_null(False), was=keep(s.run - s.d).fill_null(False))
     edges = s.filter(s.on != s.was)
     edges = edges.mutate(nxt=edges.pos.lead().over(ordered))
     return edges.filter(edges.on).select("cid", lo=edges.pos, hi=edges.nxt)

@@ -101,7 +101,7 @@ class Segment:
 
     @property
     def definition_hash(self) -> str:
-        """A stable hash of the definition (name, rule; not description or tags)."""
+        """A stable hash of the rule only: renaming, re-describing or re-tagging keeps it."""
         from segment_lab.serde import definition_hash
 
         return definition_hash(self)
