@@ -22,7 +22,8 @@ import ibis
 from segment_lab.engine._asof import ATTRIBUTE_NODES, _where, used_fields
 from segment_lab.engine._attributes import Columns
 from segment_lab.engine._schema import Tables
-from segment_lab.engine._sweep import intersect, merge, sweep, union
+from segment_lab.engine._sweep import complement as _complement
+from segment_lab.engine._sweep import intersect, merge, merge_monotone, sweep, union
 from segment_lab.errors import InvalidSegmentError, InvalidValueError
 from segment_lab.model._nodes import (
     And,
@@ -322,19 +323,51 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
 
 
+def _at_least(rows: ir.Table, n: int) -> ir.Table:
+    """Where at least ``n`` of the rows' intervals overlap, for intervals whose ``lo`` and
+    ``hi`` both grow with ``ts`` (true of every event window): at least n events count
+    at p exactly when, for some event i, p is in ``[lo_i, hi_(i-n+1))``."""
+    order = ["ts", "lo", "hi"]
+    if n <= 1:
+        return merge_monotone(rows, order)
+    w = ibis.window(group_by="cid", order_by=order)
+    j = rows.mutate(hi=rows.hi.lag(n - 1).over(w))
+    return merge_monotone(j.filter(j.hi.notnull()), order)
+
+
+def _count_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:
+    """``count op n`` as sets "at least m events", combined."""
+    n, op = node.value, node.op
+    at_least = lambda m: _at_least(rows, m) if m > 0 else ctx.lifetime()  # noqa: E731
+    if op == ">=":
+        return at_least(n)
+    if op == ">":
+        return at_least(n + 1)
+    if op == "<":
+        return complement(at_least(n), ctx) if n > 0 else _empty(ctx)
+    if op == "<=":
+        return complement(at_least(n + 1), ctx)
+    exactly = complement(at_least(n + 1), ctx) if n == 0 else intersect(
+        [at_least(n), complement(at_least(n + 1), ctx)]
+    )
+    return exactly if op == "==" else complement(exactly, ctx)
+
+
+def _empty(ctx: IntervalContext) -> ir.Table:
+    life = ctx.lifetime()
+    return life.filter(ibis.literal(False))
+
+
 def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     rows = _event_rows(node, ctx)
-    if node.measure in ("count", "sum"):
+    if node.measure == "count":
+        return _count_leaf(node, ctx.to_pos(rows), ctx)
+    if node.measure == "sum":
         rows = ctx.to_pos(rows)
-    if node.measure in ("count", "sum"):
-        value = node.value
-        if node.measure == "sum":
-            value = ibis.literal(node.value).cast(_SUM_TYPE)
-        holds_at_zero = _CMP[node.op](0, node.value)
-        w = "w" if node.measure == "sum" else 1
-        if not holds_at_zero:
-            return sweep([(rows, w)], lambda c: _CMP[node.op](c, value))
-        failing = sweep([(rows, w)], lambda c: ~_CMP[node.op](c, value))
+        value = ibis.literal(node.value).cast(_SUM_TYPE)
+        if not _CMP[node.op](0, node.value):
+            return sweep([(rows, "w")], lambda c: _CMP[node.op](c, value))
+        failing = sweep([(rows, "w")], lambda c: ~_CMP[node.op](c, value))
         return complement(failing, ctx)
     return _seen_leaf(node, rows, ctx)
 
@@ -355,8 +388,8 @@ def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir
 
 # -- combinations ----------------------------------------------------------------------
 def complement(table: ir.Table, ctx: IntervalContext) -> ir.Table:
-    """Instants in each contact's lifetime not covered by ``table``."""
-    return sweep([(ctx.lifetime(), 1), (table, 2)], lambda c: c == 1)
+    """Positions in each contact's lifetime not covered by the maximal ``table``."""
+    return _complement(table, ctx.lifetime())
 
 
 def compile_intervals(rule: Rule, ctx: IntervalContext) -> ir.Table:
