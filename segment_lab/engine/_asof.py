@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AsOfPlan", "compile_members", "event_nodes", "used_fields"]
 
+#: Sums of event values are exact decimals, so that as-of and history agree to the cent.
+SUM_TYPE = "decimal(38, 9)"
+
 _CMP = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -101,7 +104,8 @@ def metric(ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tab
                 f"event(...).sum({node.column!r}) needs a numeric events column, but "
                 f"{node.column!r} is {dtype}."
             )
-        return ev[node.column].sum(where=cond)
+        # exact decimal sums, as the interval engine adds and removes values
+        return ev[node.column].cast(SUM_TYPE).sum(where=cond)
     return ts.max(where=cond) if node.measure == "last_seen" else ts.min(where=cond)
 
 
@@ -216,6 +220,7 @@ def _(rule: Not, plan: AsOfPlan) -> ir.BooleanValue:
 def _(rule: EventCondition, plan: AsOfPlan) -> ir.BooleanValue:
     col = plan.frame[plan.metrics[rule]]
     if rule.measure in ("count", "sum"):
-        return _CMP[rule.op](col.fill_null(0), rule.value)
+        value = ibis.literal(rule.value).cast(SUM_TYPE) if rule.measure == "sum" else rule.value
+        return _CMP[rule.op](col.fill_null(0), value)
     value = rule.value.resolve(plan.t)  # type: ignore[union-attr]
     return _CMP[rule.op](col, value).fill_null(False)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.engine._asof import ATTRIBUTE_NODES, _where, used_fields
+from segment_lab.engine._asof import ATTRIBUTE_NODES, SUM_TYPE, _where, used_fields
 from segment_lab.engine._attributes import Columns
 from segment_lab.engine._schema import Tables
 from segment_lab.engine._sweep import complement as _complement
@@ -51,7 +51,6 @@ LO = dt.datetime(1000, 1, 1)
 HI = dt.datetime(9000, 1, 1)
 US = ibis.interval(microseconds=1)
 DAY = ibis.interval(days=1)
-_SUM_TYPE = "decimal(38, 9)"
 
 _CMP = {
     "==": lambda a, b: a == b,
@@ -315,7 +314,7 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
         dtype = tabs.event_dtype(node.column)  # type: ignore[arg-type]
         if not dtype.is_numeric() or dtype.is_boolean():
             raise InvalidValueError(f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}.")
-        weight = ev[node.column].cast(_SUM_TYPE).fill_null(0)
+        weight = ev[node.column].cast(SUM_TYPE).fill_null(0)
     rows = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
     life = ctx.lifetime_time().rename(birth="lo")
     j = rows.join(life.select("cid", "birth"), "cid")
@@ -364,7 +363,7 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
         return _count_leaf(node, ctx.to_pos(rows), ctx)
     if node.measure == "sum":
         rows = ctx.to_pos(rows)
-        value = ibis.literal(node.value).cast(_SUM_TYPE)
+        value = ibis.literal(node.value).cast(SUM_TYPE)
         if not _CMP[node.op](0, node.value):
             return sweep([(rows, "w")], lambda c: _CMP[node.op](c, value))
         failing = sweep([(rows, "w")], lambda c: ~_CMP[node.op](c, value))
