@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of segment_lab: ``python -m benchmarks`` (see BENCHMARKS.md)."""

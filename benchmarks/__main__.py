@@ -1,0 +1,116 @@
+"""``python -m benchmarks [asof] [history] [--scale bench] [--repeat 5]``.
+
+Writes ``benchmarks/results/<name>.json`` and rewrites BENCHMARKS.md from all results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from benchmarks import _common
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+
+
+def render() -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Run them with `make bench` (= `.venv/bin/python -m benchmarks --scale bench`); the",
+        "bench database (1M contacts, ~60M events) is generated on first use (about 3 minutes).",
+        "Times are medians of repeated runs after a warm-up; every ratio compares numbers",
+        "measured in the same run.  Raw figures: `benchmarks/results/*.json`.",
+        "",
+    ]
+    asof = _load("asof")
+    if asof:
+        m = asof["machine"]
+        lines += [
+            f"## As-of evaluation ({asof['scale']}: {asof['contacts']:,} contacts, {asof['events']:,} events)",
+            "",
+            f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, "
+            f"DuckDB {m['duckdb']}, Ibis {m['ibis']}, pandas {m['pandas']}; {m['date']}; "
+            f"median of {asof['repeat']}.",
+            "",
+            "| segment | members | segment_lab s | hand SQL s | ratio (≤ 1.3) | pandas in memory s | speed-up (≥ 2.5) | segment_lab from Parquet s | pandas from Parquet s | speed-up (≥ 6) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in asof["rows"]:
+            lines.append(
+                f"| {r['segment']} | {r['members']:,} | {_fmt(r['engine_s'])} | {_fmt(r['sql_s'])} | "
+                f"{r['vs_sql']:.2f} | {_fmt(r['pandas_mem_s'])} | {r['pandas_mem_speedup']:.1f}× | "
+                f"{_fmt(r['engine_parquet_s'])} | {_fmt(r['pandas_parquet_s'])} | {r['pandas_parquet_speedup']:.1f}× |"
+            )
+        lines += [
+            "",
+            f"Compiling a 20-node rule to SQL: {asof['compile_20_nodes_ms']:.1f} ms (target < 50 ms).  "
+            f"Peak memory of the process after the segment_lab runs: {asof['peak_rss_engine_gib']:.2f} GiB "
+            f"(target < 4 GiB).",
+            "",
+        ]
+    hist = _load("history")
+    if hist:
+        m = hist["machine"]
+        lines += [
+            f"## History ({hist['scale']}, end {hist['end']})",
+            "",
+            f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}; median of {hist['repeat']}.  "
+            f"The naive loop evaluates as-of once per point: timed on {hist['naive_points']} points, scaled to 365.",
+            "",
+            "| segment | one as-of s | 365 daily s | ratio (≤ 3) | 720 hourly s | ratio (≤ 4) | naive loop 365 s | engine speed-up (≥ 50) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in hist["rows"]:
+            lines.append(
+                f"| {r['segment']} | {_fmt(r['asof_s'])} | {_fmt(r['daily365_s'])} | {r['daily_vs_asof']:.1f} | "
+                f"{_fmt(r['hourly720_s'])} | {r['hourly_vs_asof']:.1f} | {_fmt(r['naive365_s'])} | "
+                f"{r['naive_vs_engine']:.0f}× |"
+            )
+        lines += [
+            "",
+            f"20 segments × 1 year daily in one `ws.history` call: {hist['twenty_segments_year_daily_s']:.0f} s "
+            f"(target < 120 s).  Peak memory: {hist['peak_rss_gib']:.2f} GiB.",
+            "",
+        ]
+    notes = ROOT / "benchmarks" / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text().strip(), ""]
+    return "\n".join(lines)
+
+
+def _load(name: str) -> dict | None:
+    path = _common.RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks")
+    p.add_argument("which", nargs="*", default=["asof", "history"], choices=["asof", "history"])
+    p.add_argument("--scale", default="bench")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--no-write", action="store_true", help="print results, write nothing")
+    args = p.parse_args()
+    for which in args.which:
+        if which == "asof":
+            from benchmarks.asof import run
+        else:
+            from benchmarks.history import run
+        result = run(scale=args.scale, repeat=args.repeat)
+        print(json.dumps(result, indent=2, default=str))
+        if not args.no_write:
+            _common.save(which, result)
+    if not args.no_write:
+        tmp = ROOT / "BENCHMARKS.md.tmp"
+        tmp.write_text(render())
+        tmp.replace(ROOT / "BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

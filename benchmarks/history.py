@@ -1,0 +1,92 @@
+"""History at bench scale: one interval evaluation vs one as-of evaluation vs a naive loop.
+
+For each reference segment, in one run: the median as-of time at the last instant;
+365 daily points; 720 hourly points (30 days); and the naive loop (one as-of
+evaluation per point) timed on 30 points and scaled to 365.  Then 20 segments x one
+year daily in one call, with its progress bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import segment_lab as sl
+from benchmarks import _common
+from benchmarks.segments import CATALOG, REFERENCES
+
+
+def _twenty(references: list) -> list[sl.Segment]:
+    """20 segments: the references and variants of them with other thresholds and windows."""
+    from segment_lab import event, field
+
+    extra = [
+        sl.Segment(f"openers-{n}-{d}d", event("email_open").count(within=f"{d}d") >= n)
+        for n, d in ((1, 7), (2, 14), (5, 60), (1, 90))
+    ] + [
+        sl.Segment(f"city-{c}", field("city") == c) for c in ("London", "Berlin", "Paris", "New York")
+    ] + [
+        sl.Segment("clickers-14d", event("email_click").exists(within="14d")),
+        sl.Segment("buyers-365d", event("purchase").exists(within="365d")),
+        sl.Segment("forms-30d", event("form_submit").count(within="30d") >= 1),
+        sl.Segment("no-open-60d", ~event("email_open").exists(within="60d")),
+        sl.Segment("customers", field("lifecycle_stage") == "customer"),
+        sl.Segment("new-30d", field("created_at") > "-30d"),
+    ]  # fmt: skip
+    return [r.segment for r in references] + extra
+
+
+def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[str, Any]:
+    from segment_lab import sample
+
+    end = sample.END
+    ws = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
+    start_year = end - dt.timedelta(days=364)
+    start_month = end - dt.timedelta(hours=719)
+    rows = []
+    for ref in REFERENCES:
+        seg = ref.segment
+        asof, n = _common.timeit(lambda s=seg: ws.count(s, as_of=end), repeat)
+        daily, h = _common.timeit(lambda s=seg: ws.history(s, start=start_year, end=end, every="1d"), repeat)
+        if int(h["size"].iloc[-1]) != n or len(h) != 365:
+            raise AssertionError(f"{ref.name}: history ends at {h['size'].iloc[-1]} != as-of {n}")
+        hourly, hh = _common.timeit(lambda s=seg: ws.history(s, start=start_month, end=end, every="1h"), repeat)
+        if len(hh) != 720 or int(hh["size"].iloc[-1]) != n:
+            raise AssertionError(f"{ref.name}: hourly history is inconsistent")
+        points = list(h["period"].iloc[:: max(1, 365 // naive_points)][:naive_points])
+        t0 = time.perf_counter()
+        naive_sizes = [ws.count(seg, as_of=p.to_pydatetime()) for p in points]
+        naive = (time.perf_counter() - t0) / len(points) * 365
+        expected = [int(h.loc[h["period"] == p, "size"].iloc[0]) for p in points]
+        if naive_sizes != expected:
+            raise AssertionError(f"{ref.name}: history differs from as-of on the grid")
+        rows.append(
+            {
+                "segment": ref.name,
+                "asof_s": asof,
+                "daily365_s": daily,
+                "hourly720_s": hourly,
+                "naive365_s": naive,
+                "daily_vs_asof": daily / asof,
+                "hourly_vs_asof": hourly / asof,
+                "naive_vs_engine": naive / daily,
+            }
+        )
+    segs = _twenty(REFERENCES)
+    t0 = time.perf_counter()
+    many = ws.history(segs, start=start_year, end=end, every="1d", progress=True)
+    twenty = time.perf_counter() - t0
+    assert many["segment"].nunique() == 20
+    return {
+        "benchmark": "history",
+        "scale": scale,
+        "repeat": repeat,
+        "end": str(end),
+        "naive_points": naive_points,
+        "twenty_segments_year_daily_s": twenty,
+        "peak_rss_gib": _common.peak_rss_gib(),
+        "machine": _common.machine(),
+        "rows": rows,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
