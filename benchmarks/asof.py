@@ -58,7 +58,7 @@ def run(scale: str = "bench", repeat: int = 5) -> dict[str, Any]:
         if n_pd != row["members"]:
             raise AssertionError(f"{ref.name}: pandas counted {n_pd}, segment_lab {row['members']}")
         row["pandas_mem_s"] = pd_s
-    del frames
+    frames.clear()  # free the memory before the Parquet runs
 
     def engine_from_parquet(ref):
         c = ibis.duckdb.connect()
