@@ -28,7 +28,14 @@ def _frames_from_parquet(pq) -> dict[str, pd.DataFrame]:
         ).astype({"event_type": "category"}),
         "contact_history": pd.read_parquet(
             pq / "contact_history.parquet",
-            columns=["contact_id", "valid_from", "valid_to", "city", "job_title", "lifecycle_stage"],
+            columns=[
+                "contact_id",
+                "valid_from",
+                "valid_to",
+                "city",
+                "job_title",
+                "lifecycle_stage",
+            ],
         ),
     }
 
@@ -74,9 +81,13 @@ def run(scale: str = "bench", repeat: int = 5) -> dict[str, Any]:
 
     for row, ref in zip(rows, REFERENCES):
         e_s, n_e = _common.timeit(lambda r=ref: engine_from_parquet(r), max(1, repeat // 2))
-        p_s, n_p = _common.timeit(lambda r=ref: r.pandas(_frames_from_parquet(pq), t), max(1, repeat // 2))
+        p_s, n_p = _common.timeit(
+            lambda r=ref: r.pandas(_frames_from_parquet(pq), t), max(1, repeat // 2)
+        )
         if not (n_e == n_p == row["members"]):
-            raise AssertionError(f"{ref.name}: parquet counts differ: {n_e}, {n_p}, {row['members']}")
+            raise AssertionError(
+                f"{ref.name}: parquet counts differ: {n_e}, {n_p}, {row['members']}"
+            )
         row["engine_parquet_s"], row["pandas_parquet_s"] = e_s, p_s
     for row in rows:
         row["vs_sql"] = row["engine_s"] / row["sql_s"]

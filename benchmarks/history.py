@@ -48,10 +48,14 @@ def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[s
     for ref in REFERENCES:
         seg = ref.segment
         asof, n = _common.timeit(lambda s=seg: ws.count(s, as_of=end), repeat)
-        daily, h = _common.timeit(lambda s=seg: ws.history(s, start=start_year, end=end, every="1d"), repeat)
+        daily, h = _common.timeit(
+            lambda s=seg: ws.history(s, start=start_year, end=end, every="1d"), repeat
+        )
         if int(h["size"].iloc[-1]) != n or len(h) != 365:
             raise AssertionError(f"{ref.name}: history ends at {h['size'].iloc[-1]} != as-of {n}")
-        hourly, hh = _common.timeit(lambda s=seg: ws.history(s, start=start_month, end=end, every="1h"), repeat)
+        hourly, hh = _common.timeit(
+            lambda s=seg: ws.history(s, start=start_month, end=end, every="1h"), repeat
+        )
         if len(hh) != 720 or int(hh["size"].iloc[-1]) != n:
             raise AssertionError(f"{ref.name}: hourly history is inconsistent")
         points = list(h["period"].iloc[:: max(1, 365 // naive_points)][:naive_points])

@@ -60,7 +60,9 @@ def _hist_at(f: dict[str, pd.DataFrame], t: dt.datetime) -> pd.DataFrame:
     return h[(h["valid_from"] <= t) & (h["valid_to"].isna() | (h["valid_to"] > t))]
 
 
-def _events(f: dict[str, pd.DataFrame], t: dt.datetime, etype: str, days: int | None) -> pd.DataFrame:
+def _events(
+    f: dict[str, pd.DataFrame], t: dt.datetime, etype: str, days: int | None
+) -> pd.DataFrame:
     e = f["events"]
     mask = (e["event_type"] == etype) & (e["ts"] <= t)
     if days:
@@ -129,39 +131,49 @@ REFERENCES = [
     Reference(
         "attribute only",
         Segment("tokyo-ctos", (field("city") == "Tokyo") & (field("job_title") == "CTO")),
-        lambda t: f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN {_hist_sql(t, "city, job_title")} h
-            USING (contact_id) WHERE h.city = 'Tokyo' AND h.job_title = 'CTO'""",
+        lambda t: (
+            f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN {_hist_sql(t, "city, job_title")} h
+            USING (contact_id) WHERE h.city = 'Tokyo' AND h.job_title = 'CTO'"""
+        ),
         _attr_pd,
     ),
     Reference(
         "count in window",
         Segment("openers", event("email_open").count(within="30d") >= 3),
-        lambda t: f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
+        lambda t: (
+            f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
             (SELECT contact_id FROM {_events_sql(t, "email_open", 30)} GROUP BY contact_id
-             HAVING count(*) >= 3) e USING (contact_id)""",
+             HAVING count(*) >= 3) e USING (contact_id)"""
+        ),
         _count_pd,
     ),
     Reference(
         "not exists",
         Segment("no-visit-14d", ~event("page_visit").exists(within="14d")),
-        lambda t: f"""SELECT count(*) FROM {_universe_sql(t)} u WHERE NOT EXISTS
-            (SELECT 1 FROM {_events_sql(t, "page_visit", 14)} AND events.contact_id = u.contact_id)""",
+        lambda t: (
+            f"""SELECT count(*) FROM {_universe_sql(t)} u WHERE NOT EXISTS
+            (SELECT 1 FROM {_events_sql(t, "page_visit", 14)} AND events.contact_id = u.contact_id)"""
+        ),
         _notexists_pd,
     ),
     Reference(
         "sum",
         Segment("spenders-90d", event("purchase").sum("value", within="90d") >= 100),
-        lambda t: f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
+        lambda t: (
+            f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
             (SELECT contact_id FROM {_events_sql(t, "purchase", 90)} GROUP BY contact_id
-             HAVING sum(value) >= 100) e USING (contact_id)""",
+             HAVING sum(value) >= 100) e USING (contact_id)"""
+        ),
         _sum_pd,
     ),
     Reference(
         "last_seen",
         Segment("lapsed-buyers", event("purchase").last_seen() < "-90d"),
-        lambda t: f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
+        lambda t: (
+            f"""SELECT count(*) FROM {_universe_sql(t)} u JOIN
             (SELECT contact_id FROM {_events_sql(t, "purchase", None)} GROUP BY contact_id
-             HAVING max(ts) < {_lit(t)} - INTERVAL 90 DAY) e USING (contact_id)""",
+             HAVING max(ts) < {_lit(t)} - INTERVAL 90 DAY) e USING (contact_id)"""
+        ),
         _last_pd,
     ),
     Reference(
@@ -172,7 +184,8 @@ REFERENCES = [
                 in_segment("engaged"),
                 any_of(
                     field("lifecycle_stage").isin(["mql", "sql"]),
-                    event("page_visit").where(field("url").contains("/pricing")).count(within="14d") >= 2,
+                    event("page_visit").where(field("url").contains("/pricing")).count(within="14d")
+                    >= 2,
                 ),
             ),
         ),
@@ -195,4 +208,6 @@ def twenty_node_rule():
         field("industry") != "Retail", field("lifecycle_stage").notin(["customer"]),
         field("created_at") > "-365d",
     ]  # fmt: skip
-    return all_of(any_of(*leaves[:4]), all_of(*leaves[4:8]), any_of(*leaves[8:11]), ~all_of(*leaves[11:]))
+    return all_of(
+        any_of(*leaves[:4]), all_of(*leaves[4:8]), any_of(*leaves[8:11]), ~all_of(*leaves[11:])
+    )

@@ -11,7 +11,7 @@ from segment_lab.errors import SegmentLabError
 __all__ = ["main"]
 
 
-def _workspace(args: argparse.Namespace):  # noqa: ANN202
+def _workspace(args: argparse.Namespace):
     import segment_lab as sl
 
     if args.database:
@@ -31,7 +31,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     as_of = ws.instant(args.as_of)
     sizes = ws.sizes(ws.catalog, as_of=as_of)
-    week = ws.sizes(ws.catalog, as_of=ws.instant("-7d") if args.as_of is None else as_of - pd.Timedelta("7d"))
+    week = ws.sizes(
+        ws.catalog, as_of=ws.instant("-7d") if args.as_of is None else as_of - pd.Timedelta("7d")
+    )
     sizes.insert(2, "change_7d", sizes["size"] - week["size"])
     print(f"segment_lab demo: {ws}")
     print(f"Segment sizes as of {as_of:%Y-%m-%d %H:%M} (change over the previous 7 days):\n")

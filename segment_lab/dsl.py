@@ -42,7 +42,7 @@ def _no_bool(self: object) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Field:
     """A contact (or event) column to build conditions on."""
 
@@ -149,7 +149,7 @@ def _window(within: object, between: object) -> Window | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventMeasure:
     """A measure of matching events waiting for a comparison, e.g. ``count(...) >= 3``."""
 
@@ -163,7 +163,12 @@ class EventMeasure:
 
     def _cmp(self, op: str, value: object) -> EventCondition:
         return EventCondition(
-            self.spec.types, self.measure, op, value, self.window, self.spec.where_rule,
+            self.spec.types,
+            self.measure,
+            op,
+            value,
+            self.window,
+            self.spec.where_rule,
             self.column,
         )  # type: ignore[arg-type]
 
@@ -210,7 +215,9 @@ class EventSpec:
         """At least one matching event in the window."""
         return self.count(within=within, between=between) >= 1
 
-    def sum(self, column: str, within: str | None = None, between: tuple | None = None) -> EventMeasure:
+    def sum(
+        self, column: str, within: str | None = None, between: tuple | None = None
+    ) -> EventMeasure:
         """Sum of ``column`` over matching events (0 without any)."""
         return EventMeasure(self, "sum", _window(within, between), column)
 
@@ -236,7 +243,9 @@ def event(types: str | Iterable[str]) -> EventSpec:
         try:
             tup = tuple(types)
         except TypeError:
-            raise InvalidValueError(f"event() needs an event type or a list of them, got {types!r}.") from None
+            raise InvalidValueError(
+                f"event() needs an event type or a list of them, got {types!r}."
+            ) from None
     if not tup or not all(isinstance(t, str) and t for t in tup):
         raise InvalidValueError(f"event() needs non-empty event type names, got {types!r}.")
     return EventSpec(tup)

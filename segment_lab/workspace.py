@@ -102,7 +102,11 @@ class Workspace:
         if not isinstance(bindings, Bindings):
             raise BindingError(f"bindings must be sl.Bindings(...), got {bindings!r}.")
         tables = check_tables(contacts, events, contact_history, bindings)
-        ws = cls(tables, _as_catalog(catalog), None if now is None else resolve_instant(now, _utcnow(), "now"))
+        ws = cls(
+            tables,
+            _as_catalog(catalog),
+            None if now is None else resolve_instant(now, _utcnow(), "now"),
+        )
         if validate:
             ws._check_data()
         return ws
@@ -118,7 +122,11 @@ class Workspace:
         """Bind pandas frames through an in-memory DuckDB connection."""
         con = ibis.duckdb.connect()
         tabs = {}
-        for name, df in (("contacts", contacts), ("events", events), ("contact_history", contact_history)):
+        for name, df in (
+            ("contacts", contacts),
+            ("events", events),
+            ("contact_history", contact_history),
+        ):
             tabs[name] = None if df is None else con.create_table(name, df)
         return cls.from_ibis(tabs["contacts"], tabs["events"], tabs["contact_history"], **kwargs)
 
@@ -146,12 +154,19 @@ class Workspace:
 
             raise BindingError(
                 f"The database {path!r} has no table {b.contacts_table!r}. Tables: "
-                f"{', '.join(sorted(map(repr, names))) or 'none'}." + did_you_mean(b.contacts_table, names)
+                f"{', '.join(sorted(map(repr, names))) or 'none'}."
+                + did_you_mean(b.contacts_table, names)
             )
         events = con.table(b.events_table) if b.events_table in names else None
         history = con.table(b.history_table) if b.history_table in names else None
         return cls.from_ibis(
-            con.table(b.contacts_table), events, history, bindings, catalog, now=now, validate=validate
+            con.table(b.contacts_table),
+            events,
+            history,
+            bindings,
+            catalog,
+            now=now,
+            validate=validate,
         )
 
     @classmethod
@@ -234,7 +249,9 @@ class Workspace:
         except Exception as exc:
             raise EvaluationError(f"Could not render SQL for dialect {dialect!r}: {exc}") from exc
 
-    def sizes(self, segments: Iterable[SegmentLike] | Catalog | None = None, as_of: Any = None) -> pd.DataFrame:
+    def sizes(
+        self, segments: Iterable[SegmentLike] | Catalog | None = None, as_of: Any = None
+    ) -> pd.DataFrame:
         """Sizes of several segments at ``as_of`` in one query.
 
         Returns a frame with columns ``segment``, ``size``, ``description``.
@@ -276,7 +293,9 @@ class Workspace:
             )
         return t0 - step, step, npoints
 
-    def _history_one(self, segment: SegmentLike, g0: dt.datetime, step: dt.timedelta, npoints: int) -> pd.DataFrame:
+    def _history_one(
+        self, segment: SegmentLike, g0: dt.datetime, step: dt.timedelta, npoints: int
+    ) -> pd.DataFrame:
         rule = self._resolve(segment)
         self._warn_current(rule, True)
         last = g0 + (npoints - 1) * step
@@ -347,9 +366,18 @@ class Workspace:
         out.loc[out["entered_at"] <= LO, "entered_at"] = None
         out.loc[out["exited_at"] > t1, "exited_at"] = None
         out = out.rename(columns={"contact_id": self.bindings.contact_id})
-        return out.sort_values([self.bindings.contact_id, "entered_at"], na_position="first", ignore_index=True)
+        return out.sort_values(
+            [self.bindings.contact_id, "entered_at"], na_position="first", ignore_index=True
+        )
 
-    def changes(self, segment: SegmentLike, start: Any, end: Any = None, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    def changes(
+        self,
+        segment: SegmentLike,
+        start: Any,
+        end: Any = None,
+        *,
+        columns: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
         """Contacts whose membership differs between ``start`` and ``end`` ("movers").
 
         One row per mover with ``direction`` ("entered": member at ``end`` but not at
@@ -373,12 +401,16 @@ class Workspace:
     def _check_data(self) -> None:
         b, c = self.bindings, self._tables.contacts
         stats = _execute(
-            c.aggregate(n=c.count(), ids=c[b.contact_id].nunique(), nulls=c[b.contact_id].isnull().sum())
+            c.aggregate(
+                n=c.count(), ids=c[b.contact_id].nunique(), nulls=c[b.contact_id].isnull().sum()
+            )
         ).iloc[0]
         if int(stats["n"]) == 0:
             raise DataError("The contacts table is empty: there is nobody to segment.")
         if int(stats["nulls"] or 0):
-            raise DataError(f"The contacts table has {int(stats['nulls'])} rows with a NULL {b.contact_id!r}.")
+            raise DataError(
+                f"The contacts table has {int(stats['nulls'])} rows with a NULL {b.contact_id!r}."
+            )
         if int(stats["ids"]) != int(stats["n"]):
             dup = _execute(
                 c.group_by(b.contact_id).aggregate(k=c.count()).filter(lambda x: x.k > 1).limit(3)
@@ -392,7 +424,8 @@ class Workspace:
         if h is not None:
             bad = _execute(
                 h.filter(
-                    h[b.valid_from].isnull() | (h[b.valid_to].notnull() & (h[b.valid_to] <= h[b.valid_from]))
+                    h[b.valid_from].isnull()
+                    | (h[b.valid_to].notnull() & (h[b.valid_to] <= h[b.valid_from]))
                 ).count()
             )
             if int(bad):
@@ -403,7 +436,11 @@ class Workspace:
 
     def __repr__(self) -> str:
         t = self._tables
-        parts = ["contacts", *(["events"] if t.events is not None else []), *(["contact_history"] if t.history is not None else [])]
+        parts = [
+            "contacts",
+            *(["events"] if t.events is not None else []),
+            *(["contact_history"] if t.history is not None else []),
+        ]
         cat = f", catalog of {len(self._catalog)} segments" if self._catalog else ""
         return f"Workspace({', '.join(parts)}{cat}, now={self.now.isoformat()})"
 
@@ -462,5 +499,6 @@ def _execute(expr: Any) -> Any:
     except SegmentLabError:
         raise
     except Exception as exc:
-        raise EvaluationError(f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}") from exc
-
+        raise EvaluationError(
+            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
+        ) from exc

@@ -208,7 +208,9 @@ CASES = {
         "as_of",
     ),
     "bad every": (
-        lambda: ws_with().history(field("city") == "x", start="2024-01-01", end="2024-02-01", every="1 day"),
+        lambda: ws_with().history(
+            field("city") == "x", start="2024-01-01", end="2024-02-01", every="1 day"
+        ),
         E.InvalidDurationError,
         "1 day",
     ),

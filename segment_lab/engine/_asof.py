@@ -59,7 +59,9 @@ def used_fields(rule: Rule) -> list[str]:
     return list(out)
 
 
-def window_filter(ev: ir.Table, node: EventCondition, tables: Tables, t: dt.datetime) -> ir.BooleanValue:
+def window_filter(
+    ev: ir.Table, node: EventCondition, tables: Tables, t: dt.datetime
+) -> ir.BooleanValue:
     """Type, ``where`` and window conditions of one event condition (ts <= t is applied by the caller)."""
     b = tables.bindings
     cond = ev[b.event_type].isin(list(node.types))
@@ -92,7 +94,9 @@ def _lower_bound(node: EventCondition, t: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def metric(ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tables: Tables) -> ir.Value:
+def metric(
+    ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tables: Tables
+) -> ir.Value:
     """The aggregate of one event condition over the (pre-filtered) events ``ev``."""
     ts = ev[tables.bindings.ts]
     if node.measure == "count":

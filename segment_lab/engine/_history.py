@@ -31,7 +31,9 @@ def grid_counts(intervals: ir.Table) -> ir.Table:
     return both.group_by("j").aggregate(starts=both.starts.sum(), ends=both.ends.sum())
 
 
-def history_frame(counts: pd.DataFrame, g0: dt.datetime, every: dt.timedelta, npoints: int) -> pd.DataFrame:
+def history_frame(
+    counts: pd.DataFrame, g0: dt.datetime, every: dt.timedelta, npoints: int
+) -> pd.DataFrame:
     """``period, size, entered, exited`` for grid indices 1..npoints-1 from ``grid_counts``."""
     import numpy as np
     import pandas as pd

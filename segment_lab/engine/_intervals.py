@@ -88,7 +88,9 @@ class IntervalContext:
         """``(cid, lo, hi)`` in instants: each contact's existence (from created_at, or always)."""
         b, c = self.tables.bindings, self.tables.contacts
         lo = c[b.created_at].fill_null(_ts(LO)) if self.tables.has_created_at else _ts(LO)
-        out = c.select(cid=c[b.contact_id], lo=ibis.greatest(lo.cast("timestamp"), _ts(LO)), hi=_ts(HI))
+        out = c.select(
+            cid=c[b.contact_id], lo=ibis.greatest(lo.cast("timestamp"), _ts(LO)), hi=_ts(HI)
+        )
         return out.filter(out.lo <= self.end)
 
     def lifetime(self) -> ir.Table:
@@ -100,11 +102,15 @@ class IntervalContext:
         if self.grid is None:
             return table
         g0, step, npoints = self.grid
-        out = table.mutate(lo=_grid_index(table.lo, g0, step, npoints), hi=_grid_index(table.hi, g0, step, npoints))
+        out = table.mutate(
+            lo=_grid_index(table.lo, g0, step, npoints), hi=_grid_index(table.hi, g0, step, npoints)
+        )
         return out.filter(out.lo < out.hi)
 
 
-def _grid_index(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta, npoints: int) -> ir.IntegerValue:
+def _grid_index(
+    x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta, npoints: int
+) -> ir.IntegerValue:
     """``ceil((x - g0) / step)`` clipped to ``[0, npoints]``: the first grid index at or after x."""
     us = x.delta(_ts(g0), unit="microsecond")
     per = step // dt.timedelta(microseconds=1)
@@ -196,7 +202,9 @@ def _attribute_rows(names: list[str], source: str, ctx: IntervalContext) -> ir.T
 
 
 def _has_relative(node: Rule) -> bool:
-    values = [getattr(node, a, None) for a in ("value", "low", "high")] + list(getattr(node, "values", ()))
+    values = [getattr(node, a, None) for a in ("value", "low", "high")] + list(
+        getattr(node, "values", ())
+    )
     return any(isinstance(v, RelativeTime) for v in values)
 
 
@@ -247,7 +255,9 @@ def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
     name = node.field  # type: ignore[attr-defined]
     dtype = ctx.tables.contact_dtype(name)
     if not (dtype.is_timestamp() or dtype.is_date()):
-        raise InvalidValueError(f"Field {name!r} is {dtype}; relative times compare only with timestamps.")
+        raise InvalidValueError(
+            f"Field {name!r} is {dtype}; relative times compare only with timestamps."
+        )
     if isinstance(node, Compare) and node.op == "!=":
         return complement(compile_intervals(Compare(name, "==", node.value), ctx), ctx)
     if isinstance(node, Compare):
@@ -255,7 +265,9 @@ def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
         pieces = solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)
         return merge(ctx.to_pos(_concat(pieces)))
     if isinstance(node, Range):
-        return compile_intervals(And((Compare(name, ">=", node.low), Compare(name, "<=", node.high))), ctx)
+        return compile_intervals(
+            And((Compare(name, ">=", node.low), Compare(name, "<=", node.high))), ctx
+        )
     if isinstance(node, IsIn):
         inner = Or(tuple(Compare(name, "==", v) for v in node.values))
         return compile_intervals(Not(inner) if node.negate else inner, ctx)
@@ -286,7 +298,9 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     tabs, b = ctx.tables, ctx.tables.bindings
     ev = tabs.events
     if ev is None:
-        raise InvalidValueError("The rule has event conditions but the workspace has no events table.")
+        raise InvalidValueError(
+            "The rule has event conditions but the workspace has no events table."
+        )
     cond = (ev[b.ts] <= ctx.end) & ev[b.event_type].isin(list(node.types))
     if node.where is not None:
         if any(_has_relative(n) for n in walk(node.where)):
@@ -313,7 +327,9 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     if node.measure == "sum":
         dtype = tabs.event_dtype(node.column)  # type: ignore[arg-type]
         if not dtype.is_numeric() or dtype.is_boolean():
-            raise InvalidValueError(f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}.")
+            raise InvalidValueError(
+                f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}."
+            )
         weight = ev[node.column].cast(SUM_TYPE).fill_null(0)
     rows = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
     life = ctx.lifetime_time().rename(birth="lo")
@@ -346,8 +362,10 @@ def _count_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> i
         return complement(at_least(n), ctx) if n > 0 else _empty(ctx)
     if op == "<=":
         return complement(at_least(n + 1), ctx)
-    exactly = complement(at_least(n + 1), ctx) if n == 0 else intersect(
-        [at_least(n), complement(at_least(n + 1), ctx)]
+    exactly = (
+        complement(at_least(n + 1), ctx)
+        if n == 0
+        else intersect([at_least(n), complement(at_least(n + 1), ctx)])
     )
     return exactly if op == "==" else complement(exactly, ctx)
 

@@ -27,14 +27,15 @@ def inline(rule: Rule, catalog: Catalog | None, stack: tuple[str, ...] = ()) -> 
     """``rule`` with every ``InSegment`` replaced by the referenced segment's rule."""
     if isinstance(rule, InSegment):
         if rule.name in stack:
-            cycle = [*stack[stack.index(rule.name):], rule.name]
+            cycle = [*stack[stack.index(rule.name) :], rule.name]
             raise CyclicReferenceError(
                 f"Segments reference each other in a cycle: {' -> '.join(cycle)}."
             )
         if catalog is None or rule.name not in catalog:
             names = catalog.names if catalog is not None else ()
             hint = (
-                f" Segments in the catalog: {', '.join(map(repr, names))}." + did_you_mean(rule.name, names)
+                f" Segments in the catalog: {', '.join(map(repr, names))}."
+                + did_you_mean(rule.name, names)
                 if names
                 else " This workspace has no catalog: use ws.with_catalog(catalog)."
             )

@@ -20,7 +20,8 @@ def _require(table: ir.Table, name: str, column: str, role: str) -> dt.DataType:
     if column not in schema:
         raise BindingError(
             f"The {name} table has no column {column!r} (the {role}). Its columns: "
-            f"{', '.join(map(repr, schema.names))}." + did_you_mean(column, schema.names)
+            f"{', '.join(map(repr, schema.names))}."
+            + did_you_mean(column, schema.names)
             + f" Bind another column with sl.Bindings({_arg(role)}=...)."
         )
     return schema[column]

@@ -72,7 +72,9 @@ def value_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"'{value}'" if (not value or " " in value.strip() or value != value.strip()) else value
+        return (
+            f"'{value}'" if (not value or " " in value.strip() or value != value.strip()) else value
+        )
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -119,7 +121,9 @@ def _(rule: Compare) -> str:
 @describe_rule.register
 def _(rule: IsIn) -> str:
     if len(rule.values) == 1:
-        return f"{label(rule.field)} {'is not' if rule.negate else 'is'} {value_text(rule.values[0])}"
+        return (
+            f"{label(rule.field)} {'is not' if rule.negate else 'is'} {value_text(rule.values[0])}"
+        )
     verb = "is none of" if rule.negate else "is one of"
     return f"{label(rule.field)} {verb} {_list(rule.values, 'or' if not rule.negate else 'and')}"
 
@@ -152,7 +156,7 @@ def _(rule: IsEmpty) -> str:
 
 @describe_rule.register
 def _(rule: ListHas) -> str:
-    conj = {"any": "or", "all": "and", "none": "or"}[rule.mode]
+    conj = {"any": "or", "all": "and", "none": "nor" if len(rule.values) == 2 else "or"}[rule.mode]
     verb = {"any": "includes", "all": "includes all of", "none": "includes neither"}[rule.mode]
     if rule.mode == "any" and len(rule.values) > 1:
         verb = "includes any of"
@@ -168,7 +172,8 @@ def window_text(window: Within | Between | None) -> str:
         return ""
     if isinstance(window, Within):
         d = window.duration
-        return f" in the last {_plural(d.amount, _UNIT_WORDS[d.unit])}"
+        span = _UNIT_WORDS[d.unit] if d.amount == 1 else _plural(d.amount, _UNIT_WORDS[d.unit])
+        return f" in the last {span}"
     return f" between {time_text(window.start)} and {time_text(window.end)}"
 
 
@@ -178,6 +183,12 @@ def _event_phrase(rule: EventCondition) -> str:
     if rule.where is not None:
         text += f" (where {describe_rule(rule.where)})"
     return text
+
+
+_SUM_WORDS = {
+    "==": "of exactly", "!=": "other than", "<": "below", "<=": "of at most",
+    ">": "above", ">=": "of at least",
+}  # fmt: skip
 
 
 def _count_text(op: str, n: int) -> str:
@@ -199,12 +210,12 @@ def _(rule: EventCondition) -> str:
             return f"never {what}{win}" if not win else f"not {what}{win}"
         return f"{what} {_count_text(rule.op, n)}{win}"
     if rule.measure == "sum":
-        return (
-            f"{what}, with total {label(rule.column or '')} {_CMP_WORDS[rule.op]} "
-            f"{value_text(rule.value)}{win}"
-        )
+        column = label(rule.column or "").lower()
+        return f"{what} with a total {column} {_SUM_WORDS[rule.op]} {value_text(rule.value)}{win}"
     which = "last" if rule.measure == "last_seen" else "first"
-    return f"{which} {what} {_TIME_WORDS[rule.op].removeprefix('is ')} {value_text(rule.value)}{win}"
+    return (
+        f"{which} {what} {_TIME_WORDS[rule.op].removeprefix('is ')} {value_text(rule.value)}{win}"
+    )
 
 
 @describe_rule.register
@@ -227,8 +238,10 @@ def _(rule: Not) -> str:
     inner = rule.rule
     if isinstance(inner, InSegment):
         return f"is not in segment '{inner.name}'"
-    if isinstance(inner, EventCondition) and inner.measure == "count" and (inner.op, inner.value) in (
-        (">=", 1), (">", 0)
+    if (
+        isinstance(inner, EventCondition)
+        and inner.measure == "count"
+        and (inner.op, inner.value) in ((">=", 1), (">", 0))
     ):
         never = "never " if inner.window is None else "not "
         return f"{never}{_event_phrase(inner)}{window_text(inner.window)}"
@@ -244,7 +257,9 @@ def rule_html(rule: Rule) -> str:
 
 
 def segment_html(seg: Segment) -> str:
-    desc = f"<div style='color:#555'>{html.escape(seg.description)}</div>" if seg.description else ""
+    desc = (
+        f"<div style='color:#555'>{html.escape(seg.description)}</div>" if seg.description else ""
+    )
     tags = " ".join(
         f"<span style='background:#eef;border-radius:3px;padding:0 4px'>{html.escape(t)}</span>"
         for t in seg.tags

@@ -230,8 +230,7 @@ class Range(Rule):
         object.__setattr__(self, "high", high)
         if _sortable(low, high) and _key(low) > _key(high):  # type: ignore[operator]
             raise InvalidValueError(
-                f"{what}({low!r}, {high!r}): the lower bound is above the upper bound; "
-                f"swap them."
+                f"{what}({low!r}, {high!r}): the lower bound is above the upper bound; swap them."
             )
 
 
@@ -258,8 +257,7 @@ class TextMatch(Rule):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise InvalidRegexError(
-                    f"Invalid regular expression {self.pattern!r} for field "
-                    f"{self.field!r}: {exc}."
+                    f"Invalid regular expression {self.pattern!r} for field {self.field!r}: {exc}."
                 ) from None
 
 

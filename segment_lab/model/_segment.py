@@ -49,14 +49,18 @@ class Segment:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
-            raise InvalidValueError(f"A segment name must be a non-empty string, got {self.name!r}.")
+            raise InvalidValueError(
+                f"A segment name must be a non-empty string, got {self.name!r}."
+            )
         if not isinstance(self.rule, Rule):
             raise InvalidValueError(
                 f"Segment {self.name!r} needs a rule (e.g. field('city') == 'Tokyo'), "
                 f"got {self.rule!r} ({type(self.rule).__name__})."
             )
         if not isinstance(self.description, str):
-            raise InvalidValueError(f"Segment description must be a string, got {self.description!r}.")
+            raise InvalidValueError(
+                f"Segment description must be a string, got {self.description!r}."
+            )
         tags = (self.tags,) if isinstance(self.tags, str) else tuple(self.tags)
         if not all(isinstance(t, str) for t in tags):
             raise InvalidValueError(f"Segment tags must be strings, got {self.tags!r}.")
@@ -191,7 +195,7 @@ class Catalog:
         if name in done:
             return
         if name in path:
-            cycle = [*path[path.index(name):], name]
+            cycle = [*path[path.index(name) :], name]
             raise CyclicReferenceError(
                 f"Segments reference each other in a cycle: {' -> '.join(cycle)}. "
                 f"Remove one of these in_segment references."
@@ -227,11 +231,11 @@ class Catalog:
         return Catalog(tuple(s for s in self.segments if s.name != name))
 
     def merge(self, other: Iterable[Segment]) -> Catalog:
-        """A copy with every segment of ``other`` added or replaced."""
-        out = self
+        """A copy with every segment of ``other`` added or replaced (checked once, at the end)."""
+        merged = {s.name: s for s in self.segments}
         for s in other:
-            out = out.with_segment(s)
-        return out
+            merged[s.name] = s  # a replaced segment keeps its place
+        return Catalog(tuple(merged.values()))
 
     # -- serialisation ----------------------------------------------------------
     def to_dict(self) -> dict:
