@@ -213,9 +213,22 @@ def _(rule: EventCondition) -> str:
         column = label(rule.column or "").lower()
         return f"{what} with a total {column} {_SUM_WORDS[rule.op]} {value_text(rule.value)}{win}"
     which = "last" if rule.measure == "last_seen" else "first"
-    return (
-        f"{which} {what} {_TIME_WORDS[rule.op].removeprefix('is ')} {value_text(rule.value)}{win}"
-    )
+    return f"{which} {what} {_ago_text(rule.op, rule.value)}{win}"
+
+
+def _ago_text(op: str, value: object) -> str:
+    """``< -90d`` -> "more than 90 days ago"; other times -> "before <time>"."""
+    if (
+        isinstance(value, RelativeTime)
+        and value.anchor == "now"
+        and value.offset is not None
+        and value.offset.amount < 0
+        and op in ("<", "<=", ">", ">=")
+    ):
+        span = _plural(-value.offset.amount, _UNIT_WORDS[value.offset.unit])
+        words = {"<": "more than", "<=": "at least", ">": "less than", ">=": "at most"}[op]
+        return f"{words} {span} ago"
+    return f"{_TIME_WORDS[op].removeprefix('is ')} {value_text(value)}"
 
 
 @describe_rule.register
