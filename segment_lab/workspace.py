@@ -178,7 +178,9 @@ class Workspace:
         from segment_lab import sample
 
         path = _ensure_sample(scale, rebuild)
-        return cls.connect(path, catalog=sample.demo_catalog(), now=sample.END)
+        # the generator never changes the attributes it keeps no history of
+        static = Bindings(static=getattr(sample, "STATIC_ATTRIBUTES", ()))
+        return cls.connect(path, bindings=static, catalog=sample.demo_catalog(), now=sample.END)
 
     # -- values, not mutation ---------------------------------------------------------
     def with_catalog(self, catalog: Catalog | Iterable[Segment] | None) -> Workspace:
@@ -264,6 +266,7 @@ class Workspace:
         names = [as_rule(s)[1] or f"rule_{i}" for i, s in enumerate(items)]
         rules = [self._resolve(s) for s in items]
         t = self.instant(as_of)
+        self._warn_current(And(tuple(rules)), as_of is not None)
         plan = plan_asof(And(tuple(rules)), self._tables, t)
         frame = plan.frame.filter(universe(plan.frame, self._tables, t))
         aggs = {f"s{i}": plan.predicate(r).cast("int64").sum() for i, r in enumerate(rules)}
