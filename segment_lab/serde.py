@@ -254,9 +254,25 @@ _ENCODERS: dict[str, Callable[[Any, str], Any]] = {
 def from_dict(data: object, *, expect: str | None = None) -> Serialisable:
     """Build a rule, segment or catalog from its dict form (dispatching on ``kind``).
 
-    ``expect`` (``"rule"``, ``"segment"`` or ``"catalog"``) restricts what is accepted;
-    ``expect="catalog"`` also accepts one segment or a list of segments.
+    Parameters
+    ----------
+    data
+        The dict form; the top-level ``segment_lab`` version key is optional.
+    expect
+        ``"rule"``, ``"segment"`` or ``"catalog"`` to accept only that; ``"catalog"``
+        also accepts one segment or a list of segments and wraps them.
 
+    Raises
+    ------
+    SerializationError
+        For structural problems (unknown kind or key, missing key, wrong type), with
+        the place in the document; the node constructors' own errors (unknown
+        operator, bad duration, cycle, ...) likewise carry the place.
+    UnsupportedVersionError
+        When the document was written by a newer format version.
+
+    Examples
+    --------
     >>> from_dict({"kind": "isnull", "field": "email", "negate": True})
     IsNull(field='email', negate=True)
     >>> from_dict({"kind": "compre", "field": "city", "op": "==", "value": "Tokyo"})
@@ -298,8 +314,8 @@ def _decode_top(data: object, path: str, expect: str | None) -> Any:
 def _check_version(version: object, path: str) -> None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise SerializationError(
-            f"{_at(path)}The format version must be a whole number from 1 to "
-            f"{FORMAT_VERSION}, got {_show(version)}."
+            f"{_at(path)}The format version must be a whole number such as "
+            f"{FORMAT_VERSION} (the version this segment_lab writes), got {_show(version)}."
         )
     if version > FORMAT_VERSION:
         import segment_lab
@@ -355,13 +371,13 @@ def _check_keys(data: dict, path: str, cls: type, fields: tuple[_Field, ...]) ->
                 key == VERSION_KEY
             )
             raise SerializationError(
-                f"{_at(path)}Unknown key {key!r} in a {cls.kind!r} node; valid keys: "
+                f"{_at(path)}Unknown key {key!r} in the {cls.kind!r} node; valid keys: "
                 f"{', '.join(map(repr, valid))}.{hint}" + did_you_mean(key, names)
             )
     for f in fields:
         if f.required and f.name not in data:
             raise SerializationError(
-                f"{_at(path)}A {cls.kind!r} node needs the key {f.name!r}; required keys: "
+                f"{_at(path)}The {cls.kind!r} node needs the key {f.name!r}; required keys: "
                 f"{', '.join(repr(g.name) for g in fields if g.required)}."
             )
 
@@ -377,10 +393,10 @@ def _decode_list(value: object, path: str, item: Callable[[Any, str], Any]) -> l
     return [item(x, _join(path, i)) for i, x in enumerate(value)]  # type: ignore[arg-type]
 
 
-def _decode_names(value: object, path: str) -> tuple[str, ...]:
+def _decode_names(value: object, path: str) -> list[str]:
     if isinstance(value, str):
-        return (value,)
-    return tuple(_decode_list(value, path, lambda x, p: _expect(x, str, "a string", p)))
+        return [value]
+    return _decode_list(value, path, lambda x, p: _expect(x, str, "a string", p))
 
 
 def _decode_scalar(value: object, path: str) -> object:
@@ -520,8 +536,28 @@ def _format_of(path: Path) -> str:
 def load(path: str | os.PathLike[str], expect: str | None = None) -> Serialisable:
     """Read a rule, segment or catalog from a ``.json``, ``.yaml`` or ``.yml`` file.
 
-    ``expect="catalog"`` also accepts a file holding one segment or a list of segments.
-    Errors name the file and the place in it.
+    Parameters
+    ----------
+    path
+        The file; its suffix picks the format.
+    expect
+        As in :func:`from_dict`: ``expect="catalog"`` also accepts a file holding one
+        segment or a list of segments.
+
+    Raises
+    ------
+    SegmentLabError
+        The same errors as :func:`from_dict`, their message prefixed with the file name.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from segment_lab import Segment, field
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "vip.yaml"
+    >>> save(Segment("vip", field("points") > 1000), path)
+    >>> load(path, expect="catalog").names
+    ('vip',)
+    >>> import shutil; shutil.rmtree(path.parent)
     """
     path = Path(path)
     reader = from_json if _format_of(path) == "json" else from_yaml
@@ -540,7 +576,12 @@ def save(obj: Serialisable, path: str | os.PathLike[str]) -> None:
 
     The object is validated and rendered first; the text goes to a temporary file in
     the same folder that then replaces ``path``, so a failure never leaves a
-    half-written file behind.
+    half-written file behind (an existing file keeps its permissions).
+
+    Raises
+    ------
+    SerializationError
+        For an unknown suffix or a value JSON cannot hold; nothing is written.
     """
     path = Path(path)
     fmt = _format_of(path)

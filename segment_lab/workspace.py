@@ -179,7 +179,7 @@ class Workspace:
 
         path = _ensure_sample(scale, rebuild)
         # the generator never changes the attributes it keeps no history of
-        static = Bindings(static=getattr(sample, "STATIC_ATTRIBUTES", ()))
+        static = Bindings(static=sample.STATIC_ATTRIBUTES)
         return cls.connect(path, bindings=static, catalog=sample.demo_catalog(), now=sample.END)
 
     # -- values, not mutation ---------------------------------------------------------
@@ -464,7 +464,7 @@ def _ensure_sample(scale: str, rebuild: bool) -> str:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if rebuild or not os.path.exists(path):
+        if rebuild or not sample.is_current(path, scale):
             sample.build_database(path, scale=scale, progress=scale != "sample")
     return path
 

@@ -94,6 +94,7 @@ def intersect(tables: Sequence[ir.Table]) -> ir.Table:
     """Positions covered by all of the maximal interval tables (maximal again)."""
     out = tables[0]
     for other in tables[1:]:
+        out = out.view()  # a fresh relation: joins chained in ibis must not share parents
         r = other.select(cid="cid", lo2="lo", hi2="hi")
         j = out.join(r, [out.cid == r.cid, out.lo < r.hi2, r.lo2 < out.hi])
         out = j.select(cid=out.cid, lo=ibis.greatest(out.lo, r.lo2), hi=ibis.least(out.hi, r.hi2))

@@ -1,0 +1,490 @@
+"""An independent reference evaluator of the segment language, in plain Python.
+
+It reads small in-memory data (lists of dicts) and implements DESIGN.md §3 (as-of
+semantics) and §4 (history) as directly as possible: loops, ``re`` and ``datetime``.
+It never imports the engine, Ibis or pandas (except inside :meth:`Dataset.to_frames`,
+which hands the same data to the engine), so that the differential tests compare two
+implementations that share nothing but the model.
+
+Decided rules it encodes (kept in one place so a reader can check them):
+
+* Universe at t: contacts with ``created_at <= t`` (``created_at`` None: always there).
+  ``Not`` is the complement within the universe.
+* Attribute value: when a history table is given and the attribute is one of its
+  columns, the value of the row with ``valid_from <= t < valid_to`` (``valid_to`` None
+  = open), None without such a row; otherwise the contacts table's value.
+* Two-valued logic: a positive test on None is false; ``!=``, ``notin``, ``has_none``
+  and the ``negate`` flags are exact negations of their positive forms.
+* Events: type in ``types``, ``ts <= t``, ``where`` true on the event, in the window
+  (``Within(d)``: ``t - d < ts <= t``; ``Between(a, b)``: ``a <= ts < b``).
+  ``last_seen``/``first_seen`` are false for every operator without a matching event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from segment_lab.model import (
+    AbsoluteTime,
+    And,
+    Between,
+    Compare,
+    Duration,
+    EventCondition,
+    InSegment,
+    IsEmpty,
+    IsIn,
+    IsNull,
+    ListHas,
+    Not,
+    Or,
+    Range,
+    RelativeTime,
+    Rule,
+    Segment,
+    TextMatch,
+    Within,
+)
+
+__all__ = ["COLUMN_TYPES", "Dataset", "evaluate", "grid", "history", "history_sets"]
+
+HISTORY_KEYS = ("contact_id", "valid_from", "valid_to")
+
+#: Column types of the fixed test schema (pyarrow type names); other columns are inferred.
+COLUMN_TYPES: dict[str, str] = {
+    "created_at": "timestamp",
+    "city": "string",
+    "job_title": "string",
+    "points": "int64",
+    "score": "float64",
+    "is_customer": "bool",
+    "signup_date": "timestamp",
+    "technologies": "list<string>",
+    "event_type": "string",
+    "ts": "timestamp",
+    "url": "string",
+    "value": "float64",
+    "valid_from": "timestamp",
+    "valid_to": "timestamp",
+}
+
+
+# -- data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Contacts, events and (optionally) SCD2 contact history, as lists of dicts.
+
+    ``history_columns`` names the attribute columns of the history table; by default
+    they are read from the rows (every key but contact_id, valid_from, valid_to).
+    """
+
+    contacts: list[dict]
+    events: list[dict] = field(default_factory=list)
+    history: list[dict] | None = None
+    history_columns: tuple[str, ...] | None = None
+
+    def attributes_in_history(self) -> tuple[str, ...]:
+        """The attribute columns that come from the history table (empty without one)."""
+        if self.history is None:
+            return ()
+        if self.history_columns is not None:
+            return self.history_columns
+        names: dict[str, None] = {}
+        for row in self.history:
+            for key in row:
+                if key not in HISTORY_KEYS:
+                    names.setdefault(key, None)
+        return tuple(names)
+
+    def to_frames(self) -> dict[str, Any]:
+        """``{"contacts", "events", "contact_history"}`` as pandas DataFrames.
+
+        Every column gets an explicit Arrow dtype (nullable ints, bools, timestamps in
+        microseconds, lists of strings), so empty or all-NULL columns keep their type.
+        ``contact_history`` is None when the dataset has no history.
+        """
+        id_type = _id_type(self)
+        contacts = _frame(self.contacts, ("contact_id",), id_type)
+        events = _frame(self.events, ("contact_id", "event_type", "ts"), id_type)
+        hist = None
+        if self.history is not None:
+            base = (*HISTORY_KEYS, *self.attributes_in_history())
+            hist = _frame(self.history, base, id_type, types=_contact_types(self))
+        return {"contacts": contacts, "events": events, "contact_history": hist}
+
+
+def _id_type(data: Dataset) -> str:
+    ids = [c["contact_id"] for c in data.contacts] + [e["contact_id"] for e in data.events]
+    return "string" if any(isinstance(i, str) for i in ids) else "int64"
+
+
+def _contact_types(data: Dataset) -> dict[str, str]:
+    """History attribute columns take the type of the same contacts column."""
+    names = data.attributes_in_history()
+    return {name: _column_type(name, [c.get(name) for c in data.contacts]) for name in names}
+
+
+def _column_type(name: str, values: list) -> str:
+    if name in COLUMN_TYPES:
+        return COLUMN_TYPES[name]
+    present = [v for v in values if v is not None]
+    if not present:
+        return "string"
+    if all(isinstance(v, bool) for v in present):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int64"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "float64"
+    if all(isinstance(v, dt.datetime) for v in present):
+        return "timestamp"
+    if all(isinstance(v, (list, tuple)) for v in present):
+        return "list<string>"
+    return "string"
+
+
+def _frame(rows: list[dict], base: tuple[str, ...], id_type: str, types: dict | None = None):
+    import pandas as pd
+    import pyarrow as pa
+
+    arrow = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "timestamp": pa.timestamp("us"),
+        "list<string>": pa.list_(pa.string()),
+    }
+    names: dict[str, None] = dict.fromkeys(base)
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name == "contact_id":
+            kind = id_type
+        elif types and name in types:
+            kind = types[name]
+        else:
+            kind = _column_type(name, values)
+        if kind == "float64":
+            values = [None if v is None else float(v) for v in values]
+        columns[name] = pd.array(values, dtype=pd.ArrowDtype(arrow[kind]))
+    return pd.DataFrame(columns)
+
+
+# -- evaluation context ----------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """Everything an evaluation at one instant needs, indexed by contact."""
+
+    t: dt.datetime
+    data: Dataset
+    catalog: Any
+    events_by_contact: dict[Any, list[dict]]
+    history_by_contact: dict[Any, list[dict]]
+    history_columns: tuple[str, ...]
+
+
+@dataclass
+class _Subject:
+    """What a rule is evaluated on: a contact at t, or one event (inside ``where``)."""
+
+    value: Callable[[str], Any]
+    contact: dict | None = None
+    events: list[dict] = field(default_factory=list)
+
+
+def _context(t: dt.datetime, data: Dataset, catalog: Any) -> _Context:
+    known = {c["contact_id"] for c in data.contacts}
+    events: dict[Any, list[dict]] = {}
+    for e in data.events:
+        if e["contact_id"] in known and e["ts"] <= t:
+            events.setdefault(e["contact_id"], []).append(e)
+    hist: dict[Any, list[dict]] = {}
+    for row in data.history or ():
+        hist.setdefault(row["contact_id"], []).append(row)
+    return _Context(t, data, catalog, events, hist, data.attributes_in_history())
+
+
+def _in_universe(contact: dict, t: dt.datetime) -> bool:
+    created = contact.get("created_at")
+    return created is None or created <= t
+
+
+def _contact_subject(ctx: _Context, contact: dict) -> _Subject:
+    cid = contact["contact_id"]
+
+    def value(name: str) -> Any:
+        if name in ctx.history_columns:
+            for row in ctx.history_by_contact.get(cid, ()):
+                valid_to = row.get("valid_to")
+                if row["valid_from"] <= ctx.t and (valid_to is None or ctx.t < valid_to):
+                    return row.get(name)
+            return None
+        if name not in contact and not any(name in c for c in ctx.data.contacts):
+            raise KeyError(f"reference: unknown contact column {name!r}")
+        return contact.get(name)
+
+    return _Subject(value, contact, ctx.events_by_contact.get(cid, []))
+
+
+def _event_subject(event: dict) -> _Subject:
+    def value(name: str) -> Any:
+        if name not in event:
+            raise KeyError(f"reference: unknown event column {name!r}")
+        return event[name]
+
+    return _Subject(value)
+
+
+# -- public entry points ------------------------------------------------------------------
+
+
+def evaluate(
+    rule_or_segment: Rule | Segment, t: dt.datetime, data: Dataset, catalog: Any = None
+) -> set:
+    """The contact_ids that satisfy the rule (or segment) as of instant ``t``."""
+    rule = rule_or_segment.rule if isinstance(rule_or_segment, Segment) else rule_or_segment
+    ctx = _context(t, data, catalog)
+    return {
+        c["contact_id"]
+        for c in data.contacts
+        if _in_universe(c, t) and holds(rule, _contact_subject(ctx, c), ctx)
+    }
+
+
+def grid(start: dt.datetime, end: dt.datetime, every: dt.timedelta | str) -> list[dt.datetime]:
+    """``t_k = start + k * every`` for every ``t_k <= end``."""
+    step = _step(every)
+    out = []
+    t = start
+    while t <= end:
+        out.append(t)
+        t += step
+    return out
+
+
+def _step(every: dt.timedelta | str) -> dt.timedelta:
+    step = every if isinstance(every, dt.timedelta) else Duration.parse(every).to_timedelta()
+    if step <= dt.timedelta(0):
+        raise ValueError(f"every must be positive, got {every!r}")
+    return step
+
+
+def history_sets(
+    rule: Rule | Segment,
+    start: dt.datetime,
+    end: dt.datetime,
+    every: dt.timedelta | str,
+    data: Dataset,
+    catalog: Any = None,
+) -> list[tuple[dt.datetime, set]]:
+    """``[(t_k, S_k)]`` for the grid, with ``(start - every, S_-1)`` first."""
+    points = [start - _step(every), *grid(start, end, every)]
+    return [(t, evaluate(rule, t, data, catalog)) for t in points]
+
+
+def history(
+    rule: Rule | Segment,
+    start: dt.datetime,
+    end: dt.datetime,
+    every: dt.timedelta | str,
+    data: Dataset,
+    catalog: Any = None,
+) -> list[dict]:
+    """One dict per grid point: ``period``, ``size``, ``entered``, ``exited`` (DESIGN §4)."""
+    sets = history_sets(rule, start, end, every, data, catalog)
+    rows = []
+    for (_, before), (t, now) in itertools.pairwise(sets):
+        entered, exited = len(now - before), len(before - now)
+        rows.append({"period": t, "size": len(now), "entered": entered, "exited": exited})
+    return rows
+
+
+# -- one function per node type ---------------------------------------------------------
+
+_HANDLERS: dict[type, Callable[[Any, _Subject, _Context], bool]] = {}
+
+
+def _handles(node_type: type) -> Callable:
+    def register(fn: Callable) -> Callable:
+        _HANDLERS[node_type] = fn
+        return fn
+
+    return register
+
+
+def holds(node: Rule, subject: _Subject, ctx: _Context) -> bool:
+    """Whether ``node`` is true for ``subject`` (a contact in the universe, or an event)."""
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        raise TypeError(f"reference evaluator: no rule for node type {type(node).__name__}")
+    return handler(node, subject, ctx)
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _resolve(value: Any, column_value: Any, t: dt.datetime) -> Any:
+    """A rule value as a plain Python value comparable with ``column_value``."""
+    if isinstance(value, (AbsoluteTime, RelativeTime)):
+        return value.resolve(t)
+    if isinstance(value, str) and isinstance(column_value, dt.datetime):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def _equals(column_value: Any, value: Any, t: dt.datetime) -> bool:
+    if column_value is None:
+        return False
+    return column_value == _resolve(value, column_value, t)
+
+
+@_handles(Compare)
+def _compare(node: Compare, subject: _Subject, ctx: _Context) -> bool:
+    v = subject.value(node.field)
+    if node.op == "!=":
+        return not _equals(v, node.value, ctx.t)
+    if v is None:
+        return False
+    return _OPS[node.op](v, _resolve(node.value, v, ctx.t))
+
+
+@_handles(IsIn)
+def _isin(node: IsIn, subject: _Subject, ctx: _Context) -> bool:
+    v = subject.value(node.field)
+    found = any(_equals(v, x, ctx.t) for x in node.values)
+    return not found if node.negate else found
+
+
+@_handles(Range)
+def _range(node: Range, subject: _Subject, ctx: _Context) -> bool:
+    v = subject.value(node.field)
+    if v is None:
+        return False
+    return _resolve(node.low, v, ctx.t) <= v <= _resolve(node.high, v, ctx.t)
+
+
+def like_to_regex(pattern: str) -> str:
+    """SQL LIKE (``%`` any run, ``_`` one character, no escape) as a full-match regex."""
+    return "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+
+
+@_handles(TextMatch)
+def _text(node: TextMatch, subject: _Subject, ctx: _Context) -> bool:
+    v = subject.value(node.field)
+    if v is None:
+        return False
+    if node.op == "matches":
+        return re.search(node.pattern, v) is not None
+    value, pattern = v.lower(), node.pattern.lower()
+    if node.op == "contains":
+        return pattern in value
+    if node.op == "startswith":
+        return value.startswith(pattern)
+    if node.op == "endswith":
+        return value.endswith(pattern)
+    return re.fullmatch(like_to_regex(pattern), value, flags=re.DOTALL) is not None
+
+
+@_handles(IsNull)
+def _isnull(node: IsNull, subject: _Subject, ctx: _Context) -> bool:
+    is_null = subject.value(node.field) is None
+    return not is_null if node.negate else is_null
+
+
+@_handles(IsEmpty)
+def _isempty(node: IsEmpty, subject: _Subject, ctx: _Context) -> bool:
+    v = subject.value(node.field)
+    empty = v is None or (isinstance(v, (str, list, tuple)) and len(v) == 0)
+    return not empty if node.negate else empty
+
+
+@_handles(ListHas)
+def _list_has(node: ListHas, subject: _Subject, ctx: _Context) -> bool:
+    items = subject.value(node.field) or []
+    if node.mode == "all":
+        return len(items) > 0 and all(x in items for x in node.values)
+    has_any = any(x in items for x in node.values)
+    return not has_any if node.mode == "none" else has_any
+
+
+def _in_window(node: EventCondition, ts: dt.datetime, t: dt.datetime) -> bool:
+    if ts > t:
+        return False
+    window = node.window
+    if window is None:
+        return True
+    if isinstance(window, Within):
+        return t - window.duration.to_timedelta() < ts <= t
+    assert isinstance(window, Between)
+    return window.start.resolve(t) <= ts < window.end.resolve(t)
+
+
+def matching_events(node: EventCondition, subject: _Subject, ctx: _Context) -> list[dict]:
+    """The contact's events that count for ``node`` at ``ctx.t``."""
+    return [
+        e
+        for e in subject.events
+        if e["event_type"] in node.types
+        and _in_window(node, e["ts"], ctx.t)
+        and (node.where is None or holds(node.where, _event_subject(e), ctx))
+    ]
+
+
+@_handles(EventCondition)
+def _event(node: EventCondition, subject: _Subject, ctx: _Context) -> bool:
+    events = matching_events(node, subject, ctx)
+    compare = _OPS[node.op]
+    if node.measure == "count":
+        return compare(len(events), node.value)
+    if node.measure == "sum":
+        total = sum(e[node.column] for e in events if e.get(node.column) is not None)
+        return compare(total, node.value)
+    if not events:
+        return False
+    times = [e["ts"] for e in events]
+    seen = max(times) if node.measure == "last_seen" else min(times)
+    return compare(seen, node.value.resolve(ctx.t))
+
+
+@_handles(InSegment)
+def _in_segment(node: InSegment, subject: _Subject, ctx: _Context) -> bool:
+    if ctx.catalog is None:
+        raise KeyError(f"reference: in_segment({node.name!r}) without a catalog")
+    target = ctx.catalog[node.name]
+    rule = target.rule if isinstance(target, Segment) else target
+    return holds(rule, subject, ctx)
+
+
+@_handles(And)
+def _and(node: And, subject: _Subject, ctx: _Context) -> bool:
+    return all(holds(r, subject, ctx) for r in node.rules)
+
+
+@_handles(Or)
+def _or(node: Or, subject: _Subject, ctx: _Context) -> bool:
+    return any(holds(r, subject, ctx) for r in node.rules)
+
+
+@_handles(Not)
+def _not(node: Not, subject: _Subject, ctx: _Context) -> bool:
+    return not holds(node.rule, subject, ctx)

@@ -1,0 +1,557 @@
+"""Hypothesis strategies: small random datasets, instants, rules and catalogs.
+
+Everything lives on a coarse time grid (whole hours within ten days of
+:data:`BASE`) and every window length is a whole number of hours or half-hours, so that
+events fall exactly on the evaluation instant, on ``t - window`` and on ``between``
+bounds often.  Numbers are multiples of 0.25 or 0.5, so float sums are exact in both
+the reference and the database.
+
+The fixed schema (see the module constants) has NULLs everywhere they are allowed,
+mixed-case strings with stray spaces, list values, contacts created after the
+evaluation instant, events of unknown contacts, and integer or string ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+
+from hypothesis import strategies as st
+
+from segment_lab.errors import InvalidTimeError
+from segment_lab.model import (
+    AbsoluteTime,
+    And,
+    Between,
+    Catalog,
+    Compare,
+    Duration,
+    EventCondition,
+    InSegment,
+    IsEmpty,
+    IsIn,
+    IsNull,
+    ListHas,
+    Not,
+    Or,
+    Range,
+    RelativeTime,
+    Rule,
+    Segment,
+    TextMatch,
+    Within,
+)
+from tests.reference import Dataset
+
+__all__ = [
+    "BASE",
+    "datasets",
+    "catalogs",
+    "event_rules",
+    "future_additions",
+    "grids",
+    "instants",
+    "instants_for",
+    "rules_for_schema",
+    "rules_with_catalog",
+    "time_values",
+    "where_rules",
+]
+
+BASE = dt.datetime(2024, 3, 1)
+HOURS = 240  # the data spans ten days
+H = dt.timedelta(hours=1)
+
+CITIES = ("Tokyo", "tokyo", "TOKYO", " Tokyo", "Paris", "")
+JOBS = ("CTO", "cto", "Developer", "VP Engineering")
+TECH = ("python", "aws", "go", "java")
+EVENT_TYPES = ("email_open", "email_click", "page_visit", "purchase")
+URLS = ("/pricing", "/PRICING", "/docs", "/blog/a")
+HISTORY_COLUMNS = ("city", "job_title", "points")
+
+STRING_COLUMNS = ("city", "job_title")
+TIME_COLUMNS = ("created_at", "signup_date")
+CONTACT_COLUMNS = (
+    *STRING_COLUMNS,
+    "points",
+    "score",
+    "is_customer",
+    *TIME_COLUMNS,
+    "technologies",
+)
+
+#: Window lengths: hours and half-hours, so that window edges land on the grid.
+WINDOWS = ("30min", "90min", "1h", "3h", "6h", "12h", "1d", "2d", "3d", "1w")
+
+TEXT_PATTERNS = {
+    "contains": ("tok", "TOK", "yo", "o", "", " ", "cto", "Dev", "engineering", "ToKyO"),
+    "startswith": ("tok", " ", "T", "c", "VP", "", "paris", "dev"),
+    "endswith": ("yo", "O", "is", "eering", "", "TO", " "),
+    "like": ("tok%", "%YO", "_okyo", "%o%", "%", "", " %", "t_k%", "%engineer%", "c_o", "__"),
+    "matches": ("^T", "kyo$", "[Tt]okyo", "^ ", "^$", "o", "^[A-Z]+$", "C.O", "^(Paris|Tokyo)$"),
+}
+
+
+# -- times ------------------------------------------------------------------------------
+
+
+def _hour(h: int) -> dt.datetime:
+    return BASE + h * H
+
+
+@functools.cache
+def grid_times(lo: int = 0, hi: int = HOURS) -> st.SearchStrategy[dt.datetime]:
+    """Whole hours between ``BASE + lo h`` and ``BASE + hi h``."""
+    return st.integers(lo, hi).map(_hour)
+
+
+_NUDGES = (
+    dt.timedelta(0),
+    dt.timedelta(0),
+    dt.timedelta(0),
+    dt.timedelta(minutes=30),
+    dt.timedelta(seconds=1),
+    dt.timedelta(seconds=-1),
+    dt.timedelta(microseconds=1),
+    dt.timedelta(microseconds=-1),
+)
+
+
+@functools.cache
+def instants() -> st.SearchStrategy[dt.datetime]:
+    """Evaluation instants: grid hours (often) and values just beside or between them."""
+    return st.builds(lambda t, d: t + d, grid_times(-24, HOURS + 24), st.sampled_from(_NUDGES))
+
+
+def instants_for(data: Dataset) -> st.SearchStrategy[dt.datetime]:
+    """Instants that hit the data: event times, event times plus a window, creations."""
+    anchors = [e["ts"] for e in data.events] + [c["created_at"] for c in data.contacts]
+    on_data = st.builds(
+        lambda t, w: t + w,
+        st.sampled_from(anchors),
+        st.sampled_from([dt.timedelta(0), *(Duration.parse(w).to_timedelta() for w in WINDOWS)]),
+    )
+    return st.one_of(instants(), on_data)
+
+
+@functools.cache
+def durations() -> st.SearchStrategy[Duration]:
+    """Signed offsets for relative times, in every unit."""
+    return st.one_of(
+        st.integers(-240, 48).map(lambda n: Duration(n, "h")),
+        st.integers(-10, 3).map(lambda n: Duration(n, "d")),
+        st.integers(-2, 1).map(lambda n: Duration(n, "w")),
+        st.integers(-20, 4).map(lambda n: Duration(30 * n, "min")),
+        st.sampled_from([Duration(-1, "s"), Duration(1, "s"), Duration(-3600, "s")]),
+    )
+
+
+@functools.cache
+def time_values() -> st.SearchStrategy[AbsoluteTime | RelativeTime]:
+    """Absolute grid times, ``now`` plus an offset, and day anchors."""
+    return st.one_of(
+        grid_times().map(AbsoluteTime),
+        durations().map(lambda d: RelativeTime("now", d)),
+        st.just(RelativeTime("now")),
+        st.builds(
+            RelativeTime,
+            st.sampled_from(["today", "yesterday", "tomorrow"]),
+            st.one_of(st.none(), durations()),
+        ),
+    )
+
+
+@functools.cache
+def _iso_strings() -> st.SearchStrategy[str]:
+    """ISO strings as a user would type them (kept as strings by the model)."""
+    return st.one_of(
+        grid_times().map(lambda t: t.isoformat()),
+        grid_times().map(lambda t: t.date().isoformat()),
+    )
+
+
+@functools.cache
+def windows() -> st.SearchStrategy[Within | Between | None]:
+    """No window, a sliding window, or a between window (absolute, relative or mixed)."""
+    absolute = st.lists(grid_times(-24, HOURS + 24), min_size=2, max_size=2).map(sorted)
+    relative = st.lists(durations(), min_size=2, max_size=2).map(
+        lambda ds: sorted(ds, key=lambda d: d.seconds)
+    )
+    return st.one_of(
+        st.none(),
+        st.sampled_from(WINDOWS).map(Within),
+        absolute.map(lambda ab: Between(AbsoluteTime(ab[0]), AbsoluteTime(ab[1]))),
+        relative.map(lambda ds: Between(RelativeTime("now", ds[0]), RelativeTime("now", ds[1]))),
+        st.builds(_between, time_values(), time_values()),
+    )
+
+
+def _between(a: AbsoluteTime | RelativeTime, b: AbsoluteTime | RelativeTime) -> Between:
+    """``Between(a, b)``, swapped when the model sees that ``a`` is after ``b``."""
+    try:
+        return Between(a, b)
+    except InvalidTimeError:
+        return Between(b, a)
+
+
+# -- data -------------------------------------------------------------------------------
+
+
+def _maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.none(), strategy)
+
+
+@functools.cache
+def _points() -> st.SearchStrategy[int | None]:
+    return _maybe(st.integers(-3, 20))
+
+
+@functools.cache
+def _scores() -> st.SearchStrategy[float | None]:
+    return _maybe(st.integers(-8, 40).map(lambda n: n / 4))
+
+
+@functools.cache
+def _contact_values() -> st.SearchStrategy[dict]:
+    """Every contact column but contact_id."""
+    return st.fixed_dictionaries(
+        {
+            "created_at": grid_times(),
+            "city": _maybe(st.sampled_from(CITIES)),
+            "job_title": _maybe(st.sampled_from(JOBS)),
+            "points": _points(),
+            "score": _scores(),
+            "is_customer": _maybe(st.booleans()),
+            "signup_date": _maybe(grid_times()),
+            "technologies": _maybe(st.lists(st.sampled_from(TECH), max_size=4, unique=True)),
+        }
+    )
+
+
+@functools.cache
+def _event_values() -> st.SearchStrategy[dict]:
+    """Every event column but contact_id."""
+    return st.fixed_dictionaries(
+        {
+            "event_type": st.sampled_from(EVENT_TYPES),
+            "ts": grid_times(),
+            "url": _maybe(st.sampled_from(URLS)),
+            "value": _maybe(st.integers(-2, 20).map(lambda n: n / 2)),
+        }
+    )
+
+
+def _events(draw: st.DrawFn, ids: list, max_size: int) -> list[dict]:
+    """Events of contacts among ``ids`` (drawn by position, so the strategy is shared)."""
+    picks = draw(st.lists(st.tuples(st.integers(0, 255), _event_values()), max_size=max_size))
+    return [{"contact_id": ids[i % len(ids)], **values} for i, values in picks]
+
+
+@functools.cache
+def _history_values() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries(
+        {
+            "city": _maybe(st.sampled_from(CITIES)),
+            "job_title": _maybe(st.sampled_from(JOBS)),
+            "points": _points(),
+        }
+    )
+
+
+@st.composite
+def _history_rows(draw: st.DrawFn, contact: dict) -> list[dict]:
+    """0-3 contiguous SCD2 rows from created_at (or later); the last one open or closed."""
+    n = draw(st.integers(0, 3))
+    if n == 0:
+        return []
+    first = contact["created_at"] + draw(st.sampled_from([0, 0, 0, 1, 5, 30])) * H
+    steps = draw(st.lists(st.integers(1, 72), min_size=n, max_size=n))
+    bounds = [first]
+    for step in steps:
+        bounds.append(bounds[-1] + step * H)
+    if draw(st.integers(0, 4)) > 0:
+        bounds[-1] = None  # the current row is open
+    rows = []
+    for lo, hi in itertools.pairwise(bounds):
+        values = draw(_history_values())
+        rows.append(
+            {"contact_id": contact["contact_id"], "valid_from": lo, "valid_to": hi, **values}
+        )
+    return rows
+
+
+def _ids(numbers: list[int], as_strings: bool) -> list:
+    return [f"c{n:02d}" for n in numbers] if as_strings else list(numbers)
+
+
+@st.composite
+def datasets(draw: st.DrawFn, with_history: bool = False) -> Dataset:
+    """2-12 contacts, 0-40 events (some of unknown contacts), optional SCD2 history."""
+    n = draw(st.integers(2, 12))
+    as_strings = draw(st.booleans())
+    numbers = draw(st.lists(st.integers(1, 60), min_size=n, max_size=n, unique=True))
+    ids = _ids(numbers, as_strings)
+    contacts = [{"contact_id": cid, **draw(_contact_values())} for cid in ids]
+    strangers = _ids([97, 98], as_strings)
+    events = _events(draw, ids * 4 + strangers, max_size=40)
+    history = None
+    if with_history:
+        history = [row for c in contacts for row in draw(_history_rows(c))]
+    columns = HISTORY_COLUMNS if with_history else None
+    return Dataset(contacts, events, history, history_columns=columns)
+
+
+@st.composite
+def future_additions(draw: st.DrawFn, data: Dataset, t: dt.datetime) -> Dataset:
+    """``data`` plus events, contacts and history rows that all lie strictly after ``t``."""
+    after = st.integers(0, 48).map(lambda h: t + dt.timedelta(microseconds=1) + h * H)
+    as_strings = any(isinstance(c["contact_id"], str) for c in data.contacts)
+    new_contacts = []
+    for number in draw(st.lists(st.integers(61, 70), max_size=3, unique=True)):
+        cid = _ids([number], as_strings)[0]
+        new_contacts.append(
+            {"contact_id": cid, **draw(_contact_values()), "created_at": draw(after)}
+        )
+    ids = [c["contact_id"] for c in data.contacts + new_contacts]
+    extra = _events(draw, ids, max_size=10)
+    events = data.events + [{**e, "ts": draw(after)} for e in extra]
+    history = data.history
+    if history is not None:
+        history = _future_history(draw, history, data.contacts + new_contacts, after)
+    return Dataset(data.contacts + new_contacts, events, history, data.history_columns)
+
+
+def _future_history(draw: st.DrawFn, rows: list[dict], contacts: list[dict], after) -> list[dict]:
+    """Close some current rows after t and open new ones; start rows for others after t."""
+    out = [dict(r) for r in rows]
+    for contact in contacts:
+        if not draw(st.booleans()):
+            continue
+        mine = [r for r in out if r["contact_id"] == contact["contact_id"]]
+        last = max(mine, key=lambda r: r["valid_from"]) if mine else None
+        start = draw(after)
+        if last is not None:
+            if last["valid_to"] is None:
+                start = max(start, last["valid_from"] + H)
+                last["valid_to"] = start
+            else:
+                start = max(start, last["valid_to"])
+        values = draw(_history_values())
+        out.append(
+            {"contact_id": contact["contact_id"], "valid_from": start, "valid_to": None, **values}
+        )
+    return out
+
+
+# -- rules ------------------------------------------------------------------------------
+
+_OPS = ("==", "!=", "<", "<=", ">", ">=")
+_STRINGS = (*CITIES, *JOBS, "M", "Developer ")
+
+
+def _compare(column: str, values: st.SearchStrategy, ops=_OPS) -> st.SearchStrategy[Rule]:
+    return st.builds(Compare, st.just(column), st.sampled_from(ops), values)
+
+
+def _isin(column: str, values: st.SearchStrategy) -> st.SearchStrategy[Rule]:
+    return st.builds(
+        IsIn, st.just(column), st.lists(values, min_size=1, max_size=3).map(tuple), st.booleans()
+    )
+
+
+def _range(column: str, values: st.SearchStrategy, key=None) -> st.SearchStrategy[Rule]:
+    pairs = st.lists(values, min_size=2, max_size=2)
+    if key is not None:
+        pairs = pairs.map(lambda p: sorted(p, key=key))
+    return pairs.map(lambda p: Range(column, p[0], p[1]))
+
+
+def _time_key(value: object) -> tuple:
+    if isinstance(value, AbsoluteTime):
+        return (0, value.value.timestamp())
+    return (1, 0)  # relative pairs may be in any order: the model accepts them
+
+
+def _string_leaves(column: str, values=_STRINGS) -> list[st.SearchStrategy[Rule]]:
+    strings = st.sampled_from(values)
+    text = st.sampled_from(sorted(TEXT_PATTERNS)).flatmap(
+        lambda op: st.builds(
+            TextMatch, st.just(column), st.just(op), st.sampled_from(TEXT_PATTERNS[op])
+        )
+    )
+    return [
+        _compare(column, strings),
+        _isin(column, strings),
+        _range(column, strings, key=lambda s: s),
+        text,
+        st.builds(IsNull, st.just(column), st.booleans()),
+        st.builds(IsEmpty, st.just(column), st.booleans()),
+    ]
+
+
+def _number_leaves(column: str, values: st.SearchStrategy) -> list[st.SearchStrategy[Rule]]:
+    return [
+        _compare(column, values),
+        _isin(column, values),
+        _range(column, values, key=lambda v: v),
+        st.builds(IsNull, st.just(column), st.booleans()),
+    ]
+
+
+def _time_leaves(column: str, relative: bool = True) -> list[st.SearchStrategy[Rule]]:
+    values = time_values() if relative else grid_times().map(AbsoluteTime)
+    absolute_pairs = st.lists(grid_times(), min_size=2, max_size=2).map(sorted)
+    return [
+        _compare(column, st.one_of(values, _iso_strings())),
+        _isin(column, grid_times()),
+        absolute_pairs.map(lambda p: Range(column, AbsoluteTime(p[0]), AbsoluteTime(p[1]))),
+        _range(column, values, key=_time_key),
+        st.builds(IsNull, st.just(column), st.booleans()),
+    ]
+
+
+@functools.cache
+def contact_leaves() -> st.SearchStrategy[Rule]:
+    """Attribute conditions of every kind over the contact columns."""
+    numbers = st.one_of(st.integers(-3, 20), st.integers(-8, 40).map(lambda n: n / 4))
+    tech = st.lists(st.sampled_from((*TECH, "rust")), min_size=1, max_size=3, unique=True)
+    leaves = [
+        *_string_leaves("city"),
+        *_string_leaves("job_title"),
+        *_number_leaves("points", numbers),
+        *_number_leaves("score", numbers),
+        _compare("is_customer", st.booleans(), ops=("==", "!=")),
+        _isin("is_customer", st.booleans()),
+        st.builds(IsNull, st.just("is_customer"), st.booleans()),
+        *_time_leaves("signup_date"),
+        *_time_leaves("created_at"),
+        st.builds(
+            ListHas,
+            st.just("technologies"),
+            st.sampled_from(["any", "all", "none"]),
+            tech.map(tuple),
+        ),
+        st.builds(IsNull, st.just("technologies"), st.booleans()),
+        st.builds(IsEmpty, st.just("technologies"), st.booleans()),
+    ]
+    return st.one_of(leaves)
+
+
+@functools.cache
+def event_leaves() -> st.SearchStrategy[Rule]:
+    """Attribute conditions over the event columns (for ``where``)."""
+    values = st.integers(-2, 20).map(lambda n: n / 2)
+    leaves = [
+        *_string_leaves("url", (*URLS, "/blog")),
+        *_number_leaves("value", values),
+        _compare("ts", st.one_of(time_values(), _iso_strings())),
+        _compare("event_type", st.sampled_from(EVENT_TYPES), ops=("==", "!=")),
+        _isin("event_type", st.sampled_from(EVENT_TYPES)),
+    ]
+    return st.one_of(leaves)
+
+
+@st.composite
+def _nested(draw: st.DrawFn, leaves: tuple, depth: int, p_group: int = 60) -> Rule:
+    """A leaf, or (with ``p_group``% chance while ``depth`` allows) And/Or/Not of subrules.
+
+    Weights are explicit: ``st.one_of`` flattens nested one_ofs into one uniform
+    choice, which would drown the few event and segment leaves among attribute ones.
+    """
+    if depth > 0 and draw(st.integers(0, 99)) < p_group:
+        kind = draw(st.sampled_from(["and", "or", "not"]))
+        if kind == "not":
+            return Not(draw(_nested(leaves, depth - 1, p_group)))
+        size = draw(st.integers(2, 3))
+        rules = tuple(draw(_nested(leaves, depth - 1, p_group)) for _ in range(size))
+        return And(rules) if kind == "and" else Or(rules)
+    return draw(draw(st.sampled_from(leaves)))
+
+
+@functools.cache
+def where_rules(depth: int = 2) -> st.SearchStrategy[Rule]:
+    """Rules over event columns, nested up to ``depth`` levels."""
+    return _nested((event_leaves(),), depth, 40)
+
+
+@functools.cache
+def _measure_values(measure: str) -> st.SearchStrategy:
+    if measure == "count":
+        return st.integers(0, 4)
+    if measure == "sum":
+        return st.integers(-2, 20).map(lambda n: n / 2)
+    return time_values()
+
+
+@functools.cache
+@st.composite
+def event_rules(draw: st.DrawFn) -> Rule:
+    """An event condition: any measure, operator, window and optional ``where``."""
+    types = draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True))
+    measure = draw(st.sampled_from(["count", "count", "sum", "last_seen", "first_seen"]))
+    return EventCondition(
+        tuple(types),
+        measure,
+        draw(st.sampled_from(_OPS)),
+        draw(_measure_values(measure)),
+        draw(windows()),
+        draw(st.one_of(st.none(), st.none(), where_rules())),
+        "value" if measure == "sum" else None,
+    )
+
+
+@functools.cache
+def rules_for_schema(
+    depth: int = 3, segment_names: tuple[str, ...] = ()
+) -> st.SearchStrategy[Rule]:
+    """Rules of every node type, nested up to ``depth`` levels of And/Or/Not.
+
+    ``in_segment`` leaves refer to ``segment_names`` (none when it is empty).
+    """
+    leaves = [contact_leaves(), contact_leaves(), event_rules(), event_rules()]
+    if segment_names:
+        leaves.append(st.sampled_from(segment_names).map(InSegment))
+    return _nested(tuple(leaves), depth)
+
+
+@functools.cache
+@st.composite
+def catalogs(draw: st.DrawFn, max_segments: int = 3) -> Catalog:
+    """1-3 segments; each may reference the ones before it (so no cycles)."""
+    segments: list[Segment] = []
+    for i in range(draw(st.integers(1, max_segments))):
+        names = tuple(s.name for s in segments)
+        rule = draw(rules_for_schema(depth=2, segment_names=names))
+        segments.append(Segment(f"seg{i}", rule))
+    return Catalog(tuple(segments))
+
+
+@functools.cache
+@st.composite
+def rules_with_catalog(draw: st.DrawFn, depth: int = 3) -> tuple[Rule | Segment, Catalog]:
+    """A rule (or a Segment wrapping one) that may reference segments of a random catalog."""
+    catalog = draw(catalogs())
+    rule = draw(rules_for_schema(depth, catalog.names))
+    if draw(st.integers(0, 5)) == 0:
+        return Segment("target", rule), catalog
+    return rule, catalog
+
+
+EVERY = ("1h", "6h", "1d", "1w")
+
+
+@st.composite
+def grids(
+    draw: st.DrawFn, data: Dataset, max_points: int = 5
+) -> tuple[dt.datetime, dt.datetime, str]:
+    """``(start, end, every)``: starts on event times, window edges and grid hours."""
+    every = draw(st.sampled_from(EVERY))
+    start = draw(instants_for(data))
+    step = Duration.parse(every).to_timedelta()
+    n = draw(st.integers(0, max_points - 1))
+    slack = draw(
+        st.sampled_from([dt.timedelta(0), dt.timedelta(0), step / 2, -dt.timedelta(seconds=1)])
+    )
+    end = start + n * step + slack
+    return start, max(end, start), every
