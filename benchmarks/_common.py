@@ -29,7 +29,8 @@ def parquet_dir(scale: str) -> Path:
 
     db = Path(database(scale))
     out = db.with_suffix(".parquet.d")
-    if not (out / "events.parquet").exists():
+    done = out / "events.parquet"
+    if not done.exists() or done.stat().st_mtime < db.stat().st_mtime:
         out.mkdir(exist_ok=True)
         with duckdb.connect(str(db), read_only=True) as con:
             for table in ("contacts", "events", "contact_history"):
