@@ -182,6 +182,31 @@ class Workspace:
         static = Bindings(static=sample.STATIC_ATTRIBUTES)
         return cls.connect(path, bindings=static, catalog=sample.demo_catalog(), now=sample.END)
 
+    @classmethod
+    def from_cdnow(cls, path: str | os.PathLike | None = None) -> Workspace:
+        """The real CDNOW purchase log (1997-01 to 1998-06, 23,570 customers).
+
+        Needs the ``lifetimes`` package, which ships the data file
+        (``pip install 'segment_lab[cdnow]'``). "now" is the last day of the data and the
+        catalog holds :func:`segment_lab.interop.cdnow.example_segments`.
+
+        Examples
+        --------
+        >>> ws = Workspace.from_cdnow()  # doctest: +SKIP
+        >>> ws.count(ws.catalog["repeat-buyers"], as_of="1997-06-30")  # doctest: +SKIP
+        """
+        from segment_lab.interop import cdnow
+
+        frames = cdnow.load_cdnow_frames(path)
+        last = frames["events"]["ts"].max()
+        return cls.from_pandas(
+            frames["contacts"],
+            frames["events"],
+            catalog=cdnow.example_segments(),
+            now=last.to_pydatetime().replace(hour=23, minute=59, second=59),
+            bindings=Bindings(static=tuple(c for c in frames["contacts"].columns)),
+        )
+
     # -- values, not mutation ---------------------------------------------------------
     def with_catalog(self, catalog: Catalog | Iterable[Segment] | None) -> Workspace:
         """A workspace whose ``in_segment`` references resolve in ``catalog``."""
@@ -246,6 +271,7 @@ class Workspace:
     def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
         """The SQL of the members query at ``as_of`` (in ``dialect``, default the backend's)."""
         expr = self.members(segment, as_of)
+        dialect = _DIALECT_ALIASES.get(dialect, dialect)  # type: ignore[arg-type]
         try:
             return str(ibis.to_sql(expr, dialect=dialect))
         except Exception as exc:
@@ -446,6 +472,10 @@ class Workspace:
         ]
         cat = f", catalog of {len(self._catalog)} segments" if self._catalog else ""
         return f"Workspace({', '.join(parts)}{cat}, now={self.now.isoformat()})"
+
+
+#: Common names of SQL dialects -> ibis backend names.
+_DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "pyspark"}
 
 
 def _as_catalog(catalog: Catalog | Iterable[Segment] | None) -> Catalog | None:
