@@ -68,6 +68,7 @@ JOBS = ("CTO", "cto", "Developer", "VP Engineering")
 TECH = ("python", "aws", "go", "java")
 EVENT_TYPES = ("email_open", "email_click", "page_visit", "purchase")
 URLS = ("/pricing", "/PRICING", "/docs", "/blog/a")
+LIST_MODES = ("any", "all", "none")
 HISTORY_COLUMNS = ("city", "job_title", "points")
 
 STRING_COLUMNS = ("city", "job_title")
@@ -91,6 +92,15 @@ TEXT_PATTERNS = {
     "like": ("tok%", "%YO", "_okyo", "%o%", "%", "", " %", "t_k%", "%engineer%", "c_o", "__"),
     "matches": ("^T", "kyo$", "[Tt]okyo", "^ ", "^$", "o", "^[A-Z]+$", "C.O", "^(Paris|Tokyo)$"),
 }
+
+
+def _pick(*strategies: st.SearchStrategy) -> st.SearchStrategy:
+    """One of ``strategies``, chosen uniformly.
+
+    ``st.one_of`` flattens nested one_ofs and favours its first branches, which would
+    drown rare constructs (event conditions, list tests) among the common ones.
+    """
+    return st.sampled_from(strategies).flatmap(lambda s: s)
 
 
 # -- times ------------------------------------------------------------------------------
@@ -178,9 +188,11 @@ def windows() -> st.SearchStrategy[Within | Between | None]:
     relative = st.lists(durations(), min_size=2, max_size=2).map(
         lambda ds: sorted(ds, key=lambda d: d.seconds)
     )
-    return st.one_of(
+    within = st.sampled_from(WINDOWS).map(Within)
+    return _pick(
         st.none(),
-        st.sampled_from(WINDOWS).map(Within),
+        within,
+        within,
         absolute.map(lambda ab: Between(AbsoluteTime(ab[0]), AbsoluteTime(ab[1]))),
         relative.map(lambda ds: Between(RelativeTime("now", ds[0]), RelativeTime("now", ds[1]))),
         st.builds(_between, time_values(), time_values()),
@@ -413,52 +425,51 @@ def _time_leaves(column: str, relative: bool = True) -> list[st.SearchStrategy[R
 
 @functools.cache
 def contact_leaves() -> st.SearchStrategy[Rule]:
-    """Attribute conditions of every kind over the contact columns."""
+    """Attribute conditions of every kind over the contact columns (a column, then a test)."""
     numbers = st.one_of(st.integers(-3, 20), st.integers(-8, 40).map(lambda n: n / 4))
     tech = st.lists(st.sampled_from((*TECH, "rust")), min_size=1, max_size=3, unique=True)
-    leaves = [
-        *_string_leaves("city"),
-        *_string_leaves("job_title"),
-        *_number_leaves("points", numbers),
-        *_number_leaves("score", numbers),
-        _compare("is_customer", st.booleans(), ops=("==", "!=")),
-        _isin("is_customer", st.booleans()),
-        st.builds(IsNull, st.just("is_customer"), st.booleans()),
-        *_time_leaves("signup_date"),
-        *_time_leaves("created_at"),
-        st.builds(
-            ListHas,
-            st.just("technologies"),
-            st.sampled_from(["any", "all", "none"]),
-            tech.map(tuple),
-        ),
-        st.builds(IsNull, st.just("technologies"), st.booleans()),
-        st.builds(IsEmpty, st.just("technologies"), st.booleans()),
+    has = st.builds(ListHas, st.just("technologies"), st.sampled_from(LIST_MODES), tech.map(tuple))
+    by_column = [
+        _string_leaves("city"),
+        _string_leaves("job_title"),
+        _number_leaves("points", numbers),
+        _number_leaves("score", numbers),
+        [
+            _compare("is_customer", st.booleans(), ops=("==", "!=")),
+            _isin("is_customer", st.booleans()),
+            st.builds(IsNull, st.just("is_customer"), st.booleans()),
+        ],
+        _time_leaves("signup_date"),
+        _time_leaves("created_at"),
+        [
+            has,
+            has,
+            st.builds(IsNull, st.just("technologies"), st.booleans()),
+            st.builds(IsEmpty, st.just("technologies"), st.booleans()),
+        ],
     ]
-    return st.one_of(leaves)
+    return _pick(*(_pick(*leaves) for leaves in by_column))
 
 
 @functools.cache
 def event_leaves() -> st.SearchStrategy[Rule]:
     """Attribute conditions over the event columns (for ``where``)."""
     values = st.integers(-2, 20).map(lambda n: n / 2)
-    leaves = [
-        *_string_leaves("url", (*URLS, "/blog")),
-        *_number_leaves("value", values),
-        _compare("ts", st.one_of(time_values(), _iso_strings())),
-        _compare("event_type", st.sampled_from(EVENT_TYPES), ops=("==", "!=")),
-        _isin("event_type", st.sampled_from(EVENT_TYPES)),
+    by_column = [
+        _string_leaves("url", (*URLS, "/blog")),
+        _number_leaves("value", values),
+        [_compare("ts", st.one_of(time_values(), _iso_strings()))],
+        [
+            _compare("event_type", st.sampled_from(EVENT_TYPES), ops=("==", "!=")),
+            _isin("event_type", st.sampled_from(EVENT_TYPES)),
+        ],
     ]
-    return st.one_of(leaves)
+    return _pick(*(_pick(*leaves) for leaves in by_column))
 
 
 @st.composite
-def _nested(draw: st.DrawFn, leaves: tuple, depth: int, p_group: int = 60) -> Rule:
-    """A leaf, or (with ``p_group``% chance while ``depth`` allows) And/Or/Not of subrules.
-
-    Weights are explicit: ``st.one_of`` flattens nested one_ofs into one uniform
-    choice, which would drown the few event and segment leaves among attribute ones.
-    """
+def _nested(draw: st.DrawFn, leaves: tuple, depth: int, p_group: int = 65) -> Rule:
+    """A leaf, or (with ``p_group``% chance while ``depth`` allows) And/Or/Not of subrules."""
     if depth > 0 and draw(st.integers(0, 99)) < p_group:
         kind = draw(st.sampled_from(["and", "or", "not"]))
         if kind == "not":
@@ -466,7 +477,7 @@ def _nested(draw: st.DrawFn, leaves: tuple, depth: int, p_group: int = 60) -> Ru
         size = draw(st.integers(2, 3))
         rules = tuple(draw(_nested(leaves, depth - 1, p_group)) for _ in range(size))
         return And(rules) if kind == "and" else Or(rules)
-    return draw(draw(st.sampled_from(leaves)))
+    return draw(_pick(*leaves))
 
 
 @functools.cache
