@@ -9,7 +9,10 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: demo test lint bench clean venv
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed: installing python3-venv with apt-get"; \
+	  rm -rf $(VENV); apt-get update -qq && apt-get install -y -qq python3-venv python3-pip && \
+	  $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,widgets]'
 	@rm -f $(VENV)/.installed-*; touch $@
