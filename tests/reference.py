@@ -84,12 +84,15 @@ class Dataset:
 
     ``history_columns`` names the attribute columns of the history table; by default
     they are read from the rows (every key but contact_id, valid_from, valid_to).
+    ``event_columns`` names event property columns that exist even without any event
+    (so that :meth:`to_frames` gives the engine the columns a ``where`` refers to).
     """
 
     contacts: list[dict]
     events: list[dict] = field(default_factory=list)
     history: list[dict] | None = None
     history_columns: tuple[str, ...] | None = None
+    event_columns: tuple[str, ...] = ()
 
     def attributes_in_history(self) -> tuple[str, ...]:
         """The attribute columns that come from the history table (empty without one)."""
@@ -113,7 +116,9 @@ class Dataset:
         """
         id_type = _id_type(self)
         contacts = _frame(self.contacts, ("contact_id",), id_type)
-        events = _frame(self.events, ("contact_id", "event_type", "ts"), id_type)
+        events = _frame(
+            self.events, ("contact_id", "event_type", "ts", *self.event_columns), id_type
+        )
         hist = None
         if self.history is not None:
             base = (*HISTORY_KEYS, *self.attributes_in_history())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from dataclasses import replace
 
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ TECH = ("python", "aws", "go", "java")
 EVENT_TYPES = ("email_open", "email_click", "page_visit", "purchase")
 URLS = ("/pricing", "/PRICING", "/docs", "/blog/a")
 LIST_MODES = ("any", "all", "none")
+EVENT_COLUMNS = ("url", "value")
 HISTORY_COLUMNS = ("city", "job_title", "points")
 
 STRING_COLUMNS = ("city", "job_title")
@@ -142,13 +144,13 @@ def instants_for(data: Dataset) -> st.SearchStrategy[dt.datetime]:
         st.sampled_from(anchors),
         st.sampled_from([dt.timedelta(0), *(Duration.parse(w).to_timedelta() for w in WINDOWS)]),
     )
-    return st.one_of(instants(), on_data)
+    return _pick(instants(), on_data)
 
 
 @functools.cache
 def durations() -> st.SearchStrategy[Duration]:
     """Signed offsets for relative times, in every unit."""
-    return st.one_of(
+    return _pick(
         st.integers(-240, 48).map(lambda n: Duration(n, "h")),
         st.integers(-10, 3).map(lambda n: Duration(n, "d")),
         st.integers(-2, 1).map(lambda n: Duration(n, "w")),
@@ -160,7 +162,7 @@ def durations() -> st.SearchStrategy[Duration]:
 @functools.cache
 def time_values() -> st.SearchStrategy[AbsoluteTime | RelativeTime]:
     """Absolute grid times, ``now`` plus an offset, and day anchors."""
-    return st.one_of(
+    return _pick(
         grid_times().map(AbsoluteTime),
         durations().map(lambda d: RelativeTime("now", d)),
         st.just(RelativeTime("now")),
@@ -175,7 +177,7 @@ def time_values() -> st.SearchStrategy[AbsoluteTime | RelativeTime]:
 @functools.cache
 def _iso_strings() -> st.SearchStrategy[str]:
     """ISO strings as a user would type them (kept as strings by the model)."""
-    return st.one_of(
+    return _pick(
         grid_times().map(lambda t: t.isoformat()),
         grid_times().map(lambda t: t.date().isoformat()),
     )
@@ -311,7 +313,7 @@ def datasets(draw: st.DrawFn, with_history: bool = False) -> Dataset:
     if with_history:
         history = [row for c in contacts for row in draw(_history_rows(c))]
     columns = HISTORY_COLUMNS if with_history else None
-    return Dataset(contacts, events, history, history_columns=columns)
+    return Dataset(contacts, events, history, columns, EVENT_COLUMNS)
 
 
 @st.composite
@@ -331,7 +333,7 @@ def future_additions(draw: st.DrawFn, data: Dataset, t: dt.datetime) -> Dataset:
     history = data.history
     if history is not None:
         history = _future_history(draw, history, data.contacts + new_contacts, after)
-    return Dataset(data.contacts + new_contacts, events, history, data.history_columns)
+    return replace(data, contacts=data.contacts + new_contacts, events=events, history=history)
 
 
 def _future_history(draw: st.DrawFn, rows: list[dict], contacts: list[dict], after) -> list[dict]:
@@ -415,7 +417,7 @@ def _time_leaves(column: str, relative: bool = True) -> list[st.SearchStrategy[R
     values = time_values() if relative else grid_times().map(AbsoluteTime)
     absolute_pairs = st.lists(grid_times(), min_size=2, max_size=2).map(sorted)
     return [
-        _compare(column, st.one_of(values, _iso_strings())),
+        _compare(column, _pick(values, _iso_strings())),
         _isin(column, grid_times()),
         absolute_pairs.map(lambda p: Range(column, AbsoluteTime(p[0]), AbsoluteTime(p[1]))),
         _range(column, values, key=_time_key),
@@ -426,7 +428,7 @@ def _time_leaves(column: str, relative: bool = True) -> list[st.SearchStrategy[R
 @functools.cache
 def contact_leaves() -> st.SearchStrategy[Rule]:
     """Attribute conditions of every kind over the contact columns (a column, then a test)."""
-    numbers = st.one_of(st.integers(-3, 20), st.integers(-8, 40).map(lambda n: n / 4))
+    numbers = _pick(st.integers(-3, 20), st.integers(-8, 40).map(lambda n: n / 4))
     tech = st.lists(st.sampled_from((*TECH, "rust")), min_size=1, max_size=3, unique=True)
     has = st.builds(ListHas, st.just("technologies"), st.sampled_from(LIST_MODES), tech.map(tuple))
     by_column = [
@@ -458,7 +460,7 @@ def event_leaves() -> st.SearchStrategy[Rule]:
     by_column = [
         _string_leaves("url", (*URLS, "/blog")),
         _number_leaves("value", values),
-        [_compare("ts", st.one_of(time_values(), _iso_strings()))],
+        [_compare("ts", _pick(time_values(), _iso_strings()))],
         [
             _compare("event_type", st.sampled_from(EVENT_TYPES), ops=("==", "!=")),
             _isin("event_type", st.sampled_from(EVENT_TYPES)),
@@ -507,7 +509,7 @@ def event_rules(draw: st.DrawFn) -> Rule:
         draw(st.sampled_from(_OPS)),
         draw(_measure_values(measure)),
         draw(windows()),
-        draw(st.one_of(st.none(), st.none(), where_rules())),
+        draw(_pick(st.none(), st.none(), where_rules())),
         "value" if measure == "sum" else None,
     )
 

@@ -19,15 +19,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import tests.strategies_data as sd
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from tests.reference import Dataset, evaluate, history, history_sets, like_to_regex
 
+import tests.strategies_data as sd
 from segment_lab import Catalog, Segment, all_of, any_of, event, field, in_segment
 from segment_lab.model import (
     NODE_TYPES,
-    And,
     Between,
     Compare,
     EventCondition,
@@ -39,8 +37,10 @@ from segment_lab.model import (
     Not,
     RelativeTime,
     TextMatch,
+    Within,
     walk,
 )
+from tests.reference import Dataset, evaluate, history, history_sets, like_to_regex
 
 T = dt.datetime(2024, 3, 10, 12)
 DAY = dt.timedelta(days=1)
@@ -357,82 +357,87 @@ def _bare(rule):
     return rule.rule if isinstance(rule, Segment) else rule
 
 
-def _reaches(predicate) -> None:
-    find(
-        sd.rules_with_catalog(),
-        lambda rc: any(predicate(n) for n in walk(_bare(rc[0]))),
-        settings=settings(max_examples=2000, database=None, derandomize=True),
-    )
+def _sample(strategy, n: int = 300) -> list:
+    """``n`` examples of ``strategy``, reproducibly (no shrinking, unlike ``find``)."""
+    out: list = []
+
+    @settings(max_examples=n, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck), phases=[Phase.generate])  # fmt: skip
+    @given(strategy)
+    def collect(value):
+        out.append(value)
+
+    collect()
+    return out
 
 
-@pytest.mark.parametrize("node_type", NODE_TYPES, ids=lambda t: t.__name__)
-def test_strategies_reach_every_node_type(node_type):
-    _reaches(lambda n: isinstance(n, node_type))
+CONSTRUCTS = {
+    **{t.__name__: (lambda n, t=t: isinstance(n, t)) for t in NODE_TYPES},
+    "where": lambda n: isinstance(n, EventCondition) and n.where is not None,
+    "within": lambda n: isinstance(n, EventCondition) and isinstance(n.window, Within),
+    "between": lambda n: isinstance(n, EventCondition) and isinstance(n.window, Between),
+    "count": lambda n: isinstance(n, EventCondition) and n.measure == "count",
+    "sum": lambda n: isinstance(n, EventCondition) and n.measure == "sum",
+    "last_seen": lambda n: isinstance(n, EventCondition) and n.measure == "last_seen",
+    "first_seen": lambda n: isinstance(n, EventCondition) and n.measure == "first_seen",
+    "relative": lambda n: isinstance(n, Compare) and isinstance(n.value, RelativeTime),
+    "iso-string": lambda n: (
+        isinstance(n, Compare) and n.field == "signup_date" and isinstance(n.value, str)
+    ),
+    "notin": lambda n: isinstance(n, IsIn) and n.negate,
+    "notnull": lambda n: isinstance(n, IsNull) and n.negate,
+    "empty-list": lambda n: isinstance(n, IsEmpty) and n.field == "technologies",
+    "has_none": lambda n: isinstance(n, ListHas) and n.mode == "none",
+    "like": lambda n: isinstance(n, TextMatch) and n.op == "like",
+    "matches": lambda n: isinstance(n, TextMatch) and n.op == "matches",
+    "not-in_segment": lambda n: isinstance(n, Not) and isinstance(n.rule, InSegment),
+}
 
 
-@pytest.mark.parametrize(
-    "what",
-    [
-        lambda n: isinstance(n, EventCondition) and n.where is not None,
-        lambda n: isinstance(n, EventCondition) and isinstance(n.window, Between),
-        lambda n: isinstance(n, EventCondition) and n.measure == "sum",
-        lambda n: isinstance(n, EventCondition) and n.measure == "first_seen",
-        lambda n: isinstance(n, Compare) and isinstance(n.value, RelativeTime),
-        lambda n: isinstance(n, Compare) and n.field == "signup_date" and isinstance(n.value, str),
-        lambda n: isinstance(n, IsIn) and n.negate,
-        lambda n: isinstance(n, IsNull) and n.negate,
-        lambda n: isinstance(n, IsEmpty) and n.field == "technologies",
-        lambda n: isinstance(n, ListHas) and n.mode == "none",
-        lambda n: isinstance(n, TextMatch) and n.op == "like",
-        lambda n: isinstance(n, TextMatch) and n.op == "matches",
-        lambda n: isinstance(n, Not) and isinstance(n.rule, InSegment),
-        lambda n: isinstance(n, And) and any(isinstance(c, And | Not) for c in n.rules),
-    ],
-    ids=[
-        "where",
-        "between",
-        "sum",
-        "first_seen",
-        "relative",
-        "iso-string",
-        "notin",
-        "notnull",
-        "empty-list",
-        "has_none",
-        "like",
-        "matches",
-        "not-in_segment",
-        "nested",
-    ],
-)
-def test_strategies_reach_constructs(what):
-    _reaches(what)
+def _depth(rule) -> int:
+    return 1 + max((_depth(c) for c in rule.children()), default=0)
+
+
+def test_strategies_reach_every_construct():
+    samples = _sample(sd.rules_with_catalog())
+    rules = [_bare(rule) for rule, _ in samples]
+    seen = {name for name, hit in CONSTRUCTS.items() for r in rules for n in walk(r) if hit(n)}
+    assert seen == set(CONSTRUCTS)
+    assert sum(_depth(r) >= 3 for r in rules) > len(rules) / 3
+    assert any(isinstance(rule, Segment) for rule, _ in samples)
+    assert any(len(catalog) == 3 for _, catalog in samples)
+
+
+DATA_PROPERTIES = {
+    "string ids": lambda ds: any(isinstance(c["contact_id"], str) for c in ds.contacts),
+    "int ids": lambda ds: all(isinstance(c["contact_id"], int) for c in ds.contacts),
+    "null city": lambda ds: any(c["city"] is None for c in ds.contacts),
+    "empty list": lambda ds: any(c["technologies"] == [] for c in ds.contacts),
+    "no events": lambda ds: not ds.events,
+    "unknown contact": lambda ds: any(
+        e["contact_id"] not in {c["contact_id"] for c in ds.contacts} for e in ds.events
+    ),
+    "contact without rows": lambda ds: (
+        len({r["contact_id"] for r in ds.history}) < len(ds.contacts)
+    ),
+    "open row": lambda ds: any(r["valid_to"] is None for r in ds.history),
+    "closed last row": lambda ds: any(
+        r["valid_to"] is not None and not any(s["valid_from"] == r["valid_to"] for s in ds.history)
+        for r in ds.history
+    ),
+    "late first row": lambda ds: any(
+        r["valid_from"] > c["created_at"]
+        for c in ds.contacts
+        for r in ds.history
+        if r["contact_id"] == c["contact_id"]
+    ),
+}
 
 
 def test_strategy_datasets_have_nulls_ids_and_history():
-    def has(pred, with_history=False):
-        find(sd.datasets(with_history), pred, settings=settings(database=None, derandomize=True))
-
-    has(lambda ds: any(isinstance(c["contact_id"], str) for c in ds.contacts))
-    has(lambda ds: all(isinstance(c["contact_id"], int) for c in ds.contacts))
-    has(lambda ds: any(c["city"] is None for c in ds.contacts))
-    has(lambda ds: any(c["technologies"] == [] for c in ds.contacts))
-    has(
-        lambda ds: any(
-            e["contact_id"] not in {c["contact_id"] for c in ds.contacts} for e in ds.events
-        )
-    )
-    has(lambda ds: len({c["contact_id"] for c in ds.history}) < len(ds.contacts), True)
-    has(lambda ds: any(r["valid_to"] is None for r in ds.history), True)
-    has(
-        lambda ds: any(
-            r["valid_from"] > c["created_at"]
-            for c in ds.contacts
-            for r in ds.history
-            if r["contact_id"] == c["contact_id"]
-        ),
-        True,
-    )
+    samples = _sample(sd.datasets(with_history=True), 200)
+    missing = [name for name, has in DATA_PROPERTIES.items() if not any(map(has, samples))]
+    assert missing == []
 
 
 def test_to_frames_keeps_types_of_empty_and_null_columns():
@@ -443,3 +448,9 @@ def test_to_frames_keeps_types_of_empty_and_null_columns():
     assert str(events["ts"].dtype) == "timestamp[us][pyarrow]"
     assert list(events.columns)[:3] == ["contact_id", "event_type", "ts"]
     assert frames["contact_history"] is None
+
+
+def test_to_frames_keeps_declared_event_columns_without_events():
+    frames = Dataset(CONTACTS, [], event_columns=("url", "value")).to_frames()
+    assert list(frames["events"].columns) == ["contact_id", "event_type", "ts", "url", "value"]
+    assert str(frames["events"]["value"].dtype) == "double[pyarrow]"

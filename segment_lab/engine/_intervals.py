@@ -22,8 +22,8 @@ import ibis
 from segment_lab.engine._asof import ATTRIBUTE_NODES, SUM_TYPE, _where, used_fields
 from segment_lab.engine._attributes import Columns
 from segment_lab.engine._schema import Tables
+from segment_lab.engine._sweep import _concat, intersect, merge, merge_monotone, sweep, union
 from segment_lab.engine._sweep import complement as _complement
-from segment_lab.engine._sweep import intersect, merge, merge_monotone, sweep, union
 from segment_lab.errors import InvalidSegmentError, InvalidValueError
 from segment_lab.model._nodes import (
     And,
@@ -117,10 +117,6 @@ def _grid_index(
     return ibis.greatest(ibis.least(-((-us) // per), npoints), 0).cast("int64")
 
 
-def _concat(tables: list[ir.Table]) -> ir.Table:
-    return ibis.union(*tables, distinct=False) if len(tables) > 1 else tables[0]
-
-
 # -- time comparisons solved for t -------------------------------------------------
 def _shift(tv: RelativeTime) -> ibis.Value:
     days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[tv.anchor]
@@ -133,6 +129,7 @@ def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
 
     ``x`` is a timestamp per row; ``tv`` an absolute or relative time.
     """
+    rows = rows.filter(x.notnull())  # NULL never compares (LEAST/GREATEST would skip it)
     lo, hi = rows.lo, rows.hi
     if isinstance(tv, AbsoluteTime):
         return [rows.filter(_CMP[op](x, tv.value).fill_null(False)).select("cid", "lo", "hi")]
@@ -331,10 +328,10 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
                 f"event(...).sum({node.column!r}) needs a numeric column, not {dtype}."
             )
         weight = ev[node.column].cast(SUM_TYPE).fill_null(0)
-    rows = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
-    life = ctx.lifetime_time().rename(birth="lo")
-    j = rows.join(life.select("cid", "birth"), "cid")
-    out = j.select("cid", "ts", lo=ibis.greatest(j.lo, j.birth), hi=j.hi, w=j.w)
+    # Not joined with the contacts here: the leaf's result is clipped to each contact's
+    # lifetime once, on far fewer rows (an event before created_at still counts at
+    # instants after it, exactly as in the as-of engine).
+    out = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
     return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
 
 
@@ -342,7 +339,7 @@ def _at_least(rows: ir.Table, n: int) -> ir.Table:
     """Where at least ``n`` of the rows' intervals overlap, for intervals whose ``lo`` and
     ``hi`` both grow with ``ts`` (true of every event window): at least n events count
     at p exactly when, for some event i, p is in ``[lo_i, hi_(i-n+1))``."""
-    order = ["ts", "lo", "hi"]
+    order = ["ts"]
     if n <= 1:
         return merge_monotone(rows, order)
     w = ibis.window(group_by="cid", order_by=order)
@@ -376,17 +373,27 @@ def _empty(ctx: IntervalContext) -> ir.Table:
 
 
 def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
+    """Intervals of an event condition within each contact's lifetime.
+
+    Results that hold without events are complements (already within the lifetime);
+    the others are clipped to it, which also drops events of unknown contacts.
+    """
     rows = _event_rows(node, ctx)
     if node.measure == "count":
-        return _count_leaf(node, ctx.to_pos(rows), ctx)
+        n, op = node.value, node.op
+        if _CMP[op](0, n):
+            return _count_leaf(node, ctx.to_pos(rows), ctx)
+        return intersect([_count_leaf(node, ctx.to_pos(rows), ctx), ctx.lifetime()])
     if node.measure == "sum":
         rows = ctx.to_pos(rows)
         value = ibis.literal(node.value).cast(SUM_TYPE)
         if not _CMP[node.op](0, node.value):
-            return sweep([(rows, "w")], lambda c: _CMP[node.op](c, value))
+            return intersect(
+                [sweep([(rows, "w")], lambda c: _CMP[node.op](c, value)), ctx.lifetime()]
+            )
         failing = sweep([(rows, "w")], lambda c: ~_CMP[node.op](c, value))
         return complement(failing, ctx)
-    return _seen_leaf(node, rows, ctx)
+    return intersect([_seen_leaf(node, rows, ctx), ctx.lifetime()])
 
 
 def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:

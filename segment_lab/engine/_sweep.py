@@ -102,13 +102,18 @@ def intersect(tables: Sequence[ir.Table]) -> ir.Table:
 
 
 def complement(table: ir.Table, lifetime: ir.Table) -> ir.Table:
-    """Positions in each contact's ``lifetime`` interval not covered by the maximal ``table``."""
+    """Positions in each contact's ``lifetime`` interval not covered by the maximal ``table``.
+
+    ``table`` may stick out of the lifetime (before ``created_at``): gaps are clipped.
+    """
     life = lifetime.select(cid="cid", birth="lo", death="hi")
     a = table.join(life, "cid")
     w = ibis.window(group_by="cid", order_by="lo")
     a = a.mutate(prev_hi=a.hi.lag().over(w), next_lo=a.lo.lead().over(w))
-    before = a.select("cid", lo=a.prev_hi.fill_null(a.birth), hi=a.lo)
-    after = a.filter(a.next_lo.isnull()).select("cid", lo=a.hi, hi=a.death)
+    before = a.select(
+        "cid", lo=ibis.greatest(a.prev_hi.fill_null(a.birth), a.birth), hi=ibis.least(a.lo, a.death)
+    )
+    after = a.filter(a.next_lo.isnull()).select("cid", lo=ibis.greatest(a.hi, a.birth), hi=a.death)
     never = life.anti_join(table, "cid").select("cid", lo=life.birth, hi=life.death)
     out = _concat([before, after, never])
     return out.filter(out.lo < out.hi)
