@@ -244,7 +244,7 @@ def test_database_without_contacts_table(tmp_path):
     path = tmp_path / "x.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("create table contact as select 1 as contact_id")
-    with pytest.raises(E.BindingError, match="no table 'contacts'.*Did you mean 'contact'"):
+    with pytest.raises(E.BindingError, match=r"no table 'contacts'.*Did you mean 'contact'"):
         sl.Workspace.connect(path)
 
 
