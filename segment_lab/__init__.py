@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from segment_lab.dsl import all_of, any_of, event, field, in_segment
-from segment_lab.errors import SegmentLabError
+from segment_lab.errors import CurrentValueWarning, SegmentLabError
 from segment_lab.model import Catalog, Segment
 
 __version__ = "0.1.0"
@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Bindings",
     "Catalog",
+    "CurrentValueWarning",
     "Segment",
     "SegmentLabError",
     "Workspace",

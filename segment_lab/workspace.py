@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["Workspace"]
 
 # ibis 12 sets a pandas option that pandas 3 deprecates on every to_pandas(): harmless noise.
-warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
+warnings.filterwarnings(
+    "ignore", message="The 'future.infer_string' option is deprecated", module=r"ibis\."
+)
 
 SegmentLike = Segment | Rule
 
@@ -242,26 +244,29 @@ class Workspace:
         rule, name = as_rule(obj)
         return inline(rule, self._catalog, (name,) if name else ())
 
-    def _warn_current(self, rule: Rule, explicit: bool) -> None:
-        if not explicit:
+    def _warn_current(self, rule: Rule, earliest: dt.datetime) -> None:
+        """Warn when attributes without history are read for an instant before now."""
+        if earliest >= self.now:
             return
         b, tabs = self.bindings, self._tables
         skip = {b.contact_id, b.created_at, *b.static, *tabs.history_attrs}
         stale = [f for f in used_fields(rule) if f not in skip]
         if stale:
+            names = ", ".join(map(repr, stale))
+            what = f"Attribute {names} has" if len(stale) == 1 else f"Attributes {names} have"
             warnings.warn(
-                f"Attributes {', '.join(map(repr, stale))} have no history bound, so their "
-                f"current values were used for a past instant. Bind a contact_history table "
-                f"(SCD2) or declare them unchanging with sl.Bindings(static=(...)).",
+                f"{what} no history bound, so current values were used for "
+                f"{earliest:%Y-%m-%d %H:%M}, a past instant. Bind a contact_history table "
+                f"(SCD2) or declare unchanging attributes with sl.Bindings(static=(...)).",
                 CurrentValueWarning,
-                stacklevel=3,
+                stacklevel=_caller_stacklevel(),
             )
 
     def members(self, segment: SegmentLike, as_of: Any = None) -> ir.Table:
         """Members at ``as_of`` as an Ibis table with one column, ``contact_id``."""
         rule = self._resolve(segment)
         t = self.instant(as_of)
-        self._warn_current(rule, as_of is not None)
+        self._warn_current(rule, t)
         return compile_members(rule, self._tables, t)
 
     def count(self, segment: SegmentLike, as_of: Any = None) -> int:
@@ -292,7 +297,7 @@ class Workspace:
         names = [as_rule(s)[1] or f"rule_{i}" for i, s in enumerate(items)]
         rules = [self._resolve(s) for s in items]
         t = self.instant(as_of)
-        self._warn_current(And(tuple(rules)), as_of is not None)
+        self._warn_current(And(tuple(rules)), t)
         plan = plan_asof(And(tuple(rules)), self._tables, t)
         frame = plan.frame.filter(universe(plan.frame, self._tables, t))
         aggs = {f"s{i}": plan.predicate(r).cast("int64").sum() for i, r in enumerate(rules)}
@@ -326,7 +331,7 @@ class Workspace:
         self, segment: SegmentLike, g0: dt.datetime, step: dt.timedelta, npoints: int
     ) -> pd.DataFrame:
         rule = self._resolve(segment)
-        self._warn_current(rule, True)
+        self._warn_current(rule, g0 + step)
         last = g0 + (npoints - 1) * step
         ctx = IntervalContext(self._tables, end=last, horizon=g0, grid=(g0, step, npoints))
         counts = grid_counts(membership(rule, ctx))
@@ -444,9 +449,10 @@ class Workspace:
             dup = _execute(
                 c.group_by(b.contact_id).aggregate(k=c.count()).filter(lambda x: x.k > 1).limit(3)
             )
+            extra = int(stats["n"]) - int(stats["ids"])
             raise DataError(
-                f"{b.contact_id!r} is not unique in the contacts table: "
-                f"{int(stats['n']) - int(stats['ids'])} duplicate rows, e.g. "
+                f"{b.contact_id!r} is not unique in the contacts table: {extra} extra "
+                f"row{'s' if extra != 1 else ''} repeat an id, e.g. {b.contact_id} "
                 f"{', '.join(map(repr, dup[b.contact_id].tolist()))}."
             )
         h = self._tables.history
@@ -476,6 +482,17 @@ class Workspace:
 
 #: Common names of SQL dialects -> ibis backend names.
 _DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "pyspark"}
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside segment_lab."""
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _as_catalog(catalog: Catalog | Iterable[Segment] | None) -> Catalog | None:

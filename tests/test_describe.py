@@ -20,8 +20,13 @@ CASES = [
     (field("job_title") == "CTO", "Job title is CTO"),
     (field("name") == "", "Name is ''"),
     (field("is_active") == True, "Is active is true"),  # noqa: E712 - builds a rule
-    (field("signup_at") > "-30d", "Signup at is after 30 days ago"),
+    (field("signup_at") > "-30d", "Signup at is less than 30 days ago"),
     (field("signup_at") <= dt.date(2024, 1, 1), "Signup at is on or before 2024-01-01"),
+    (field("signup_at") < "-90d", "Signup at is more than 90 days ago"),
+    (
+        ~event(["email_open", "page_visit"]).exists(within="90d"),
+        "has neither opened an email nor visited a page in the last 90 days",
+    ),
     (field("seen_at") >= dt.datetime(2024, 1, 1, 9, 30), "Seen at is on or after 2024-01-01T09:30:00"),
     (field("last_login") < "today-1d", "Last login is before 1 day before today"),
     (field("country").isin(["JP"]), "Country is JP"),

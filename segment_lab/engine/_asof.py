@@ -132,9 +132,7 @@ def _events_aggregate(
     b = tables.bindings
     ev = tables.events
     if ev is None:
-        raise InvalidValueError(
-            "The rule has event conditions but the workspace has no events table."
-        )
+        tables.event_dtype(tables.bindings.ts)  # raises BindingError: no events table
     names = {n: f"__m{i}" for i, n in enumerate(nodes)}
     if len({(n.types, n.window, n.where) for n in nodes}) == 1:
         # one set of events for every measure: filter once, aggregate without FILTER

@@ -26,6 +26,9 @@ class Bindings:
     static
         Contact attributes known never to change (e.g. ``country`` of birth,
         ``email``): no "current value used for the past" warning for them.
+    history_ignore
+        Columns of contact_history that are bookkeeping, not attributes (dbt's
+        ``dbt_scd_id``, ``dbt_updated_at``).
     contacts_table, events_table, history_table
         Table names used by :meth:`Workspace.connect`.
 
@@ -42,17 +45,24 @@ class Bindings:
     valid_from: str = "valid_from"
     valid_to: str = "valid_to"
     static: tuple[str, ...] = ()
+    history_ignore: tuple[str, ...] = ()
     contacts_table: str = "contacts"
     events_table: str = "events"
     history_table: str = "contact_history"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "static", tuple(self.static))
+        object.__setattr__(self, "history_ignore", tuple(self.history_ignore))
 
     @classmethod
     def dbt_snapshot(cls, **overrides: object) -> Bindings:
         """Bindings for a dbt snapshot table as contact_history."""
-        return cls(valid_from="dbt_valid_from", valid_to="dbt_valid_to", **overrides)  # type: ignore[arg-type]
+        settings: dict = {
+            "valid_from": "dbt_valid_from",
+            "valid_to": "dbt_valid_to",
+            "history_ignore": ("dbt_scd_id", "dbt_updated_at"),
+        }
+        return cls(**{**settings, **overrides})
 
     def replace(self, **changes: object) -> Bindings:
         """A copy with some names changed."""

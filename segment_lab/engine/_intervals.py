@@ -295,9 +295,7 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     tabs, b = ctx.tables, ctx.tables.bindings
     ev = tabs.events
     if ev is None:
-        raise InvalidValueError(
-            "The rule has event conditions but the workspace has no events table."
-        )
+        tabs.event_dtype(b.ts)  # raises BindingError: no events table
     cond = (ev[b.ts] <= ctx.end) & ev[b.event_type].isin(list(node.types))
     if node.where is not None:
         if any(_has_relative(n) for n in walk(node.where)):

@@ -46,7 +46,8 @@ def _expect_time(table: ir.Table, name: str, column: str, role: str) -> None:
     if not (dtype.is_timestamp() or dtype.is_date()):
         raise BindingError(
             f"Column {column!r} of the {name} table (the {role}) must be a timestamp, "
-            f"but it is {dtype}. Cast it first, e.g. "
+            f"but it is {dtype}. Convert it first: in pandas "
+            f"df[{column!r}] = pd.to_datetime(df[{column!r}]); in Ibis "
             f"table.mutate({column}=table.{column}.cast('timestamp'))."
         )
 
@@ -77,7 +78,10 @@ class Tables:
 
     def event_dtype(self, name: str) -> dt.DataType:
         if self.events is None:
-            raise BindingError("This workspace has no events table; event conditions need one.")
+            raise BindingError(
+                "This workspace has no events table, but the rule has event conditions: "
+                "pass events= when building the workspace."
+            )
         schema = self.events.schema()
         if name not in schema:
             raise UnknownFieldError.missing(name, schema.names, "events")
@@ -118,7 +122,7 @@ def check_tables(
         _same_id_type(history, "contact_history", b.contact_id, id_type)
         _expect_time(history, "contact_history", b.valid_from, "valid_from column")
         _expect_time(history, "contact_history", b.valid_to, "valid_to column")
-        keys = {b.contact_id, b.valid_from, b.valid_to}
+        keys = {b.contact_id, b.valid_from, b.valid_to, *b.history_ignore}
         attrs = tuple(c for c in history.schema().names if c not in keys)
     return Tables(contacts, events, history, b, attrs, has_created)
 

@@ -114,6 +114,8 @@ def describe_rule(rule: Rule) -> str:
 
 @describe_rule.register
 def _(rule: Compare) -> str:
+    if _is_ago(rule.op, rule.value):  # created_at > "-7d": "less than 7 days ago"
+        return f"{label(rule.field)} is {_ago_text(rule.op, rule.value)}"
     words = _TIME_WORDS if isinstance(rule.value, (AbsoluteTime, RelativeTime)) else _CMP_WORDS
     return f"{label(rule.field)} {words[rule.op]} {value_text(rule.value)}"
 
@@ -216,15 +218,19 @@ def _(rule: EventCondition) -> str:
     return f"{which} {what} {_ago_text(rule.op, rule.value)}{win}"
 
 
-def _ago_text(op: str, value: object) -> str:
-    """``< -90d`` -> "more than 90 days ago"; other times -> "before <time>"."""
-    if (
+def _is_ago(op: str, value: object) -> bool:
+    return (
         isinstance(value, RelativeTime)
         and value.anchor == "now"
         and value.offset is not None
         and value.offset.amount < 0
         and op in ("<", "<=", ">", ">=")
-    ):
+    )
+
+
+def _ago_text(op: str, value: object) -> str:
+    """``< -90d`` -> "more than 90 days ago"; other times -> "before <time>"."""
+    if _is_ago(op, value):
         span = _plural(-value.offset.amount, _UNIT_WORDS[value.offset.unit])
         words = {"<": "more than", "<=": "at least", ">": "less than", ">=": "at most"}[op]
         return f"{words} {span} ago"
@@ -256,6 +262,12 @@ def _(rule: Not) -> str:
         and inner.measure == "count"
         and (inner.op, inner.value) in ((">=", 1), (">", 0))
     ):
+        if len(inner.types) > 1:  # "not (A or B) in 90 days" would read as "(not A) or B"
+            phrases = [EVENT_PHRASES.get(t, f"did '{t}'") for t in inner.types]
+            listed = ", ".join(phrases[:-1]) + " nor " + phrases[-1]
+            where = f" (where {describe_rule(inner.where)})" if inner.where is not None else ""
+            span = window_text(inner.window) or " ever"
+            return f"has neither {listed}{where}{span}"
         never = "never " if inner.window is None else "not "
         return f"{never}{_event_phrase(inner)}{window_text(inner.window)}"
     return f"not ({describe_rule(inner)})"
