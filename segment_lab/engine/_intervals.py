@@ -370,28 +370,30 @@ def _empty(ctx: IntervalContext) -> ir.Table:
     return life.filter(ibis.literal(False))
 
 
-def _event_leaf(node: EventCondition, ctx: IntervalContext) -> ir.Table:
+def _event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -> ir.Table:
     """Intervals of an event condition within each contact's lifetime.
 
     Results that hold without events are complements (already within the lifetime);
-    the others are clipped to it, which also drops events of unknown contacts.
+    the others are clipped to it (which also drops events of unknown contacts) unless
+    ``clip`` is false because the caller complements them anyway.
     """
     rows = _event_rows(node, ctx)
+
+    def clipped(table: ir.Table) -> ir.Table:
+        return intersect([table, ctx.lifetime()]) if clip else table
+
     if node.measure == "count":
-        n, op = node.value, node.op
-        if _CMP[op](0, n):
+        if _CMP[node.op](0, node.value):
             return _count_leaf(node, ctx.to_pos(rows), ctx)
-        return intersect([_count_leaf(node, ctx.to_pos(rows), ctx), ctx.lifetime()])
+        return clipped(_count_leaf(node, ctx.to_pos(rows), ctx))
     if node.measure == "sum":
         rows = ctx.to_pos(rows)
         value = ibis.literal(node.value).cast(SUM_TYPE)
         if not _CMP[node.op](0, node.value):
-            return intersect(
-                [sweep([(rows, "w")], lambda c: _CMP[node.op](c, value)), ctx.lifetime()]
-            )
+            return clipped(sweep([(rows, "w")], lambda c: _CMP[node.op](c, value)))
         failing = sweep([(rows, "w")], lambda c: ~_CMP[node.op](c, value))
         return complement(failing, ctx)
-    return intersect([_seen_leaf(node, rows, ctx), ctx.lifetime()])
+    return clipped(_seen_leaf(node, rows, ctx))
 
 
 def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:
@@ -448,6 +450,8 @@ def _(rule: Or, ctx: IntervalContext) -> ir.Table:
 
 @_compile.register(Not)
 def _(rule: Not, ctx: IntervalContext) -> ir.Table:
+    if isinstance(rule.rule, EventCondition):  # the complement clips to the lifetime itself
+        return complement(_event_leaf(rule.rule, ctx, clip=False), ctx)
     return complement(compile_intervals(rule.rule, ctx), ctx)
 
 

@@ -105,17 +105,24 @@ def complement(table: ir.Table, lifetime: ir.Table) -> ir.Table:
     """Positions in each contact's ``lifetime`` interval not covered by the maximal ``table``.
 
     ``table`` may stick out of the lifetime (before ``created_at``): gaps are clipped.
+    It is read once (a left join), so the backend never computes it twice.
     """
     life = lifetime.select(cid="cid", birth="lo", death="hi")
-    a = table.join(life, "cid")
+    right = table.select(cid2="cid", lo="lo", hi="hi")
+    a = life.left_join(right, life.cid == right.cid2).select("cid", "birth", "death", "lo", "hi")
     w = ibis.window(group_by="cid", order_by="lo")
     a = a.mutate(prev_hi=a.hi.lag().over(w), next_lo=a.lo.lead().over(w))
+    # the gap before each interval (or the whole lifetime when there is none) ...
     before = a.select(
-        "cid", lo=ibis.greatest(a.prev_hi.fill_null(a.birth), a.birth), hi=ibis.least(a.lo, a.death)
+        "cid",
+        lo=ibis.greatest(a.prev_hi.fill_null(a.birth), a.birth),
+        hi=ibis.least(a.lo.fill_null(a.death), a.death),
     )
-    after = a.filter(a.next_lo.isnull()).select("cid", lo=ibis.greatest(a.hi, a.birth), hi=a.death)
-    never = life.anti_join(table, "cid").select("cid", lo=life.birth, hi=life.death)
-    out = _concat([before, after, never])
+    # ... and the gap after the last one
+    after = a.filter(a.next_lo.isnull() & a.hi.notnull()).select(
+        "cid", lo=ibis.greatest(a.hi, a.birth), hi=a.death
+    )
+    out = _concat([before, after])
     return out.filter(out.lo < out.hi)
 
 
