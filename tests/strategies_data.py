@@ -47,8 +47,8 @@ from tests.reference import Dataset
 
 __all__ = [
     "BASE",
-    "datasets",
     "catalogs",
+    "datasets",
     "event_rules",
     "future_additions",
     "grids",
@@ -72,17 +72,6 @@ URLS = ("/pricing", "/PRICING", "/docs", "/blog/a")
 LIST_MODES = ("any", "all", "none")
 EVENT_COLUMNS = ("url", "value")
 HISTORY_COLUMNS = ("city", "job_title", "points")
-
-STRING_COLUMNS = ("city", "job_title")
-TIME_COLUMNS = ("created_at", "signup_date")
-CONTACT_COLUMNS = (
-    *STRING_COLUMNS,
-    "points",
-    "score",
-    "is_customer",
-    *TIME_COLUMNS,
-    "technologies",
-)
 
 #: Window lengths: hours and half-hours, so that window edges land on the grid.
 WINDOWS = ("30min", "90min", "1h", "3h", "6h", "12h", "1d", "2d", "3d", "1w")

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 import segment_lab as sl
 import tests.strategies_data as sd
+from segment_lab.errors import InvalidSegmentError
+from segment_lab.model import EventCondition, InSegment, RelativeTime, walk
 from tests.reference import Dataset, evaluate, history_sets
 
 pytestmark = pytest.mark.filterwarnings("ignore:Attributes .* have no history bound")
@@ -58,7 +60,9 @@ WITH_HISTORY = pytest.mark.parametrize("with_history", [False, True], ids=["plai
 # -- the engine side ------------------------------------------------------------------------
 
 
-def workspace(data: Dataset, catalog: sl.Catalog | None = None) -> sl.Workspace:
+def workspace(
+    data: Dataset, catalog: sl.Catalog | None = None, validate: bool = True
+) -> sl.Workspace:
     """The dataset as in-memory Ibis tables (default DuckDB backend)."""
     frames = data.to_frames()
     history = frames["contact_history"]
@@ -67,6 +71,7 @@ def workspace(data: Dataset, catalog: sl.Catalog | None = None) -> sl.Workspace:
         events=ibis.memtable(frames["events"]),
         contact_history=None if history is None else ibis.memtable(history),
         catalog=catalog,
+        validate=validate,
     )
 
 
@@ -114,7 +119,7 @@ def test_as_of_matches_reference(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
     instants = data.draw(st.lists(sd.instants_for(dataset), min_size=1, max_size=2), label="t")
-    ws = workspace(dataset, catalog)
+    ws = workspace(dataset, catalog, validate=False)  # the other tests validate; this saves 25%
     for i, t in enumerate(instants):
         expected = evaluate(rule, t, dataset, catalog)
         got = members(ws, rule, t)
@@ -145,17 +150,25 @@ def test_nothing_after_t_is_visible(data, with_history):
 # -- 3. history -----------------------------------------------------------------------------
 
 
-@WITH_HISTORY
-@_settings(150)
-@given(data=st.data())
-def test_history_matches_reference(data, with_history):
-    dataset = data.draw(sd.datasets(with_history), label="dataset")
-    rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
-    start, end, every = data.draw(sd.grids(dataset), label="start, end, every")
-    probes = data.draw(st.lists(sd.instants_for(dataset), max_size=3), label="probes")
-    ws = workspace(dataset, catalog)
-    sets = history_sets(rule, start, end, every, dataset, catalog)
+def _relative_time_in_where(rule, catalog: sl.Catalog | None) -> bool:
+    """Whether an ``event(...).where()`` (here or in a referenced segment) uses "now"."""
+    rule = rule.rule if isinstance(rule, sl.Segment) else rule
+    for node in walk(rule):
+        if isinstance(node, InSegment) and _relative_time_in_where(catalog[node.name], catalog):
+            return True
+        if isinstance(node, EventCondition) and node.where is not None:
+            for inner in walk(node.where):
+                values = [getattr(inner, a, None) for a in ("value", "low", "high")]
+                values += list(getattr(inner, "values", ()))
+                if any(isinstance(v, RelativeTime) for v in values):
+                    return True
+    return False
 
+
+def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
+    """``ws.history`` on one grid against the reference; returns the grid instants."""
+    start, end, every = grid
+    sets = history_sets(rule, start, end, every, dataset, catalog)
     frame = ws.history(rule, start=start, end=end, every=every)
     assert list(frame.columns) == ["period", "size", "entered", "exited"]
     assert [_instant(p) for p in frame["period"]] == [t for t, _ in sets[1:]]
@@ -164,17 +177,35 @@ def test_history_matches_reference(data, with_history):
         (len(now), len(now - before), len(before - now))
         for (_, before), (_, now) in itertools.pairwise(sets)
     ]
-    assert got_rows == expected_rows
+    assert got_rows == expected_rows, f"history {grid}"
     size = len(sets[0][1])
     for k, (n, entered, exited) in enumerate(got_rows):
         assert n == size + entered - exited, f"period {k}: size identity broken"
         size = n
-
     for t, expected in sets[1:]:
         got = members(ws, rule, t)
         assert got == expected, f"members(as_of={t}) vs history grid: {_diff(got, expected)}"
+    return [t for t, _ in sets]
 
-    instants = [t for t, _ in sets] + probes
+
+@WITH_HISTORY
+@_settings(75)
+@given(data=st.data())
+def test_history_matches_reference(data, with_history):
+    dataset = data.draw(sd.datasets(with_history), label="dataset")
+    rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
+    grids = data.draw(st.lists(sd.grids(dataset), min_size=2, max_size=2), label="grids")
+    probes = data.draw(st.lists(sd.instants_for(dataset), max_size=3), label="probes")
+    ws = workspace(dataset, catalog)
+    if _relative_time_in_where(rule, catalog):
+        # Known gap, refused on purpose by the interval compiler: remove this branch
+        # when history supports "now"-relative times inside where().
+        with pytest.raises(InvalidSegmentError, match="relative times inside"):
+            ws.history(rule, start=grids[0][0], end=grids[0][1], every=grids[0][2])
+        return
+
+    instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid)]
+    instants += probes
     intervals = ws.intervals(rule, end=max(instants))
     assert list(intervals.columns) == ["contact_id", "entered_at", "exited_at"]
     _check_disjoint(intervals)

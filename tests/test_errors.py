@@ -88,6 +88,8 @@ CASES = [
      InvalidDurationError, ["got 30 (int)"]),
     ("invalid-regex", "dict", {"kind": "text", "field": "email", "op": "matches", "pattern": "(ab"},
      InvalidRegexError, ["Invalid regular expression '(ab'", "missing ), unterminated subpattern"]),
+    ("regex-lookahead", "dict", {"kind": "text", "field": "email", "op": "matches", "pattern": "(?!x)y"},
+     InvalidRegexError, ["'(?!x)y'", "look-around or a back-reference", "rewrite it"]),
     ("range-low-above-high", "dict", {"kind": "range", "field": "age", "low": 65, "high": 18},
      InvalidValueError, ["between(65, 18)", "lower bound is above the upper bound"]),
     ("window-start-after-end", "dict",

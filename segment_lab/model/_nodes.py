@@ -50,6 +50,8 @@ __all__ = [
 
 #: Comparison operators accepted by Compare and by event measures.
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+#: Regex constructs that Python accepts but database engines reject: look-around, \\1.
+_NOT_PORTABLE = re.compile(r"\(\?<?[=!]|(?:^|[^\\])(?:\\\\)*\\[1-9]")
 TEXT_OPS = ("contains", "startswith", "endswith", "like", "matches")
 LIST_MODES = ("any", "all", "none")
 MEASURES = ("count", "sum", "last_seen", "first_seen")
@@ -259,6 +261,12 @@ class TextMatch(Rule):
                 raise InvalidRegexError(
                     f"Invalid regular expression {self.pattern!r} for field {self.field!r}: {exc}."
                 ) from None
+            if _NOT_PORTABLE.search(self.pattern):
+                raise InvalidRegexError(
+                    f"The regular expression {self.pattern!r} for field {self.field!r} uses "
+                    f"look-around or a back-reference, which database regex engines (RE2 in "
+                    f"DuckDB, POSIX in Postgres) do not support; rewrite it without them."
+                )
 
 
 @dataclass(frozen=True)
