@@ -300,7 +300,9 @@ class Workspace:
         self._warn_current(And(tuple(rules)), t)
         plan = plan_asof(And(tuple(rules)), self._tables, t)
         frame = plan.frame.filter(universe(plan.frame, self._tables, t))
-        aggs = {f"s{i}": plan.predicate(r).cast("int64").sum() for i, r in enumerate(rules)}
+        aggs = {
+            f"s{i}": plan.predicate(r, safe=True).cast("int64").sum() for i, r in enumerate(rules)
+        }
         row = _execute(frame.aggregate(**aggs)).iloc[0]
         return pd.DataFrame(
             {

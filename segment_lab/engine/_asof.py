@@ -71,7 +71,7 @@ def window_filter(
         lo, hi = node.window.bounds(t)
         cond &= (ev[b.ts] >= lo) & (ev[b.ts] < hi)
     if node.where is not None:
-        cols = Columns(ev, tables.event_dtype, "events", t)
+        cols = Columns(ev, tables.event_dtype, "events", t, safe=False)  # a FILTER clause
         cond &= _where(node.where, cols)
     return cond
 
@@ -82,7 +82,7 @@ def _where(rule: Rule, cols: Columns) -> ir.BooleanValue:
     if isinstance(rule, Or):
         return ibis.or_(*(_where(r, cols) for r in rule.rules))
     if isinstance(rule, Not):
-        return ~_where(rule.rule, cols)
+        return ~_where(rule.rule, cols.negatable())
     return attribute_predicate(rule, cols)
 
 
@@ -122,8 +122,9 @@ class AsOfPlan:
     tables: Tables
     t: dt.datetime
 
-    def predicate(self, rule: Rule) -> ir.BooleanValue:
-        return _predicate(rule, self)
+    def predicate(self, rule: Rule, safe: bool = False) -> ir.BooleanValue:
+        """The rule as a filter (``safe``: exactly true/false, e.g. to sum or negate it)."""
+        return _predicate(rule, self, safe)
 
 
 def _events_aggregate(
@@ -196,33 +197,36 @@ def compile_members(rule: Rule, tables: Tables, t: dt.datetime) -> ir.Table:
 
 
 @singledispatch
-def _predicate(rule: Rule, plan: AsOfPlan) -> ir.BooleanValue:
+def _predicate(rule: Rule, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
     if isinstance(rule, ATTRIBUTE_NODES):
-        cols = Columns(plan.frame, plan.tables.contact_dtype, "contacts", plan.t)
+        cols = Columns(plan.frame, plan.tables.contact_dtype, "contacts", plan.t, safe)
         return attribute_predicate(rule, cols)
     raise TypeError(f"The as-of engine cannot compile {type(rule).__name__}: {rule!r}.")
 
 
 @_predicate.register(And)
-def _(rule: And, plan: AsOfPlan) -> ir.BooleanValue:
-    return ibis.and_(*(_predicate(r, plan) for r in rule.rules))
+def _(rule: And, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
+    return ibis.and_(*(_predicate(r, plan, safe) for r in rule.rules))
 
 
 @_predicate.register(Or)
-def _(rule: Or, plan: AsOfPlan) -> ir.BooleanValue:
-    return ibis.or_(*(_predicate(r, plan) for r in rule.rules))
+def _(rule: Or, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
+    return ibis.or_(*(_predicate(r, plan, safe) for r in rule.rules))
 
 
 @_predicate.register(Not)
-def _(rule: Not, plan: AsOfPlan) -> ir.BooleanValue:
-    return ~_predicate(rule.rule, plan)
+def _(rule: Not, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
+    return ~_predicate(rule.rule, plan, True)
 
 
 @_predicate.register(EventCondition)
-def _(rule: EventCondition, plan: AsOfPlan) -> ir.BooleanValue:
+def _(rule: EventCondition, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
     col = plan.frame[plan.metrics[rule]]
     if rule.measure in ("count", "sum"):
         value = ibis.literal(rule.value).cast(SUM_TYPE) if rule.measure == "sum" else rule.value
+        if not safe and not _CMP[rule.op](0, rule.value):
+            return _CMP[rule.op](col, value)  # no events: NULL, not selected either way
         return _CMP[rule.op](col.fill_null(0), value)
     value = rule.value.resolve(plan.t)  # type: ignore[union-attr]
-    return _CMP[rule.op](col, value).fill_null(False)
+    cmp = _CMP[rule.op](col, value)
+    return cmp.fill_null(False) if safe else cmp

@@ -27,7 +27,13 @@ ATTRIBUTE_NODES = (Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas)
 
 
 class Columns:
-    """Where attribute conditions find their columns: a table plus a dtype lookup."""
+    """Where attribute conditions find their columns: a table plus a dtype lookup.
+
+    ``safe``: the predicate must be exactly true or false (it may be negated).  In a
+    positive position of a filter, NULL already means "not selected", so the
+    ``COALESCE(..., FALSE)`` that two-valued logic needs is left out there, which
+    lets the database push the comparison into its scans.
+    """
 
     def __init__(
         self,
@@ -35,11 +41,16 @@ class Columns:
         dtype: Callable[[str], idt.DataType],
         what: str,
         t: dt.datetime,
+        safe: bool = True,
     ) -> None:
-        self.table, self.dtype, self.what, self.t = table, dtype, what, t
+        self.table, self.dtype, self.what, self.t, self.safe = table, dtype, what, t, safe
 
     def __getitem__(self, name: str) -> ir.Column:
         return self.table[name]
+
+    def negatable(self) -> Columns:
+        """The same columns for predicates under a negation (two-valued, NULL-free)."""
+        return self if self.safe else Columns(self.table, self.dtype, self.what, self.t, True)
 
 
 def _family(dtype: idt.DataType) -> str:
@@ -99,8 +110,9 @@ def _col(node: Any, cols: Columns) -> tuple[ir.Column, idt.DataType]:
     return col, dtype
 
 
-def _safe(expr: ir.BooleanValue) -> ir.BooleanValue:
-    return expr.fill_null(False)
+def _safe(expr: ir.BooleanValue, cols: Columns | None = None) -> ir.BooleanValue:
+    """``expr`` with NULL as False, unless ``cols`` says NULL needs no mending here."""
+    return expr if cols is not None and not cols.safe else expr.fill_null(False)
 
 
 @singledispatch
@@ -124,15 +136,16 @@ def _(node: Compare, cols: Columns) -> ir.BooleanValue:
     value = coerce(node.value, dtype, node.field, cols.t)
     if node.op == "!=":
         return ~_safe(col == value)
-    return _safe(_OPS[node.op](col, value))
+    return _safe(_OPS[node.op](col, value), cols)
 
 
 @attribute_predicate.register(IsIn)
 def _(node: IsIn, cols: Columns) -> ir.BooleanValue:
     col, dtype = _col(node, cols)
     values = [coerce(v, dtype, node.field, cols.t) for v in node.values]
-    hit = _safe(col.isin(values))
-    return ~hit if node.negate else hit
+    if node.negate:
+        return ~_safe(col.isin(values))
+    return _safe(col.isin(values), cols)
 
 
 @attribute_predicate.register(Range)
@@ -140,7 +153,7 @@ def _(node: Range, cols: Columns) -> ir.BooleanValue:
     col, dtype = _col(node, cols)
     low = coerce(node.low, dtype, node.field, cols.t)
     high = coerce(node.high, dtype, node.field, cols.t)
-    return _safe((col >= low) & (col <= high))
+    return _safe((col >= low) & (col <= high), cols)
 
 
 def _text(node: Any, cols: Columns) -> ir.StringValue:
@@ -165,7 +178,7 @@ def _(node: TextMatch, cols: Columns) -> ir.BooleanValue:
         expr = col.ilike(p)
     else:
         expr = col.re_search(p)
-    return _safe(expr)
+    return _safe(expr, cols)
 
 
 @attribute_predicate.register(IsNull)
@@ -196,7 +209,8 @@ def _(node: ListHas, cols: Columns) -> ir.BooleanValue:
             f"field. For a single value use == or .isin([...])."
         )
     values = [coerce(v, dtype.value_type, node.field, cols.t) for v in node.values]
-    hits = [_safe(col.contains(ibis.literal(v))) for v in values]
+    inner = cols.negatable() if node.mode == "none" else cols
+    hits = [_safe(col.contains(ibis.literal(v)), inner) for v in values]
     if node.mode == "all":
         return ibis.and_(*hits)
     anyhit = ibis.or_(*hits)
