@@ -271,7 +271,7 @@ class Workspace:
 
     def count(self, segment: SegmentLike, as_of: Any = None) -> int:
         """Number of members at ``as_of``."""
-        return int(_execute(self.members(segment, as_of).count()))
+        return int(_execute_scalar(self.members(segment, as_of).count()))
 
     def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
         """The SQL of the members query at ``as_of`` (in ``dialect``, default the backend's)."""
@@ -298,7 +298,7 @@ class Workspace:
         rules = [self._resolve(s) for s in items]
         t = self.instant(as_of)
         self._warn_current(And(tuple(rules)), t)
-        plan = plan_asof(And(tuple(rules)), self._tables, t)
+        plan = plan_asof(And(tuple(rules)), self._tables, t, prune=False)
         frame = plan.frame.filter(universe(plan.frame, self._tables, t))
         aggs = {
             f"s{i}": plan.predicate(r, safe=True).cast("int64").sum() for i, r in enumerate(rules)
@@ -542,6 +542,24 @@ def _connect_duckdb(path: str, read_only: bool) -> Any:
         raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
     except duckdb.Error as exc:
         raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
+
+
+def _execute_scalar(expr: Any) -> Any:
+    """Run a scalar Ibis expression; on DuckDB straight through its connection, which
+    saves Ibis' result conversion (milliseconds that matter for a 50 ms count)."""
+    try:
+        backend = expr._find_backend(use_default=True)
+    except Exception:  # no backend to talk to directly: let Ibis decide
+        return _execute(expr)
+    if getattr(backend, "name", None) != "duckdb":
+        return _execute(expr)
+    try:
+        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+        return backend.con.execute(str(ibis.to_sql(expr, dialect="duckdb"))).fetchone()[0]
+    except Exception as exc:
+        raise EvaluationError(
+            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _execute(expr: Any) -> Any:

@@ -86,14 +86,6 @@ def _where(rule: Rule, cols: Columns) -> ir.BooleanValue:
     return attribute_predicate(rule, cols)
 
 
-def _lower_bound(node: EventCondition, t: dt.datetime) -> dt.datetime | None:
-    if isinstance(node.window, Within):
-        return t - node.window.duration.to_timedelta()
-    if isinstance(node.window, Between):
-        return node.window.bounds(t)[0]
-    return None
-
-
 def metric(
     ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tables: Tables
 ) -> ir.Value:
@@ -127,28 +119,47 @@ class AsOfPlan:
         return _predicate(rule, self, safe)
 
 
-def _events_aggregate(
-    nodes: list[EventCondition], tables: Tables, t: dt.datetime
-) -> tuple[ir.Table, dict[EventCondition, str]]:
-    b = tables.bindings
-    ev = tables.events
-    if ev is None:
+def _group_aggregate(
+    nodes: list[EventCondition], names: dict[EventCondition, str], tables: Tables, t: dt.datetime
+) -> ir.Table:
+    """One aggregate per contact over one set of events (same types, window and where)."""
+    b, ev = tables.bindings, tables.events
+    ev = ev.filter((ev[b.ts] <= t) & window_filter(ev, nodes[0], tables, t))
+    return ev.group_by(b.contact_id).aggregate(
+        **{names[n]: metric(ev, n, None, tables) for n in nodes}
+    )
+
+
+def _required(rule: Rule) -> set[EventCondition]:
+    """Event conditions a member must satisfy and that fail without events: the rule's
+    top-level conjuncts such as ``count(...) >= 3`` (an inner join may drop the rest)."""
+    conjuncts = rule.rules if isinstance(rule, And) else (rule,)
+    return {
+        c for c in conjuncts
+        if isinstance(c, EventCondition) and not (c.measure in ("count", "sum") and _CMP[c.op](0, c.value))
+    }  # fmt: skip
+
+
+def _join_events(
+    frame: ir.Table, rule: Rule, tables: Tables, t: dt.datetime, prune: bool
+) -> tuple[ir.Table, dict]:
+    """Join one aggregate per set of events: each scan reads only its own types and window,
+    as hand-written SQL would, and sets every member needs are inner joins."""
+    if tables.events is None:
         tables.event_dtype(tables.bindings.ts)  # raises BindingError: no events table
+    nodes = event_nodes(rule)
     names = {n: f"__m{i}" for i, n in enumerate(nodes)}
-    if len({(n.types, n.window, n.where) for n in nodes}) == 1:
-        # one set of events for every measure: filter once, aggregate without FILTER
-        node = nodes[0]
-        ev = ev.filter((ev[b.ts] <= t) & window_filter(ev, node, tables, t))
-        aggs = {names[n]: metric(ev, n, None, tables) for n in nodes}
-        return ev.group_by(b.contact_id).aggregate(**aggs), names
-    types = sorted({t_ for n in nodes for t_ in n.types})
-    pre = (ev[b.ts] <= t) & ev[b.event_type].isin(types)
-    bounds = [_lower_bound(n, t) for n in nodes]
-    if all(lo is not None for lo in bounds):
-        pre &= ev[b.ts] >= min(bounds)  # type: ignore[type-var]
-    ev = ev.filter(pre)
-    aggs = {names[n]: metric(ev, n, window_filter(ev, n, tables, t), tables) for n in nodes}
-    return ev.group_by(b.contact_id).aggregate(**aggs), names
+    groups: dict[tuple, list[EventCondition]] = {}
+    for n in nodes:
+        groups.setdefault((n.types, n.window, n.where), []).append(n)
+    required = _required(rule) if prune else set()
+    cid = tables.bindings.contact_id
+    for members in groups.values():
+        agg = _group_aggregate(members, names, tables, t)
+        cols = list(frame.columns)
+        how = "inner" if any(n in required for n in members) else "left"
+        frame = frame.join(agg, cid, how=how).select(*cols, *(names[n] for n in members))
+    return frame, names
 
 
 def _history_at(tables: Tables, attrs: list[str], t: dt.datetime) -> ir.Table:
@@ -157,8 +168,12 @@ def _history_at(tables: Tables, attrs: list[str], t: dt.datetime) -> ir.Table:
     return h.filter(valid).select(b.contact_id, *attrs)
 
 
-def plan_asof(rule: Rule, tables: Tables, t: dt.datetime) -> AsOfPlan:
-    """Build the joined contacts frame for ``rule`` at ``t`` (``rule`` already inlined)."""
+def plan_asof(rule: Rule, tables: Tables, t: dt.datetime, prune: bool = True) -> AsOfPlan:
+    """Build the joined contacts frame for ``rule`` at ``t`` (``rule`` already inlined).
+
+    ``prune``: the frame may drop contacts that cannot satisfy ``rule`` (inner joins);
+    false when several rules are evaluated over one frame.
+    """
     b = tables.bindings
     fields = used_fields(rule)
     for f in fields:
@@ -173,11 +188,8 @@ def plan_asof(rule: Rule, tables: Tables, t: dt.datetime) -> AsOfPlan:
         h = _history_at(tables, hist, t)
         frame = frame.left_join(h, b.contact_id).select(*keep, *hist)
     metrics: dict[EventCondition, str] = {}
-    nodes = event_nodes(rule)
-    if nodes:
-        agg, metrics = _events_aggregate(nodes, tables, t)
-        cols = list(frame.columns)
-        frame = frame.left_join(agg, b.contact_id).select(*cols, *metrics.values())
+    if event_nodes(rule):
+        frame, metrics = _join_events(frame, rule, tables, t, prune)
     return AsOfPlan(frame, metrics, tables, t)
 
 
