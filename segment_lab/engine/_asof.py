@@ -158,6 +158,9 @@ def _join_events(
         agg = _group_aggregate(members, names, tables, t)
         cols = list(frame.columns)
         how = "inner" if any(n in required for n in members) else "left"
+        if how == "inner":  # filter the aggregate before the join (a HAVING clause)
+            needed = [n for n in members if n in required]
+            agg = agg.filter(*(_measure_predicate(n, agg[names[n]], t, safe=False) for n in needed))
         frame = frame.join(agg, cid, how=how).select(*cols, *(names[n] for n in members))
     return frame, names
 
@@ -233,12 +236,18 @@ def _(rule: Not, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
 
 @_predicate.register(EventCondition)
 def _(rule: EventCondition, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
-    col = plan.frame[plan.metrics[rule]]
+    return _measure_predicate(rule, plan.frame[plan.metrics[rule]], plan.t, safe)
+
+
+def _measure_predicate(
+    rule: EventCondition, col: ir.Value, t: dt.datetime, safe: bool
+) -> ir.BooleanValue:
+    """``measure op value`` on the aggregated column ``col`` (NULL: the contact has no events)."""
     if rule.measure in ("count", "sum"):
         value = ibis.literal(rule.value).cast(SUM_TYPE) if rule.measure == "sum" else rule.value
         if not safe and not _CMP[rule.op](0, rule.value):
             return _CMP[rule.op](col, value)  # no events: NULL, not selected either way
         return _CMP[rule.op](col.fill_null(0), value)
-    value = rule.value.resolve(plan.t)  # type: ignore[union-attr]
+    value = rule.value.resolve(t)  # type: ignore[union-attr]
     cmp = _CMP[rule.op](col, value)
     return cmp.fill_null(False) if safe else cmp
