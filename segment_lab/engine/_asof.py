@@ -154,7 +154,9 @@ def _join_events(
         groups.setdefault((n.types, n.window, n.where), []).append(n)
     required = _required(rule) if prune else set()
     cid = tables.bindings.contact_id
-    for members in groups.values():
+    # inner joins (sets every member needs) first, so later joins see fewer contacts
+    ordered = sorted(groups.values(), key=lambda ms: not any(n in required for n in ms))
+    for members in ordered:
         agg = _group_aggregate(members, names, tables, t)
         cols = list(frame.columns)
         how = "inner" if any(n in required for n in members) else "left"
@@ -187,12 +189,13 @@ def plan_asof(rule: Rule, tables: Tables, t: dt.datetime, prune: bool = True) ->
         keep.append(b.created_at)  # type: ignore[arg-type]
     keep += [f for f in fields if f not in hist and f not in keep]
     frame = tables.contacts.select(*keep)
+    metrics: dict[EventCondition, str] = {}
+    if event_nodes(rule):  # first: their inner joins shrink the frame
+        frame, metrics = _join_events(frame, rule, tables, t, prune)
     if hist:
         h = _history_at(tables, hist, t)
-        frame = frame.left_join(h, b.contact_id).select(*keep, *hist)
-    metrics: dict[EventCondition, str] = {}
-    if event_nodes(rule):
-        frame, metrics = _join_events(frame, rule, tables, t, prune)
+        cols = list(frame.columns)
+        frame = frame.left_join(h, b.contact_id).select(*cols, *hist)
     return AsOfPlan(frame, metrics, tables, t)
 
 
