@@ -42,6 +42,7 @@ from segment_lab.model import (
     Segment,
     TextMatch,
     Within,
+    walk,
 )
 from tests.reference import Dataset
 
@@ -56,12 +57,13 @@ __all__ = [
     "instants_for",
     "rules_for_schema",
     "rules_with_catalog",
+    "single_conditions",
     "time_values",
     "where_rules",
 ]
 
 BASE = dt.datetime(2024, 3, 1)
-HOURS = 240  # the data spans ten days
+HOURS = 120  # the data spans five days
 H = dt.timedelta(hours=1)
 
 CITIES = ("Tokyo", "tokyo", "TOKYO", " Tokyo", "Paris", "")
@@ -103,8 +105,10 @@ def _hour(h: int) -> dt.datetime:
 
 @functools.cache
 def grid_times(lo: int = 0, hi: int = HOURS) -> st.SearchStrategy[dt.datetime]:
-    """Whole hours between ``BASE + lo h`` and ``BASE + hi h``."""
-    return st.integers(lo, hi).map(_hour)
+    """Whole hours between ``BASE + lo h`` and ``BASE + hi h``; half of them on multiples
+    of six hours, so that data times and the absolute times of rules often coincide."""
+    six = st.integers(-(-lo // 6), hi // 6).map(lambda k: _hour(6 * k))
+    return _pick(six, st.integers(lo, hi).map(_hour))
 
 
 _NUDGES = (
@@ -125,15 +129,90 @@ def instants() -> st.SearchStrategy[dt.datetime]:
     return st.builds(lambda t, d: t + d, grid_times(-24, HOURS + 24), st.sampled_from(_NUDGES))
 
 
-def instants_for(data: Dataset) -> st.SearchStrategy[dt.datetime]:
-    """Instants that hit the data: event times, event times plus a window, creations."""
-    anchors = [e["ts"] for e in data.events] + [c["created_at"] for c in data.contacts]
-    on_data = st.builds(
-        lambda t, w: t + w,
-        st.sampled_from(anchors),
-        st.sampled_from([dt.timedelta(0), *(Duration.parse(w).to_timedelta() for w in WINDOWS)]),
+def instants_for(
+    data: Dataset,
+    rule: Rule | Segment | None = None,
+    catalog: Catalog | None = None,
+    universe_edges: bool = True,
+) -> st.SearchStrategy[dt.datetime]:
+    """Instants aimed at the edges of ``rule`` (and of the catalog's segments) on ``data``.
+
+    Two draws in three are an edge, give or take a microsecond: a creation or history
+    boundary, an event exactly at t or at ``t - window``, a relative time or ``between``
+    bound landing exactly on an event or attribute time.  Edges come in groups (one per
+    kind and node), and a group is chosen first, so that every kind of edge is hit
+    often whatever its size.  The other draws are grid instants.  Without
+    ``universe_edges``, creations and history boundaries are left out unless the rule
+    has no edges of its own (to aim at one condition).
+    """
+    rules = [r for r in (rule, *(s.rule for s in catalog or ())) if r is not None]
+    own = _edge_groups(data, [r.rule if isinstance(r, Segment) else r for r in rules])
+    creations = {c["created_at"] for c in data.contacts} - {None}
+    bounds = {row[k] for row in data.history or () for k in ("valid_from", "valid_to")}
+    groups = [tuple(sorted(g)) for g in [creations, bounds - {None}, *own] if g]
+    if not universe_edges and own:
+        groups = [tuple(sorted(g)) for g in own if g] or groups
+    edge = st.builds(
+        lambda t, nudge: t + nudge,
+        st.sampled_from(groups).flatmap(st.sampled_from),
+        st.sampled_from(_NEAR),
     )
-    return _pick(instants(), on_data)
+    return _pick(instants(), edge, edge)
+
+
+_NEAR = (dt.timedelta(0),) * 4 + (dt.timedelta(microseconds=1), dt.timedelta(microseconds=-1))
+
+
+def _edge_groups(data: Dataset, rules: list[Rule]) -> list[set[dt.datetime]]:
+    """Instants where some condition of ``rules`` may change its value on ``data``, by kind."""
+    groups = []
+    values = {c[k] for c in data.contacts for k in ("created_at", "signup_date")} - {None}
+    for node in (n for r in rules for n in walk(r)):
+        if isinstance(node, EventCondition):
+            times = {e["ts"] for e in data.events if e["event_type"] in node.types}
+            groups.extend(_event_edges(node, times))
+        else:
+            on_events = getattr(node, "field", None) == "ts"
+            targets = {e["ts"] for e in data.events} if on_events else values
+            groups.extend(_landing(v, targets) for v in _time_values_of(node))
+    return groups
+
+
+def _event_edges(node: EventCondition, times: set[dt.datetime]) -> list[set[dt.datetime]]:
+    groups = [set(times)]  # an event exactly at t
+    window = node.window
+    if isinstance(window, Within):
+        d = window.duration.to_timedelta()
+        groups.append({ts + d for ts in times})  # an event exactly at t - d
+    elif isinstance(window, Between):
+        groups.extend(_landing(bound, times) for bound in (window.start, window.end))
+    if node.measure in ("last_seen", "first_seen"):
+        groups.append(_landing(node.value, times))
+    return groups
+
+
+def _time_values_of(node: Rule) -> list:
+    values = [getattr(node, a, None) for a in ("value", "low", "high")]
+    return values + list(getattr(node, "values", ()))
+
+
+def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
+    """Instants t at which ``value.resolve(t)`` is one of ``targets``."""
+    if isinstance(value, AbsoluteTime):
+        return {value.value}  # e.g. a between bound: the clipping edge
+    if not isinstance(value, RelativeTime):
+        return set()
+    offset = value.offset.to_timedelta() if value.offset else dt.timedelta(0)
+    if value.anchor == "now":
+        return {x - offset for x in targets}
+    day = dt.timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor])
+    midnights = {x - offset - day for x in targets}
+    return {
+        m + dt.timedelta(hours=h)
+        for m in midnights
+        if m == dt.datetime(m.year, m.month, m.day)
+        for h in (0, 13)
+    }
 
 
 @functools.cache
@@ -220,7 +299,7 @@ def _contact_values() -> st.SearchStrategy[dict]:
     """Every contact column but contact_id."""
     return st.fixed_dictionaries(
         {
-            "created_at": grid_times(),
+            "created_at": _pick(grid_times(0, 24), grid_times()),  # mostly early
             "city": _maybe(st.sampled_from(CITIES)),
             "job_title": _maybe(st.sampled_from(JOBS)),
             "points": _points(),
@@ -246,8 +325,14 @@ def _event_values() -> st.SearchStrategy[dict]:
 
 
 def _events(draw: st.DrawFn, ids: list, max_size: int) -> list[dict]:
-    """Events of contacts among ``ids`` (drawn by position, so the strategy is shared)."""
-    picks = draw(st.lists(st.tuples(st.integers(0, 255), _event_values()), max_size=max_size))
+    """Events of contacts among ``ids`` (drawn by position, so the strategy is shared).
+
+    The length is drawn first (uniformly): ``st.lists`` alone keeps lists short, and
+    sparse events rarely put a count on its threshold or an event on a window edge.
+    """
+    n = draw(st.integers(0, max_size))
+    item = st.tuples(st.integers(0, 255), _event_values())
+    picks = draw(st.lists(item, min_size=n, max_size=n))
     return [{"contact_id": ids[i % len(ids)], **values} for i, values in picks]
 
 
@@ -480,7 +565,7 @@ def where_rules(depth: int = 2) -> st.SearchStrategy[Rule]:
 @functools.cache
 def _measure_values(measure: str) -> st.SearchStrategy:
     if measure == "count":
-        return st.integers(0, 4)
+        return st.sampled_from((0, 1, 1, 2, 2, 3, 4))
     if measure == "sum":
         return st.integers(-2, 20).map(lambda n: n / 2)
     return time_values()
@@ -518,6 +603,13 @@ def rules_for_schema(
 
 
 @functools.cache
+def single_conditions() -> st.SearchStrategy[Rule]:
+    """One condition, two times in three an event condition, sometimes negated."""
+    leaf = _pick(contact_leaves(), event_rules(), event_rules())
+    return _pick(leaf, leaf, leaf, leaf.map(Not))
+
+
+@functools.cache
 @st.composite
 def catalogs(draw: st.DrawFn, max_segments: int = 3) -> Catalog:
     """1-3 segments; each may reference the ones before it (so no cycles)."""
@@ -545,11 +637,15 @@ EVERY = ("1h", "6h", "1d", "1w")
 
 @st.composite
 def grids(
-    draw: st.DrawFn, data: Dataset, max_points: int = 5
+    draw: st.DrawFn,
+    data: Dataset,
+    rule: Rule | Segment | None = None,
+    catalog: Catalog | None = None,
+    max_points: int = 5,
 ) -> tuple[dt.datetime, dt.datetime, str]:
     """``(start, end, every)``: starts on event times, window edges and grid hours."""
     every = draw(st.sampled_from(EVERY))
-    start = draw(instants_for(data))
+    start = draw(instants_for(data, rule, catalog))
     step = Duration.parse(every).to_timedelta()
     n = draw(st.integers(0, max_points - 1))
     slack = draw(

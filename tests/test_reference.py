@@ -255,17 +255,17 @@ HISTORY = [
 HDATA = Dataset(CONTACTS, EVENTS, HISTORY)
 
 
-@pytest.mark.parametrize(
-    ("t", "expected"),
-    [
-        (d(4), {2, 3}),
-        (d(5), {1, 2, 3}),  # valid_from is inclusive
-        (d(6), {1, 2}),  # valid_to is exclusive
-        (T - dt.timedelta(microseconds=1), {1, 2}),
-        (T, {2}),
-        (T + HOUR, {2, 5}),
-    ],
-)
+HISTORY_CASES = [
+    (d(4), {2, 3}),
+    (d(5), {1, 2, 3}),  # valid_from is inclusive
+    (d(6), {1, 2}),  # valid_to is exclusive
+    (T - dt.timedelta(microseconds=1), {1, 2}),
+    (T, {2}),
+    (T + HOUR, {2, 5}),
+]
+
+
+@pytest.mark.parametrize(("t", "expected"), HISTORY_CASES)
 def test_history_attribute_as_of(t, expected):
     assert evaluate(field("city") == "Tokyo", t, HDATA) == expected
 
@@ -329,7 +329,7 @@ _FAST = settings(
 def test_not_is_complement_and_results_inside_universe(data, with_history):
     dataset = data.draw(sd.datasets(with_history))
     rule, catalog = data.draw(sd.rules_with_catalog())
-    t = data.draw(sd.instants_for(dataset))
+    t = data.draw(sd.instants_for(dataset, rule, catalog))
     universe = evaluate(~(field("points") > 10**9), t, dataset)
     assert universe == {
         c["contact_id"] for c in dataset.contacts if c["created_at"] is None or c["created_at"] <= t
@@ -345,7 +345,7 @@ def test_not_is_complement_and_results_inside_universe(data, with_history):
 def test_reference_has_no_look_ahead(data, with_history):
     dataset = data.draw(sd.datasets(with_history))
     rule, catalog = data.draw(sd.rules_with_catalog())
-    t = data.draw(sd.instants_for(dataset))
+    t = data.draw(sd.instants_for(dataset, rule, catalog))
     later = data.draw(sd.future_additions(dataset, t))
     assert evaluate(rule, t, later, catalog) == evaluate(rule, t, dataset, catalog)
 
@@ -399,9 +399,10 @@ def _depth(rule) -> int:
 
 
 def test_strategies_reach_every_construct():
-    samples = _sample(sd.rules_with_catalog())
+    samples = _sample(sd.rules_with_catalog(), 500)
     rules = [_bare(rule) for rule, _ in samples]
-    seen = {name for name, hit in CONSTRUCTS.items() for r in rules for n in walk(r) if hit(n)}
+    everything = rules + [s.rule for _, catalog in samples for s in catalog]
+    seen = {name for name, hit in CONSTRUCTS.items() for r in everything for n in walk(r) if hit(n)}
     assert seen == set(CONSTRUCTS)
     assert sum(_depth(r) >= 3 for r in rules) > len(rules) / 3
     assert any(isinstance(rule, Segment) for rule, _ in samples)
