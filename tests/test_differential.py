@@ -35,8 +35,7 @@ from hypothesis import strategies as st
 import segment_lab as sl
 import tests.strategies_data as sd
 import tests.test_reference as hand
-from segment_lab.errors import InvalidSegmentError
-from segment_lab.model import EventCondition, InSegment, RelativeTime, walk
+from segment_lab.model import InSegment
 from tests.reference import Dataset, evaluate, history_sets
 
 # random rules use attributes without history on purpose: the warning is expected there
@@ -202,21 +201,6 @@ def test_nothing_after_t_is_visible(data, with_history):
 # -- 3. history -----------------------------------------------------------------------------
 
 
-def _relative_time_in_where(rule, catalog: sl.Catalog | None) -> bool:
-    """Whether an ``event(...).where()`` (here or in a referenced segment) uses "now"."""
-    rule = rule.rule if isinstance(rule, sl.Segment) else rule
-    for node in walk(rule):
-        if isinstance(node, InSegment) and _relative_time_in_where(catalog[node.name], catalog):
-            return True
-        if isinstance(node, EventCondition) and node.where is not None:
-            for inner in walk(node.where):
-                values = [getattr(inner, a, None) for a in ("value", "low", "high")]
-                values += list(getattr(inner, "values", ()))
-                if any(isinstance(v, RelativeTime) for v in values):
-                    return True
-    return False
-
-
 def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
     """``ws.history`` on one grid against the reference; returns the grid instants."""
     start, end, every = grid
@@ -241,7 +225,7 @@ def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
 
 
 @WITH_HISTORY
-@_settings(85)  # ~8% of examples hit the relative-where gap: >= 300 grids checked
+@_settings(75)
 @given(data=st.data())
 def test_history_matches_reference(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -253,13 +237,6 @@ def test_history_matches_reference(data, with_history):
         st.lists(sd.instants_for(dataset, rule, catalog), max_size=3), label="probes"
     )
     ws = workspace(dataset, catalog)
-    if _relative_time_in_where(rule, catalog):
-        # Known gap, refused on purpose by the interval compiler: remove this branch
-        # when history supports "now"-relative times inside where().
-        with pytest.raises(InvalidSegmentError, match="relative times inside"):
-            ws.history(rule, start=grids[0][0], end=grids[0][1], every=grids[0][2])
-        return
-
     instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid)]
     instants += probes
     intervals = ws.intervals(rule, end=max(instants))

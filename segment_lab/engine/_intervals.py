@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import ATTRIBUTE_NODES, SUM_TYPE, _where, used_fields
-from segment_lab.engine._attributes import Columns
+from segment_lab.engine._attributes import Columns, attribute_predicate
 from segment_lab.engine._schema import Tables
 from segment_lab.engine._sweep import _concat, intersect, merge, merge_monotone, sweep, union
 from segment_lab.engine._sweep import complement as _complement
-from segment_lab.errors import InvalidSegmentError, InvalidValueError
+from segment_lab.errors import InvalidValueError
 from segment_lab.model._nodes import (
     And,
     Compare,
@@ -297,12 +297,8 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     if ev is None:
         tabs.event_dtype(b.ts)  # raises BindingError: no events table
     cond = (ev[b.ts] <= ctx.end) & ev[b.event_type].isin(list(node.types))
-    if node.where is not None:
-        if any(_has_relative(n) for n in walk(node.where)):
-            raise InvalidSegmentError(
-                "History cannot evaluate relative times inside event(...).where(); put the "
-                "time limit in the window instead, e.g. .count(within='7d')."
-            )
+    relative_where = _relative_where(node)
+    if node.where is not None and not relative_where:
         cond &= _where(node.where, Columns(ev, tabs.event_dtype, "events", None))  # type: ignore[arg-type]
     ts = ev[b.ts]
     lo, hi = ts, _ts(HI)
@@ -329,8 +325,69 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     # Not joined with the contacts here: the leaf's result is clipped to each contact's
     # lifetime once, on far fewer rows (an event before created_at still counts at
     # instants after it, exactly as in the as-of engine).
+    if relative_where:  # number the events: their where-sets are joined back by number
+        src = ev.filter(cond).mutate(eid=ibis.row_number())
+        out = src.select(cid=src[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight, eid=src.eid)
+        out = out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
+        return _restrict_by_where(node, src, ctx, out)
     out = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
     return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
+
+
+def _relative_where(node: EventCondition) -> bool:
+    """Whether the ``where`` rule compares event columns with times relative to t."""
+    return node.where is not None and any(_has_relative(n) for n in walk(node.where))
+
+
+def _restrict_by_where(
+    node: EventCondition, ev: ir.Table, ctx: IntervalContext, rows: ir.Table
+) -> ir.Table:
+    """Event rows cut to the instants at which their ``where`` rule holds.
+
+    A ``where`` with times relative to t holds for each event on a set of instants:
+    compiled with the same interval algebra, each event being a "subject" that exists
+    always.  An event then counts where its window and that set overlap (possibly in
+    several pieces, so the ``lo``/``hi`` of these rows no longer grow with ``ts``).
+    """
+    fields = sorted({n.field for n in walk(node.where) if isinstance(n, ATTRIBUTE_NODES)})
+    subjects = ev.select(cid="eid", lo=_ts(LO), hi=_ts(HI), **{f: ev[f] for f in fields})
+    holds = _where_sets(node.where, subjects, ctx)  # type: ignore[arg-type]
+    j = rows.join(holds.select(eid="cid", wlo="lo", whi="hi"), "eid")
+    out = j.select("cid", "ts", lo=ibis.greatest(j.lo, j.wlo), hi=ibis.least(j.hi, j.whi), w=j.w)
+    return out.filter(out.lo < out.hi)
+
+
+def _where_sets(rule: Rule, subjects: ir.Table, ctx: IntervalContext) -> ir.Table:
+    """Instants at which ``rule`` holds for each event (``subjects``: one row per event)."""
+    life = subjects.select("cid", "lo", "hi")
+    if isinstance(rule, And):
+        return intersect([_where_sets(r, subjects, ctx) for r in rule.rules])
+    if isinstance(rule, Or):
+        return union([_where_sets(r, subjects, ctx) for r in rule.rules])
+    if isinstance(rule, Not):
+        return _complement(_where_sets(rule.rule, subjects, ctx), life)
+    if not _has_relative(rule):
+        cols = Columns(subjects, ctx.tables.event_dtype, "events", None)  # type: ignore[arg-type]
+        return subjects.filter(attribute_predicate(rule, cols)).select("cid", "lo", "hi")
+    name = rule.field  # type: ignore[attr-defined]
+    dtype = ctx.tables.event_dtype(name)
+    if not (dtype.is_timestamp() or dtype.is_date()):
+        raise InvalidValueError(
+            f"Event field {name!r} is {dtype}; relative times compare only with timestamps."
+        )
+    if isinstance(rule, Compare) and rule.op == "!=":
+        return _complement(_where_sets(Compare(name, "==", rule.value), subjects, ctx), life)
+    if isinstance(rule, Compare):
+        return merge(
+            _concat(solve_time(subjects, subjects[name].cast("timestamp"), rule.op, rule.value))
+        )
+    if isinstance(rule, Range):
+        both = And((Compare(name, ">=", rule.low), Compare(name, "<=", rule.high)))
+        return _where_sets(both, subjects, ctx)
+    if isinstance(rule, IsIn):
+        inner = Or(tuple(Compare(name, "==", v) for v in rule.values))
+        return _where_sets(Not(inner) if rule.negate else inner, subjects, ctx)
+    raise InvalidValueError(f"{type(rule).__name__} cannot hold relative times: {rule!r}.")
 
 
 def _at_least(rows: ir.Table, n: int) -> ir.Table:
@@ -382,6 +439,8 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -
     def clipped(table: ir.Table) -> ir.Table:
         return intersect([table, ctx.lifetime()]) if clip else table
 
+    if _relative_where(node):  # event pieces in no particular order: general algebra
+        return _event_leaf_general(node, rows, ctx, clipped)
     if node.measure == "count":
         if _CMP[node.op](0, node.value):
             return _count_leaf(node, ctx.to_pos(rows), ctx)
@@ -394,6 +453,37 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -
         failing = sweep([(rows, "w")], lambda c: ~_CMP[node.op](c, value))
         return complement(failing, ctx)
     return clipped(_seen_leaf(node, rows, ctx))
+
+
+def _event_leaf_general(
+    node: EventCondition, rows: ir.Table, ctx: IntervalContext, clipped: Any
+) -> ir.Table:
+    """Event conditions over pieces whose bounds do not grow with ``ts``: counts and sums
+    by weighted coverage, first/last seen through "some active event has ts op v(t)"."""
+    if node.measure in ("count", "sum"):
+        pos = ctx.to_pos(rows)
+        w = "w" if node.measure == "sum" else 1
+        value = ibis.literal(node.value).cast(SUM_TYPE) if node.measure == "sum" else node.value
+        if not _CMP[node.op](0, node.value):
+            return clipped(sweep([(pos, w)], lambda c: _CMP[node.op](c, value)))
+        return complement(sweep([(pos, w)], lambda c: ~_CMP[node.op](c, value)), ctx)
+
+    def some(op: str) -> ir.Table:  # instants at which an active event has ts op v(t)
+        return merge(ctx.to_pos(_concat(solve_time(rows, rows.ts, op, node.value))))
+
+    active = merge(ctx.to_pos(rows.select("cid", "lo", "hi")))
+    later, earlier = (">", "<") if node.measure == "last_seen" else ("<", ">")
+    none_beyond = {  # last_seen: none later than v; first_seen: none earlier than v
+        later: None, later + "=": None,
+        earlier: complement(some(later + "="), ctx), earlier + "=": complement(some(later), ctx),
+    }  # fmt: skip
+    op = node.op
+    if op in (later, later + "="):
+        return clipped(some(op))
+    if op in (earlier, earlier + "="):
+        return intersect([active, none_beyond[op]])
+    exactly = intersect([some("=="), complement(some(later), ctx)])
+    return exactly if op == "==" else intersect([active, complement(exactly, ctx)])
 
 
 def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:
