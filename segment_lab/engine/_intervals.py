@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.engine._asof import ATTRIBUTE_NODES, SUM_TYPE, _where, used_fields
+from segment_lab.engine._asof import _CMP, ATTRIBUTE_NODES, SUM_TYPE, _where, used_fields
 from segment_lab.engine._attributes import Columns, attribute_predicate
 from segment_lab.engine._schema import Tables
 from segment_lab.engine._sweep import _concat, intersect, merge, merge_monotone, sweep, union
@@ -51,15 +51,6 @@ LO = dt.datetime(1000, 1, 1)
 HI = dt.datetime(9000, 1, 1)
 US = ibis.interval(microseconds=1)
 DAY = ibis.interval(days=1)
-
-_CMP = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
 
 
 def _ts(value: dt.datetime) -> ir.TimestampScalar:
@@ -248,27 +239,36 @@ def _fused_leaf(rule: Rule, source: str, ctx: IntervalContext) -> ir.Table:
     return merge(ctx.to_pos(rows.filter(pred).select("cid", "lo", "hi")))
 
 
-def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
+def split_relative(node: Rule) -> Rule | None:
+    """An attribute condition with relative times as plain comparisons, or None if it
+    is one already: ``!=`` is ``~(==)``, ``between`` two comparisons, ``isin`` an OR."""
     name = node.field  # type: ignore[attr-defined]
-    dtype = ctx.tables.contact_dtype(name)
-    if not (dtype.is_timestamp() or dtype.is_date()):
-        raise InvalidValueError(
-            f"Field {name!r} is {dtype}; relative times compare only with timestamps."
-        )
-    if isinstance(node, Compare) and node.op == "!=":
-        return complement(compile_intervals(Compare(name, "==", node.value), ctx), ctx)
     if isinstance(node, Compare):
-        rows = _attribute_rows([name], _source(name, ctx), ctx)
-        pieces = solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)
-        return merge(ctx.to_pos(_concat(pieces)))
+        return Not(Compare(name, "==", node.value)) if node.op == "!=" else None
     if isinstance(node, Range):
-        return compile_intervals(
-            And((Compare(name, ">=", node.low), Compare(name, "<=", node.high))), ctx
-        )
+        return And((Compare(name, ">=", node.low), Compare(name, "<=", node.high)))
     if isinstance(node, IsIn):
         inner = Or(tuple(Compare(name, "==", v) for v in node.values))
-        return compile_intervals(Not(inner) if node.negate else inner, ctx)
+        return Not(inner) if node.negate else inner
     raise InvalidValueError(f"{type(node).__name__} cannot hold relative times: {node!r}.")
+
+
+def _check_time_field(name: str, dtype: Any, what: str) -> None:
+    if not (dtype.is_timestamp() or dtype.is_date()):
+        raise InvalidValueError(
+            f"{what} {name!r} is {dtype}; relative times compare only with timestamps."
+        )
+
+
+def _relative_leaf(node: Rule, ctx: IntervalContext) -> ir.Table:
+    name = node.field  # type: ignore[attr-defined]
+    _check_time_field(name, ctx.tables.contact_dtype(name), "Field")
+    split = split_relative(node)
+    if split is not None:
+        return compile_intervals(split, ctx)
+    rows = _attribute_rows([name], _source(name, ctx), ctx)
+    pieces = solve_time(rows, rows[name].cast("timestamp"), node.op, node.value)  # type: ignore[attr-defined]
+    return merge(ctx.to_pos(_concat(pieces)))
 
 
 # -- event leaves --------------------------------------------------------------------
@@ -370,24 +370,12 @@ def _where_sets(rule: Rule, subjects: ir.Table, ctx: IntervalContext) -> ir.Tabl
         cols = Columns(subjects, ctx.tables.event_dtype, "events", None)  # type: ignore[arg-type]
         return subjects.filter(attribute_predicate(rule, cols)).select("cid", "lo", "hi")
     name = rule.field  # type: ignore[attr-defined]
-    dtype = ctx.tables.event_dtype(name)
-    if not (dtype.is_timestamp() or dtype.is_date()):
-        raise InvalidValueError(
-            f"Event field {name!r} is {dtype}; relative times compare only with timestamps."
-        )
-    if isinstance(rule, Compare) and rule.op == "!=":
-        return _complement(_where_sets(Compare(name, "==", rule.value), subjects, ctx), life)
-    if isinstance(rule, Compare):
-        return merge(
-            _concat(solve_time(subjects, subjects[name].cast("timestamp"), rule.op, rule.value))
-        )
-    if isinstance(rule, Range):
-        both = And((Compare(name, ">=", rule.low), Compare(name, "<=", rule.high)))
-        return _where_sets(both, subjects, ctx)
-    if isinstance(rule, IsIn):
-        inner = Or(tuple(Compare(name, "==", v) for v in rule.values))
-        return _where_sets(Not(inner) if rule.negate else inner, subjects, ctx)
-    raise InvalidValueError(f"{type(rule).__name__} cannot hold relative times: {rule!r}.")
+    _check_time_field(name, ctx.tables.event_dtype(name), "Event field")
+    split = split_relative(rule)
+    if split is not None:
+        return _where_sets(split, subjects, ctx)
+    pieces = solve_time(subjects, subjects[name].cast("timestamp"), rule.op, rule.value)  # type: ignore[attr-defined]
+    return merge(_concat(pieces))
 
 
 def _at_least(rows: ir.Table, n: int) -> ir.Table:
