@@ -254,9 +254,12 @@ class Workspace:
         if stale:
             names = ", ".join(map(repr, stale))
             what = f"Attribute {names} has" if len(stale) == 1 else f"Attributes {names} have"
+            when = (
+                "past instants" if earliest <= LO else f"{earliest:%Y-%m-%d %H:%M}, a past instant"
+            )
             warnings.warn(
                 f"{what} no history bound, so current values were used for "
-                f"{earliest:%Y-%m-%d %H:%M}, a past instant. Bind a contact_history table "
+                f"{when}. Bind a contact_history table "
                 f"(SCD2) or declare unchanging attributes with sl.Bindings(static=(...)).",
                 CurrentValueWarning,
                 stacklevel=_caller_stacklevel(),
@@ -393,6 +396,7 @@ class Workspace:
         rule = self._resolve(segment)
         t1 = self.instant(end, "end")
         t0 = None if start is None else self.instant(start, "start")
+        self._warn_current(rule, LO if t0 is None else t0)
         ctx = IntervalContext(self._tables, end=t1)
         iv = membership(rule, ctx)
         if t0 is not None:
