@@ -129,7 +129,7 @@ class Workspace:
             ("events", events),
             ("contact_history", contact_history),
         ):
-            tabs[name] = None if df is None else con.create_table(name, df)
+            tabs[name] = None if df is None else _table_from_pandas(con, name, df)
         return cls.from_ibis(tabs["contacts"], tabs["events"], tabs["contact_history"], **kwargs)
 
     @classmethod
@@ -520,6 +520,25 @@ def _ensure_sample(scale: str, rebuild: bool) -> str:
         if rebuild or not sample.is_current(path, scale):
             sample.build_database(path, scale=scale, progress=scale != "sample")
     return path
+
+
+def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
+    """A DuckDB table from a DataFrame; what DuckDB cannot store becomes a BindingError."""
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise BindingError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+    try:
+        return con.create_table(name, df)
+    except Exception as exc:
+        empty = [c for c in df.columns if df[c].isna().all()]
+        hint = (
+            f" Columns with no values at all ({', '.join(map(repr, empty))}) have no type: "
+            f"drop them or give them a dtype, e.g. df[{empty[0]!r}] = df[{empty[0]!r}].astype('string')."
+            if empty
+            else ""
+        )
+        raise BindingError(f"The {name} frame cannot be loaded: {exc}.{hint}") from None
 
 
 def _progress(items: list, enabled: bool | None, what: str) -> Any:

@@ -219,6 +219,22 @@ CASES = {
         E.InvalidValueError,
         "before start",
     ),
+    "a frame column with no values": (
+        lambda: sl.Workspace.from_pandas(
+            _contacts().assign(city=[None, None, None]).drop(columns="tags")
+        ),
+        E.BindingError,
+        "drop them or give them a dtype",
+    ),
+    "unknown event column in a relative where, in history": (
+        lambda: ws_with().history(
+            event("email_open").where(field("seen") > "-1d").exists(),
+            start="2024-01-01",
+            end="2024-01-10",
+        ),
+        E.UnknownFieldError,
+        "Unknown field 'seen' in the events table",
+    ),
     "not a rule": (
         lambda: ws_with().count("city == Tokyo"),
         TypeError,

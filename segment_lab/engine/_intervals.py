@@ -350,6 +350,8 @@ def _restrict_by_where(
     several pieces, so the ``lo``/``hi`` of these rows no longer grow with ``ts``).
     """
     fields = sorted({n.field for n in walk(node.where) if isinstance(n, ATTRIBUTE_NODES)})
+    for f in fields:
+        ctx.tables.event_dtype(f)  # unknown field -> UnknownFieldError with did-you-mean
     subjects = ev.select(cid="eid", lo=_ts(LO), hi=_ts(HI), **{f: ev[f] for f in fields})
     holds = _where_sets(node.where, subjects, ctx)  # type: ignore[arg-type]
     j = rows.join(holds.select(eid="cid", wlo="lo", whi="hi"), "eid")
