@@ -1,0 +1,118 @@
+"""What the analytics share: named segment lists, grids and query execution."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from segment_lab._instants import resolve_every
+from segment_lab.engine import as_rule
+from segment_lab.errors import InvalidValueError
+from segment_lab.model._nodes import And, Rule
+from segment_lab.model._segment import Catalog, Segment
+
+if TYPE_CHECKING:
+    from segment_lab.workspace import Workspace
+
+__all__ = [
+    "Grid",
+    "Named",
+    "check_workspace",
+    "conditions",
+    "execute",
+    "grid",
+    "named_segments",
+    "periods",
+]
+
+
+@dataclass(frozen=True)
+class Named:
+    """One segment of an analysis: its display name, its own rule and the inlined rule."""
+
+    name: str
+    rule: Rule
+    resolved: Rule
+
+
+def check_workspace(ws: object, what: str) -> None:
+    from segment_lab.workspace import Workspace
+
+    if not isinstance(ws, Workspace):
+        raise InvalidValueError(
+            f"{what}() takes a Workspace first (e.g. sl.Workspace.demo()), got {ws!r}."
+        )
+
+
+def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
+    """A segment, a rule, a list of them or a catalog as a list of :class:`Named`."""
+    if isinstance(segments, (Segment, Rule)):
+        items = [segments]
+    elif isinstance(segments, (Catalog, Iterable)) and not isinstance(segments, (str, bytes)):
+        items = list(segments)
+    else:
+        raise InvalidValueError(
+            f"{what}() needs a segment, a rule, a list of them or a catalog; got {segments!r}."
+        )
+    if not items:
+        raise InvalidValueError(f"{what}() got an empty list of segments.")
+    out = []
+    for i, item in enumerate(items):
+        rule, name = as_rule(item)
+        out.append(Named(name or f"rule_{i}", rule, ws._resolve(item)))
+    names = [n.name for n in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InvalidValueError(f"{what}() got two segments named {dupes[0]!r}; names must differ.")
+    return out
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The grid ``t_k = start + k * every <= end`` (k = 0 .. n-1)."""
+
+    start: dt.datetime
+    step: dt.timedelta
+    n: int
+
+    def at(self, k: int) -> dt.datetime:
+        return self.start + k * self.step
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.at(self.n - 1)
+
+
+def grid(ws: Workspace, start: Any, end: Any, every: Any) -> Grid:
+    """Validate and resolve a grid as :meth:`Workspace.history` does."""
+    g0, step, npoints = ws._grid(start, end, every)
+    return Grid(g0 + step, step, npoints - 1)
+
+
+def periods(lookback: Any, step: dt.timedelta) -> int:
+    """``lookback`` (a number of periods or a duration) as a whole number of periods."""
+    if isinstance(lookback, int) and not isinstance(lookback, bool):
+        n = lookback
+    else:
+        span = resolve_every(lookback)
+        n, rest = divmod(span, step)
+        if rest:
+            raise InvalidValueError(
+                f"lookback {lookback!r} is not a whole number of periods of {step}."
+            )
+    if n < 1:
+        raise InvalidValueError(f"lookback must be at least one period, got {lookback!r}.")
+    return int(n)
+
+
+def conditions(rule: Rule) -> tuple[Rule, ...]:
+    """The conditions of a top-level AND (a single condition otherwise)."""
+    return rule.rules if isinstance(rule, And) else (rule,)
+
+
+def execute(expr: Any) -> Any:
+    from segment_lab.workspace import _execute
+
+    return _execute(expr)
