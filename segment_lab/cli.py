@@ -1,4 +1,4 @@
-"""The ``segment-lab`` command: demo, sizes, history and SQL of catalog segments."""
+"""The ``segment-lab`` command: demo, alerts, history and SQL of catalog segments."""
 
 from __future__ import annotations
 
@@ -32,13 +32,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     as_of = ws.instant(args.as_of)
     sizes = ws.sizes(ws.catalog, as_of=as_of)
     week = ws.sizes(
-        ws.catalog, as_of=ws.instant("-7d") if args.as_of is None else as_of - pd.Timedelta("7d")
+        ws.catalog, as_of=ws.instant("-7d") if args.as_of is None else as_of - pd.Timedelta(days=7)
     )
     sizes.insert(2, "change_7d", sizes["size"] - week["size"])
     print(f"segment_lab demo: {ws}")
     print(f"Segment sizes as of {as_of:%Y-%m-%d %H:%M} (change over the previous 7 days):\n")
     with pd.option_context("display.max_colwidth", 70, "display.width", 160):
         print(sizes.to_string(index=False))
+    print()
+    _print_alerts(ws, as_of, weeks=26)
+    return 0
+
+
+def _print_alerts(ws, as_of, weeks: int, every: str = "1w") -> None:
+    """Alerts of the catalog over the last ``weeks`` weeks (plus a 12-week baseline)."""
+    import pandas as pd
+
+    from segment_lab import analytics
+
+    watch = as_of - pd.Timedelta(weeks=weeks)
+    start = watch - pd.Timedelta(weeks=12)
+    found = analytics.alerts(ws, ws.catalog, start, as_of, every=every, progress=False)
+    found = found[found["period"] > watch].sort_values(["period", "segment"])
+    print(
+        f"Alerts from {watch:%Y-%m-%d} to {as_of:%Y-%m-%d} ({every} periods, robust z of net flow):"
+    )
+    if found.empty:
+        print("  none")
+    for row in found.itertuples():
+        print(f"  {row.period:%Y-%m-%d} [{row.severity}] {row.message}")
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    _print_alerts(ws, ws.instant(args.as_of), weeks=args.weeks, every=args.every)
     return 0
 
 
@@ -66,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", parents=[common], help="print the demo catalog's sizes")
     d.add_argument("--as-of", default=None)
     d.set_defaults(func=_cmd_demo)
+    a = sub.add_parser("alerts", parents=[common], help="alerts on the catalog's segments")
+    a.add_argument("--as-of", default=None)
+    a.add_argument("--weeks", type=int, default=26, help="how far back to report")
+    a.add_argument("--every", default="1w")
+    a.set_defaults(func=_cmd_alerts)
     h = sub.add_parser("history", parents=[common], help="size/entries/exits over time")
     h.add_argument("segments", nargs="*")
     h.add_argument("--start", default="-90d")
