@@ -1,4 +1,4 @@
-"""``python -m benchmarks [asof] [history] [--scale bench] [--repeat 5]``.
+"""``python -m benchmarks [asof] [history] [analytics] [--scale bench] [--repeat 5]``.
 
 Writes ``benchmarks/results/<name>.json`` and rewrites BENCHMARKS.md from all results.
 """
@@ -80,10 +80,50 @@ def render() -> str:
             f"(target < 120 s).  Peak memory: {hist['peak_rss_gib']:.2f} GiB.",
             "",
         ]
+    lines += _render_analytics(_load("analytics"))
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     return "\n".join(lines)
+
+
+def _render_analytics(res: dict | None) -> list[str]:
+    if not res:
+        return []
+    m = res["machine"]
+    lines = [
+        f"## Analytics ({res['scale']}: {res['contacts']:,} contacts, {res['events']:,} events; "
+        f"end {res['end']})",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}.  Medians of {res['repeat']} "
+        "after a warm-up, except the naive loop of alerts (runs shown in brackets).  Every "
+        "baseline is checked to give the same numbers as segment_lab.",
+        "",
+        "| analysis | workload | segment_lab s | baseline | baseline s (runs) | speed-up |",
+        "|---|---|---:|---|---:|---:|",
+    ]
+    for r in res["rows"]:
+        lines.append(
+            f"| `{r['analysis']}` | {r['workload']} | {_fmt(r['segment_lab_s'])} | {r['baseline']} | "
+            f"{_fmt(r['baseline_s'])} ({r['baseline_repeat']}) | {r['speedup']:.1f}× |"
+        )
+    extra = {r["analysis"]: r for r in res["rows"]}
+    lc = extra.get("lifecycle")
+    if lc:
+        lines += [
+            "",
+            f"Lifecycle in pandas: reading the {lc['events_read']:,} events took "
+            f"{_fmt(lc['baseline_read_s'])} s, the computation alone {_fmt(lc['baseline_compute_s'])} s "
+            f"({lc['compute_vs_engine']:.1f}× segment_lab's whole call).",
+        ]
+    al = extra.get("alerts")
+    if al:
+        lines += [
+            "",
+            f"Alerts found: {al['alerts']} (the time includes computing the trends and the alerts).  "
+            f"Peak memory: {res['peak_rss_gib']:.2f} GiB.",
+        ]
+    return [*lines, ""]
 
 
 def _load(name: str) -> dict | None:
@@ -93,7 +133,12 @@ def _load(name: str) -> dict | None:
 
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
-    p.add_argument("which", nargs="*", default=["asof", "history"], choices=["asof", "history"])
+    p.add_argument(
+        "which",
+        nargs="*",
+        default=["asof", "history", "analytics"],
+        choices=["asof", "history", "analytics"],
+    )
     p.add_argument("--scale", default="bench")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--no-write", action="store_true", help="print results, write nothing")
@@ -101,8 +146,10 @@ def main() -> int:
     for which in args.which:
         if which == "asof":
             from benchmarks.asof import run
-        else:
+        elif which == "history":
             from benchmarks.history import run
+        else:
+            from benchmarks.analytics import run
         result = run(scale=args.scale, repeat=args.repeat)
         print(json.dumps(result, indent=2, default=str))
         if not args.no_write:
