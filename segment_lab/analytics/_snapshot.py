@@ -1,8 +1,8 @@
 """Analyses of membership at one or two instants: overlap, transitions, funnel.
 
-Each runs one query: the rules are evaluated side by side over one contacts frame
-(:func:`~segment_lab.engine.plan_asof` without pruning), as 0/1 indicator columns, and
-the answer is a set of sums of their products.
+Each runs one query: every rule is its own members query (pruned, as ``ws.members``),
+their union is grouped into one bit mask per contact, and only the count of each distinct
+mask comes back; the pairs, flows and funnel steps are sums over those few rows.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ import datetime as dt
 import itertools
 from typing import TYPE_CHECKING, Any
 
+import ibis
+
 from segment_lab.analytics._common import (
     check_workspace,
     conditions,
     execute,
     named_segments,
 )
-from segment_lab.engine import plan_asof, universe
+from segment_lab.engine import compile_members, universe
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._nodes import And, Rule
 from segment_lab.model._segment import Segment
@@ -34,29 +36,45 @@ __all__ = ["IN_NONE", "overlap", "transitions", "funnel"]
 IN_NONE = "in none"
 
 
-def indicators(ws: Workspace, rules: list[Rule], t: dt.datetime, prefix: str = "m") -> ir.Table:
-    """``cid, m0 .. m(n-1)``: one row per contact existing at ``t``, 1 where rule i holds."""
+#: Membership is packed into one int64 bit mask per contact.
+MAX_SEGMENTS = 62
+
+
+def masks(ws: Workspace, rules: list[Rule], t: dt.datetime, everyone: bool = False) -> ir.Table:
+    """``cid, mask``: bit i set where rule i holds at ``t``; bit ``len(rules)`` (with
+    ``everyone``) for every contact that exists at ``t``.
+
+    Each rule is its own pruned members query (as :meth:`Workspace.members`), so a
+    contact that is in no segment never meets the rules' joins; the union is grouped once.
+    """
+    if len(rules) + everyone > MAX_SEGMENTS:
+        raise InvalidValueError(f"At most {MAX_SEGMENTS - 1} segments at once, got {len(rules)}.")
     tables = ws._tables
-    combined = rules[0] if len(rules) == 1 else And(tuple(rules))
-    ws._warn_current(combined, t)
-    plan = plan_asof(combined, tables, t, prune=False)
-    frame = plan.frame.filter(universe(plan.frame, tables, t))
-    cols = {f"{prefix}{i}": plan.predicate(r, safe=True).cast("int64") for i, r in enumerate(rules)}
-    return frame.select(cid=frame[tables.bindings.contact_id], **cols)
+    ws._warn_current(rules[0] if len(rules) == 1 else And(tuple(rules)), t)
+    cid = tables.bindings.contact_id
+    parts = [
+        compile_members(r, tables, t).select(cid=cid, bit=ibis.literal(1 << i, "int64"))
+        for i, r in enumerate(rules)
+    ]
+    if everyone:
+        c = tables.contacts
+        parts.append(
+            c.filter(universe(c, tables, t)).select(
+                cid=cid, bit=ibis.literal(1 << len(rules), "int64")
+            )
+        )
+    both = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    return both.group_by("cid").aggregate(mask=both.bit.sum())  # distinct bits: sum = or
 
 
-def _product(columns: list[ir.IntegerValue]) -> ir.IntegerValue:
-    out = columns[0]
-    for col in columns[1:]:
-        out = out * col
-    return out
+def _mask_counts(table: ir.Table, *keys: str) -> list[tuple[int, ...]]:
+    """``(key values..., contacts)`` for each distinct combination of mask columns."""
+    counts = execute(table.group_by(list(keys)).aggregate(n=table.count()))
+    return [tuple(int(x) for x in row) for row in counts[[*keys, "n"]].itertuples(index=False)]
 
 
-def _sums(table: ir.Table, exprs: dict[str, ir.IntegerValue]) -> dict[str, int]:
-    """Sum each 0/1 expression over ``table`` in one query (``"all"``: the row count)."""
-    aggs = {k: table.count() if k == "all" else v.sum() for k, v in exprs.items()}
-    row = execute(table.aggregate(**aggs)).iloc[0]
-    return {k: int(0 if v is None or v != v else v) for k, v in row.items()}
+def _bits(mask: int, n: int) -> list[int]:
+    return [i for i in range(n) if mask >> i & 1]
 
 
 def overlap(ws: Workspace, segments: Any, as_of: Any = None) -> pd.DataFrame:
@@ -86,33 +104,30 @@ def overlap(ws: Workspace, segments: Any, as_of: Any = None) -> pd.DataFrame:
 
     check_workspace(ws, "overlap")
     named = named_segments(ws, segments, "overlap")
-    t = ws.instant(as_of)
-    table = indicators(ws, [n.resolved for n in named], t)
-    m = [table[f"m{i}"] for i in range(len(named))]
-    pairs = list(itertools.combinations_with_replacement(range(len(named)), 2))
-    sums = _sums(table, {f"b{i}_{j}": m[i] * m[j] for i, j in pairs})
+    n = len(named)
+    both = [[0] * n for _ in range(n)]
+    for mask, count in _mask_counts(
+        masks(ws, [x.resolved for x in named], ws.instant(as_of)), "mask"
+    ):
+        for i, j in itertools.product(_bits(mask, n), repeat=2):
+            both[i][j] += count
     rows = []
-    for i, j in itertools.product(range(len(named)), repeat=2):
-        both = sums[f"b{min(i, j)}_{max(i, j)}"]
-        size_a, size_b = sums[f"b{i}_{i}"], sums[f"b{j}_{j}"]
-        either = size_a + size_b - both
+    for i, j in itertools.product(range(n), repeat=2):
+        either = both[i][i] + both[j][j] - both[i][j]
         rows.append({
-            "segment_a": named[i].name, "segment_b": named[j].name, "size_a": size_a,
-            "size_b": size_b, "both": both, "either": either,
-            "jaccard": both / either if either else float("nan"),
+            "segment_a": named[i].name, "segment_b": named[j].name, "size_a": both[i][i],
+            "size_b": both[j][j], "both": both[i][j], "either": either,
+            "jaccard": both[i][j] / either if either else float("nan"),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _states(table: ir.Table, prefix: str, n: int, exclusive: bool) -> list[ir.IntegerValue]:
-    """0/1 per state (segments, then "in none") for each row of ``table``."""
-    m = [table[f"{prefix}{i}"].fill_null(0) for i in range(n)]
-    out = []
-    for i in range(n):
-        earlier = [1 - x for x in m[:i]] if exclusive else []
-        out.append(_product([m[i], *earlier]))
-    out.append(_product([1 - x for x in m]))
-    return out
+def _states(mask: int, n: int, exclusive: bool) -> list[int]:
+    """The states (segment indices; ``n`` = "in none") of a contact with this mask."""
+    found = _bits(mask, n)
+    if not found:
+        return [n]
+    return found[:1] if exclusive else found
 
 
 def transitions(
@@ -151,20 +166,20 @@ def transitions(
     t1, t2 = ws.instant(start, "start"), ws.instant(end, "end")
     if t2 < t1:
         raise InvalidValueError(f"end ({t2}) is before start ({t1}).")
-    rules = [n.resolved for n in named]
-    after = indicators(ws, rules, t2, prefix="b")
-    before = indicators(ws, rules, t1, prefix="a")
-    joined = after.left_join(before, after.cid == before.cid)
-    n = len(named)
-    s1 = _states(joined, "a", n, exclusive)
-    s2 = _states(joined, "b", n, exclusive)
-    cells = itertools.product(range(n + 1), repeat=2)
-    sums = _sums(joined, {f"f{i}_{j}": s1[i] * s2[j] for i, j in cells})
     labels = [x.name for x in named] + [IN_NONE]
     if IN_NONE in labels[:-1]:
         raise InvalidValueError(f"A segment may not be called {IN_NONE!r} in transitions().")
+    n, rules = len(named), [x.resolved for x in named]
+    after = masks(ws, rules, t2, everyone=True)
+    before = masks(ws, rules, t1).rename(cid1="cid", mask1="mask")
+    joined = after.left_join(before, after.cid == before.cid1)
+    joined = joined.select(mask1=joined.mask1.fill_null(0), mask2=joined.mask)
+    flows = [[0] * (n + 1) for _ in range(n + 1)]
+    for m1, m2, count in _mask_counts(joined, "mask1", "mask2"):
+        for i, j in itertools.product(_states(m1, n, exclusive), _states(m2, n, exclusive)):
+            flows[i][j] += count
     rows = [
-        {"from": labels[i], "to": labels[j], "contacts": sums[f"f{i}_{j}"]}
+        {"from": labels[i], "to": labels[j], "contacts": flows[i][j]}
         for i, j in itertools.product(range(n + 1), repeat=2)
     ]
     return pd.DataFrame(rows)
@@ -197,15 +212,20 @@ def funnel(ws: Workspace, segment: Segment | Rule | list, as_of: Any = None) -> 
     """
     check_workspace(ws, "funnel")
     rules = _funnel_conditions(segment)
-    t = ws.instant(as_of)
-    table = indicators(ws, [ws._resolve(r) for r in rules], t)
-    m = [table[f"m{i}"] for i in range(len(rules))]
-    exprs = {"all": m[0]}
-    for i in range(len(rules)):
-        exprs[f"kept{i}"] = _product(m[: i + 1])
-        exprs[f"alone{i}"] = m[i]
-        exprs[f"blocks{i}"] = _product([*m[:i], *m[i + 1 :], 1 - m[i]])
-    return _funnel_frame(rules, _sums(table, exprs))
+    n = len(rules)
+    table = masks(ws, [ws._resolve(r) for r in rules], ws.instant(as_of), everyone=True)
+    sums = dict.fromkeys(
+        ["all", *(f"{k}{i}" for k in ("kept", "alone", "blocks") for i in range(n))], 0
+    )
+    full = (1 << n) - 1
+    for mask, count in _mask_counts(table, "mask"):
+        sums["all"] += count
+        for i in range(n):
+            prefix = (1 << (i + 1)) - 1
+            sums[f"kept{i}"] += count * (mask & prefix == prefix)
+            sums[f"alone{i}"] += count * (mask >> i & 1)
+            sums[f"blocks{i}"] += count * (mask & full == full & ~(1 << i))
+    return _funnel_frame(rules, sums)
 
 
 def _funnel_conditions(segment: Any) -> list[Rule]:

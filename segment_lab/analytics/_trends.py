@@ -87,11 +87,10 @@ def add_trend_columns(history: pd.DataFrame, lookback: int = 1) -> pd.DataFrame:
     out = history.sort_values(["segment", "period"], kind="stable", ignore_index=True)
     out["net"] = out["entered"] - out["exited"]
     before = (out["size"] - out["net"]).astype("float64")  # size at t_(k-1)
-    by = out.groupby("segment", sort=False)["size"]
-    # size at t_(k - lookback); row 0's t_(-1) is known from its net flow
-    prev = by.shift(lookback).astype("float64")
-    if lookback == 1:
-        prev = prev.fillna(before)
+    # size at t_(k - lookback); t_(-1), before the first row, is known from its net flow
+    prev = out.groupby("segment", sort=False)["size"].shift(lookback).astype("float64")
+    first = out.groupby("segment", sort=False).cumcount() == lookback - 1
+    prev = prev.where(~first, before.groupby(out["segment"], sort=False).transform("first"))
     out["previous"] = pd.array(prev, dtype="Int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["growth"] = np.where(prev > 0, out["size"] / prev - 1, np.nan)
