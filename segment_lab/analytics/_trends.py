@@ -188,7 +188,7 @@ def _segment_alerts(
             "period": row["period"],
             "direction": "growing" if net[k] > med else "shrinking",
             "severity": _severity(abs(z), threshold),
-            "z": round(float(z), 2),
+            "z": float(z),
             "net": int(net[k]),
             "baseline_median": med,
             "baseline_mad": mad,
