@@ -84,7 +84,11 @@ def add_trend_columns(history: pd.DataFrame, lookback: int = 1) -> pd.DataFrame:
             f"A trends frame needs the columns {list(TREND_COLUMNS)}; missing {missing} "
             f"(has {list(history.columns)})."
         )
-    out = history.sort_values(["segment", "period"], kind="stable", ignore_index=True)
+    order = {name: i for i, name in enumerate(pd.unique(history["segment"]))}  # as given
+    out = history.sort_values(
+        ["segment", "period"], key=lambda c: c.map(order) if c.name == "segment" else c,
+        kind="stable", ignore_index=True,
+    )  # fmt: skip
     out["net"] = out["entered"] - out["exited"]
     before = (out["size"] - out["net"]).astype("float64")  # size at t_(k-1)
     # size at t_(k - lookback); t_(-1), before the first row, is known from its net flow
