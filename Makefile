@@ -6,7 +6,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint bench clean venv
+# sudo only when not root and sudo exists (CI containers run as root without it)
+SUDO   := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
+
+.PHONY: demo test lint bench clean venv chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -19,6 +22,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The browser tests (tests/test_browser.py) drive Debian's chromium through playwright:
+# no `playwright install`, no browser download.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "chromium not found: installing Debian's chromium with apt-get"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 demo: $(STAMP)
 	$(PY) -m segment_lab demo
 
@@ -26,7 +37,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check segment_lab tests benchmarks
 	$(PY) -m ruff format --check segment_lab tests benchmarks
 
-test: $(STAMP) lint
+test: $(STAMP) lint chromium
 	$(PY) -m pytest -n 2 -q -ra
 
 bench: $(STAMP)
