@@ -87,7 +87,8 @@ def _lifecycle_counts(
     tables = ws._tables
     b, ev = tables.bindings, tables.events
     last = min(ws.now, p0 + n * step - dt.timedelta(microseconds=1))
-    ev = ev.filter((ev[b.ts] <= last) & window_filter(ev, node, tables, last))
+    # relative times in where() count from now, as everywhere in a workspace
+    ev = ev.filter((ev[b.ts] <= last) & window_filter(ev, node, tables, ws.now))
     ev = ev.semi_join(tables.contacts, ev[b.contact_id] == tables.contacts[b.contact_id])
     per = step // dt.timedelta(microseconds=1)
     us = ev[b.ts].delta(ibis.literal(p0, "timestamp"), unit="microsecond")
