@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import segment_lab as sl
@@ -36,30 +35,10 @@ import tests.strategies_data as sd
 from segment_lab import analytics as an
 from segment_lab.model import And, Catalog, Duration, Segment
 from tests.reference import Dataset, grid
-from tests.test_differential import workspace
+from tests.test_differential import WITH_HISTORY, _settings, workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
 
-_SCALE = int(os.environ.get("SEGMENT_LAB_DIFF_EXAMPLES", "0"))
-_RANDOM = os.environ.get("SEGMENT_LAB_DIFF_RANDOM") == "1"
-
-
-def _settings(examples: int) -> settings:
-    return settings(
-        max_examples=_SCALE or examples,
-        deadline=None,
-        derandomize=not _RANDOM,
-        database=None,
-        print_blob=True,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-        ],
-    )
-
-
-WITH_HISTORY = pytest.mark.parametrize("with_history", [False, True], ids=["plain", "scd2"])
 
 OVERLAP_COLUMNS = ["segment_a", "segment_b", "size_a", "size_b", "both", "either", "jaccard"]
 TRANSITION_COLUMNS = ["from", "to", "contacts"]
