@@ -111,6 +111,14 @@ def test_retention_cohorts_match_history_entries(ws, cat):
 # -- errors --------------------------------------------------------------------------------
 
 
+def test_lifecycle_without_events_says_so():
+    import pandas as pd
+
+    bare = sl.Workspace.from_pandas(contacts=pd.DataFrame({"contact_id": [1, 2]}))
+    with pytest.raises(sl.errors.BindingError, match="no events table"):
+        an.lifecycle(bare, "email_open", "2025-01-01", "2025-02-01")
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [

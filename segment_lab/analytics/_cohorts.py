@@ -11,7 +11,7 @@ from segment_lab.analytics._common import check_workspace, execute, grid, named_
 from segment_lab.dsl import EventSpec, event
 from segment_lab.engine._asof import window_filter
 from segment_lab.engine._intervals import IntervalContext, membership
-from segment_lab.errors import InvalidValueError
+from segment_lab.errors import BindingError, InvalidValueError
 from segment_lab.model._nodes import EventCondition
 
 if TYPE_CHECKING:
@@ -86,6 +86,11 @@ def _lifecycle_counts(
 ) -> ir.Table:
     tables = ws._tables
     b, ev = tables.bindings, tables.events
+    if ev is None:
+        raise BindingError(
+            "This workspace has no events table, but lifecycle() counts activity events: "
+            "pass events= when building the workspace."
+        )
     last = min(ws.now, p0 + n * step - dt.timedelta(microseconds=1))
     # relative times in where() count from now, as everywhere in a workspace
     ev = ev.filter((ev[b.ts] <= last) & window_filter(ev, node, tables, ws.now))
