@@ -40,6 +40,8 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
+from tests.kernelspec import checkout_pythonpath, write_kernel_spec
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,16 +228,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     }
     for d in dirs.values():
         d.mkdir()
-    spec_dir = dirs["data"] / "kernels" / KERNEL
-    spec_dir.mkdir(parents=True)
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "segment_lab browser tests",
-        "language": "python",
-        "env": {"PYTHONPATH": pythonpath},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    write_kernel_spec(dirs["data"], KERNEL, "segment_lab browser tests")
     _write_notebooks(dirs["root"])
 
     env = {
@@ -248,7 +241,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
         "IPYTHONDIR": str(dirs["ipython"]),
         "JUPYTER_PLATFORM_DIRS": "1",
-        "PYTHONPATH": pythonpath,
+        "PYTHONPATH": checkout_pythonpath(),
     }
     token = secrets.token_hex(16)
     log = base / "jupyterlab.log"

@@ -10,7 +10,6 @@ A kernel that cannot start fails the test; nothing here is skipped.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 import segment_lab as sl
+from tests.kernelspec import write_kernel_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -51,16 +51,7 @@ def kernel_name(tmp_path_factory: pytest.TempPathFactory) -> str:
     except ImportError:  # fail, do not skip: CI must run the notebooks
         pytest.fail("ipykernel is missing: pip install -e '.[dev]'")
     data_dir = tmp_path_factory.mktemp("jupyter")
-    spec_dir = data_dir / "kernels" / KERNEL
-    spec_dir.mkdir(parents=True)
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "segment_lab tests",
-        "language": "python",
-        "env": {"PYTHONPATH": pythonpath},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    write_kernel_spec(data_dir, KERNEL, "segment_lab tests")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_PATH", str(data_dir))
         yield KERNEL

@@ -77,12 +77,9 @@ class Grid:
     step: dt.timedelta
     n: int
 
-    def at(self, k: int) -> dt.datetime:
-        return self.start + k * self.step
-
     @property
     def end(self) -> dt.datetime:
-        return self.at(self.n - 1)
+        return self.start + (self.n - 1) * self.step
 
 
 def grid(ws: Workspace, start: Any, end: Any, every: Any) -> Grid:
