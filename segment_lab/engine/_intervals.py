@@ -109,9 +109,14 @@ def _grid_index(
 
 
 # -- time comparisons solved for t -------------------------------------------------
-def _shift(tv: RelativeTime) -> ibis.Value:
+def _shift_delta(tv: RelativeTime) -> dt.timedelta:
+    """``tv.resolve(t) - anchor(t)`` where anchor is t or the midnight of t's day."""
     days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[tv.anchor]
-    secs = days * 86400 + (tv.offset.seconds if tv.offset else 0)
+    return dt.timedelta(seconds=days * 86400 + (tv.offset.seconds if tv.offset else 0))
+
+
+def _shift(tv: RelativeTime) -> ibis.Value:
+    secs = int(_shift_delta(tv).total_seconds())
     return ibis.interval(seconds=secs) if secs else None  # type: ignore[return-value]
 
 
@@ -290,6 +295,14 @@ def _bound_hi(tv: Any, ts: ir.Value) -> ir.Value:
     return y.truncate("D") + DAY  # midnight(t) + s <= ts  <=>  midnight(t) <= ts - s
 
 
+def _earlier(instant: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``instant - delta``, but never before :data:`LO` (or beyond the calendar)."""
+    try:
+        return max(instant - delta, LO)
+    except OverflowError:
+        return LO
+
+
 def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     """``(cid, ts, lo, hi, w)``: each matching event and the instants it counts at."""
     tabs, b = ctx.tables, ctx.tables.bindings
@@ -304,12 +317,17 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     lo, hi = ts, _ts(HI)
     window = node.window
     if isinstance(window, Within):
-        hi = ts + ibis.interval(seconds=window.duration.seconds)
+        seconds = window.duration.seconds
+        hi = ts + ibis.interval(seconds=seconds)
+        if ctx.horizon > LO:  # hi > horizon as a bound on ts itself: the scan skips row groups
+            cond &= ts > _earlier(ctx.horizon, dt.timedelta(seconds=seconds))
     elif isinstance(window, Between):
         if isinstance(window.start, AbsoluteTime):
             cond &= ts >= window.start.value
         else:
             hi = _bound_hi(window.start, ts)
+            if ctx.horizon > LO:  # implied by hi > horizon (see _bound_hi), but on ts alone
+                cond &= ts > _earlier(ctx.horizon, dt.timedelta(days=1) - _shift_delta(window.start))
         if isinstance(window.end, AbsoluteTime):
             cond &= ts < window.end.value
         else:
