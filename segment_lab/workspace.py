@@ -15,6 +15,7 @@ from segment_lab.engine import Bindings, Tables, as_rule, check_tables, compile_
 from segment_lab.engine._asof import plan_asof, universe, used_fields
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
+from segment_lab.engine._plans import CountPlans
 from segment_lab.errors import (
     BindingError,
     CurrentValueWarning,
@@ -71,6 +72,7 @@ class Workspace:
         self._tables = tables
         self._catalog = catalog
         self._now = now
+        self._plans = CountPlans(tables)
 
     # -- construction ------------------------------------------------------------
     @classmethod
@@ -273,8 +275,28 @@ class Workspace:
         return compile_members(rule, self._tables, t)
 
     def count(self, segment: SegmentLike, as_of: Any = None) -> int:
-        """Number of members at ``as_of``."""
-        return int(_execute_scalar(self.members(segment, as_of).count()))
+        """Number of members at ``as_of``.
+
+        On DuckDB a rule's count query is compiled once per workspace and then run at
+        each instant asked for (only the SQL text is kept, never a result), so counting
+        one segment at many instants costs the queries and little else.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> seg = sl.event("email_open").count(within="30d") >= 3
+        >>> [ws.count(seg, as_of=t) == ws.members(seg, as_of=t).count().execute()
+        ...  for t in ("2025-03-01", "2025-06-30")]
+        [True, True]
+        """
+        rule = self._resolve(segment)
+        t = self.instant(as_of)
+        self._warn_current(rule, t)
+        plan = self._plans.get(rule)
+        if plan is not None:
+            return plan.run(t)
+        return int(_execute_scalar(compile_members(rule, self._tables, t).count()))
 
     def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
         """The SQL of the members query at ``as_of`` (in ``dialect``, default the backend's)."""

@@ -9,8 +9,9 @@ history boundaries).  Each test states one acceptance criterion:
 
 * as-of: ``ws.members(rule, as_of=t)`` is exactly the reference set, for the whole rule
   and for one of its conditions alone (a deep rule often masks its parts), and for
-  single conditions aimed at their own edges; the hand-computed cases of
-  ``test_reference`` run on the engine too;
+  single conditions aimed at their own edges; ``ws.count`` (a plan compiled once per
+  rule and bound to each instant) gives the reference's size at every one of them; the
+  hand-computed cases of ``test_reference`` run on the engine too;
 * no look-ahead: adding events, contacts and history rows after t changes nothing;
 * history: every period of ``ws.history`` matches the reference (sizes, entries, exits,
   the previous period at ``start - every``), ``ws.members`` at each grid instant, and
@@ -159,6 +160,8 @@ def test_as_of_matches_reference(data, with_history):
         expected = evaluate(r, t, dataset, catalog)
         got = members(ws, r, t)
         assert got == expected, f"{r!r} as_of={t}: {_diff(got, expected)}"
+        # count runs the rule's plan: compiled at a stand-in instant, bound to each t
+        assert ws.count(r, as_of=t) == len(expected), f"{r!r} count as_of={t}"
 
 
 @WITH_HISTORY
@@ -176,6 +179,7 @@ def test_single_conditions_at_their_edges(data, with_history):
         expected = evaluate(leaf, t, dataset)
         got = members(ws, leaf, t)
         assert got == expected, f"as_of={t}: {_diff(got, expected)}"
+        assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
 
 
 # -- 2. no look-ahead -----------------------------------------------------------------------

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from segment_lab.engine._attributes import ATTRIBUTE_NODES, Columns, attribute_predicate
+from segment_lab.engine._attributes import (
+    ATTRIBUTE_NODES,
+    Columns,
+    Instant,
+    attribute_predicate,
+    resolve_time,
+)
 from segment_lab.engine._schema import Tables
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
@@ -60,15 +66,19 @@ def used_fields(rule: Rule) -> list[str]:
 
 
 def window_filter(
-    ev: ir.Table, node: EventCondition, tables: Tables, t: dt.datetime
+    ev: ir.Table, node: EventCondition, tables: Tables, t: Instant
 ) -> ir.BooleanValue:
     """Type, ``where`` and window conditions of one event condition (ts <= t is applied by the caller)."""
     b = tables.bindings
     cond = ev[b.event_type].isin(list(node.types))
     if isinstance(node.window, Within):
-        cond &= ev[b.ts] > t - node.window.duration.to_timedelta()
+        seconds = node.window.duration.seconds
+        if isinstance(t, dt.datetime):
+            cond &= ev[b.ts] > t - dt.timedelta(seconds=seconds)
+        else:
+            cond &= ev[b.ts] > t - ibis.interval(seconds=seconds)
     elif isinstance(node.window, Between):
-        lo, hi = node.window.bounds(t)
+        lo, hi = resolve_time(node.window.start, t), resolve_time(node.window.end, t)
         cond &= (ev[b.ts] >= lo) & (ev[b.ts] < hi)
     if node.where is not None:
         cols = Columns(ev, tables.event_dtype, "events", t, safe=False)  # a FILTER clause
@@ -112,7 +122,7 @@ class AsOfPlan:
     frame: ir.Table
     metrics: dict[EventCondition, str]
     tables: Tables
-    t: dt.datetime
+    t: Instant
 
     def predicate(self, rule: Rule, safe: bool = False) -> ir.BooleanValue:
         """The rule as a filter (``safe``: exactly true/false, e.g. to sum or negate it)."""
@@ -120,7 +130,7 @@ class AsOfPlan:
 
 
 def _group_aggregate(
-    nodes: list[EventCondition], names: dict[EventCondition, str], tables: Tables, t: dt.datetime
+    nodes: list[EventCondition], names: dict[EventCondition, str], tables: Tables, t: Instant
 ) -> ir.Table:
     """One aggregate per contact over one set of events (same types, window and where)."""
     b, ev = tables.bindings, tables.events
@@ -141,7 +151,7 @@ def _required(rule: Rule) -> set[EventCondition]:
 
 
 def _join_events(
-    frame: ir.Table, rule: Rule, tables: Tables, t: dt.datetime, prune: bool
+    frame: ir.Table, rule: Rule, tables: Tables, t: Instant, prune: bool
 ) -> tuple[ir.Table, dict]:
     """Join one aggregate per set of events: each scan reads only its own types and window,
     as hand-written SQL would, and sets every member needs are inner joins."""
@@ -167,13 +177,13 @@ def _join_events(
     return frame, names
 
 
-def _history_at(tables: Tables, attrs: list[str], t: dt.datetime) -> ir.Table:
+def _history_at(tables: Tables, attrs: list[str], t: Instant) -> ir.Table:
     b, h = tables.bindings, tables.history
     valid = (h[b.valid_from] <= t) & (h[b.valid_to].isnull() | (h[b.valid_to] > t))
     return h.filter(valid).select(b.contact_id, *attrs)
 
 
-def plan_asof(rule: Rule, tables: Tables, t: dt.datetime, prune: bool = True) -> AsOfPlan:
+def plan_asof(rule: Rule, tables: Tables, t: Instant, prune: bool = True) -> AsOfPlan:
     """Build the joined contacts frame for ``rule`` at ``t`` (``rule`` already inlined).
 
     ``prune``: the frame may drop contacts that cannot satisfy ``rule`` (inner joins);
@@ -199,7 +209,7 @@ def plan_asof(rule: Rule, tables: Tables, t: dt.datetime, prune: bool = True) ->
     return AsOfPlan(frame, metrics, tables, t)
 
 
-def universe(frame: ir.Table, tables: Tables, t: dt.datetime) -> ir.BooleanValue:
+def universe(frame: ir.Table, tables: Tables, t: Instant) -> ir.BooleanValue:
     """Contacts that exist at t (created_at <= t; NULL created_at: always)."""
     if not tables.has_created_at:
         return ibis.literal(True)
@@ -207,7 +217,7 @@ def universe(frame: ir.Table, tables: Tables, t: dt.datetime) -> ir.BooleanValue
     return c.isnull() | (c <= t)
 
 
-def compile_members(rule: Rule, tables: Tables, t: dt.datetime) -> ir.Table:
+def compile_members(rule: Rule, tables: Tables, t: Instant) -> ir.Table:
     """Members of ``rule`` (references already inlined) at ``t``: one column, contact_id."""
     plan = plan_asof(rule, tables, t)
     cid = tables.bindings.contact_id
@@ -243,7 +253,7 @@ def _(rule: EventCondition, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
 
 
 def _measure_predicate(
-    rule: EventCondition, col: ir.Value, t: dt.datetime, safe: bool
+    rule: EventCondition, col: ir.Value, t: Instant, safe: bool
 ) -> ir.BooleanValue:
     """``measure op value`` on the aggregated column ``col`` (NULL: the contact has no events)."""
     if rule.measure in ("count", "sum"):
@@ -251,6 +261,6 @@ def _measure_predicate(
         if not safe and not _CMP[rule.op](0, rule.value):
             return _CMP[rule.op](col, value)  # no events: NULL, not selected either way
         return _CMP[rule.op](col.fill_null(0), value)
-    value = rule.value.resolve(t)  # type: ignore[union-attr]
+    value = resolve_time(rule.value, t)  # type: ignore[arg-type]
     cmp = _CMP[rule.op](col, value)
     return cmp.fill_null(False) if safe else cmp

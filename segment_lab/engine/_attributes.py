@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     import ibis.expr.datatypes as idt
     import ibis.expr.types as ir
 
-__all__ = ["ATTRIBUTE_NODES", "Columns", "attribute_predicate", "coerce"]
+__all__ = [
+    "ATTRIBUTE_NODES",
+    "Columns",
+    "as_instant",
+    "attribute_predicate",
+    "coerce",
+    "resolve_time",
+]
 
 ATTRIBUTE_NODES = (Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas)
 
@@ -40,7 +47,7 @@ class Columns:
         table: ir.Table,
         dtype: Callable[[str], idt.DataType],
         what: str,
-        t: dt.datetime,
+        t: Instant,
         safe: bool = True,
     ) -> None:
         self.table, self.dtype, self.what, self.t, self.safe = table, dtype, what, t, safe
@@ -67,8 +74,34 @@ def _family(dtype: idt.DataType) -> str:
     return str(dtype)
 
 
-def coerce(value: Any, dtype: idt.DataType, name: str, t: dt.datetime) -> Any:
-    """The Python literal to compare column ``name`` of type ``dtype`` with."""
+Instant = Any  # a datetime, or an Ibis timestamp scalar (the evaluation instant, bound late)
+
+_DAYS = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def as_instant(t: Instant) -> ir.TimestampScalar:
+    """The evaluation instant as an Ibis timestamp scalar (a datetime becomes a literal)."""
+    if isinstance(t, dt.datetime):
+        return ibis.literal(t, type="timestamp")
+    return t
+
+
+def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
+    """The instant ``value`` denotes at the evaluation instant ``t``.
+
+    ``t`` may be an Ibis expression (see :func:`as_instant`): then a relative time is
+    an expression of it, such as ``t - INTERVAL 30 DAY``, which the database folds
+    into a constant, so a query compiled once can be run at any instant.
+    """
+    if isinstance(value, AbsoluteTime) or isinstance(t, dt.datetime):
+        return value.resolve(t)
+    base = t if value.anchor == "now" else t.truncate("D")
+    secs = _DAYS[value.anchor] * 86400 + (value.offset.seconds if value.offset else 0)
+    return base + ibis.interval(seconds=secs) if secs else base
+
+
+def coerce(value: Any, dtype: idt.DataType, name: str, t: Instant) -> Any:
+    """The literal (or instant expression) to compare column ``name`` of type ``dtype`` with."""
     family = _family(dtype)
     if isinstance(value, (AbsoluteTime, RelativeTime)):
         if family != "time":
@@ -76,7 +109,7 @@ def coerce(value: Any, dtype: idt.DataType, name: str, t: dt.datetime) -> Any:
                 f"Field {name!r} is {dtype}, but the rule compares it with the time "
                 f"{str(value)!r}; times only compare with timestamp or date fields."
             )
-        return value.resolve(t)
+        return resolve_time(value, t)
     if family == "time":
         if isinstance(value, str):
             return parse_instant(value)

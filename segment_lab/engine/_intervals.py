@@ -327,7 +327,9 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
         else:
             hi = _bound_hi(window.start, ts)
             if ctx.horizon > LO:  # implied by hi > horizon (see _bound_hi), but on ts alone
-                cond &= ts > _earlier(ctx.horizon, dt.timedelta(days=1) - _shift_delta(window.start))
+                cond &= ts > _earlier(
+                    ctx.horizon, dt.timedelta(days=1) - _shift_delta(window.start)
+                )
         if isinstance(window.end, AbsoluteTime):
             cond &= ts < window.end.value
         else:
