@@ -88,6 +88,28 @@ class IntervalContext:
         """The lifetime in output positions (instants, or grid indices)."""
         return self.to_pos(self.lifetime_time())
 
+    def clip(self, table: ir.Table) -> ir.Table:
+        """A maximal ``table`` (in positions) within each contact's lifetime, maximal again.
+
+        The same as intersecting it with :meth:`lifetime`, but the position of each
+        ``created_at`` is computed only for the contacts the join keeps, not for all of
+        them (the join also drops the intervals of unknown contacts).
+        """
+        b, c = self.tables.bindings, self.tables.contacts
+        if self.tables.has_created_at:
+            born = ibis.greatest(c[b.created_at].fill_null(_ts(LO)).cast("timestamp"), _ts(LO))
+        else:
+            born = _ts(LO)
+        life = c.select(cid2=c[b.contact_id], born=born)
+        life = life.filter(life.born <= self.end)
+        j = table.join(life, table.cid == life.cid2)
+        birth = j.born
+        if self.grid is not None:
+            g0, step, npoints = self.grid
+            birth = _grid_index(birth, g0, step, npoints)
+        out = j.select(cid=j.cid, lo=ibis.greatest(j.lo, birth), hi=j.hi)
+        return out.filter(out.lo < out.hi)
+
     def to_pos(self, table: ir.Table) -> ir.Table:
         """Map ``lo``/``hi`` instants to output positions; drop empty intervals."""
         if self.grid is None:
@@ -447,7 +469,7 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -
     rows = _event_rows(node, ctx)
 
     def clipped(table: ir.Table) -> ir.Table:
-        return intersect([table, ctx.lifetime()]) if clip else table
+        return ctx.clip(table) if clip else table
 
     if _relative_where(node):  # event pieces in no particular order: general algebra
         return _event_leaf_general(node, rows, ctx, clipped)
