@@ -121,13 +121,18 @@ class IntervalContext:
         return out.filter(out.lo < out.hi)
 
 
+def _grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta) -> ir.IntegerValue:
+    """``ceil((x - g0) / step)``: the first grid index at or after x (not clipped)."""
+    us = x.delta(_ts(g0), unit="microsecond")
+    per = step // dt.timedelta(microseconds=1)
+    return -((-us) // per)
+
+
 def _grid_index(
     x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta, npoints: int
 ) -> ir.IntegerValue:
     """``ceil((x - g0) / step)`` clipped to ``[0, npoints]``: the first grid index at or after x."""
-    us = x.delta(_ts(g0), unit="microsecond")
-    per = step // dt.timedelta(microseconds=1)
-    return ibis.greatest(ibis.least(-((-us) // per), npoints), 0).cast("int64")
+    return ibis.greatest(ibis.least(_grid_ceil(x, g0, step), npoints), 0).cast("int64")
 
 
 # -- time comparisons solved for t -------------------------------------------------
@@ -338,7 +343,8 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
     ts = ev[b.ts]
     lo, hi = ts, _ts(HI)
     window = node.window
-    if isinstance(window, Within):
+    within = isinstance(window, Within)
+    if within:
         seconds = window.duration.seconds
         hi = ts + ibis.interval(seconds=seconds)
         if ctx.horizon > LO:  # hi > horizon as a bound on ts itself: the scan skips row groups
@@ -374,6 +380,28 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
         return _restrict_by_where(node, src, ctx, out)
     out = ev.filter(cond).select(cid=ev[b.contact_id], ts=ts, lo=lo, hi=hi, w=weight)
     return out.filter((out.lo < out.hi) & (out.hi > ctx.horizon))
+
+
+def _event_pos(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir.Table:
+    """``ctx.to_pos(rows)`` for the rows of :func:`_event_rows`.
+
+    A sliding window of whole grid steps (``30d`` on a daily or hourly grid) starts at
+    the grid index k of the event and ends at k + window/step: one index per event
+    instead of two, and no empty intervals to filter out, since every row ends after
+    the grid's first point (``ts > horizon - window``) and starts at or before its last.
+    """
+    window, grid = node.window, ctx.grid
+    if grid is None or not isinstance(window, Within) or ctx.horizon < grid[0]:
+        return ctx.to_pos(rows)
+    g0, step, npoints = grid
+    width = window.duration.to_timedelta()
+    if width % step:
+        return ctx.to_pos(rows)
+    k = _grid_ceil(rows.ts, g0, step)
+    return rows.mutate(
+        lo=ibis.greatest(k, 0).cast("int64"),
+        hi=ibis.least(k + width // step, npoints).cast("int64"),
+    )
 
 
 def _relative_where(node: EventCondition) -> bool:
@@ -475,10 +503,10 @@ def _event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -
         return _event_leaf_general(node, rows, ctx, clipped)
     if node.measure == "count":
         if _CMP[node.op](0, node.value):
-            return _count_leaf(node, ctx.to_pos(rows), ctx)
-        return clipped(_count_leaf(node, ctx.to_pos(rows), ctx))
+            return _count_leaf(node, _event_pos(node, rows, ctx), ctx)
+        return clipped(_count_leaf(node, _event_pos(node, rows, ctx), ctx))
     if node.measure == "sum":
-        rows = ctx.to_pos(rows)
+        rows = _event_pos(node, rows, ctx)
         value = ibis.literal(node.value).cast(SUM_TYPE)
         if not _CMP[node.op](0, node.value):
             return clipped(sweep([(rows, "w")], lambda c: _CMP[node.op](c, value)))
