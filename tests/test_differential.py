@@ -23,6 +23,7 @@ scales every test up; ``SEGMENT_LAB_DIFF_RANDOM=1`` draws fresh examples each ru
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -36,7 +37,8 @@ from hypothesis import strategies as st
 import segment_lab as sl
 import tests.strategies_data as sd
 import tests.test_reference as hand
-from segment_lab.model import InSegment
+from segment_lab.model import InSegment, Not
+from segment_lab.model._time import Duration, Within
 from tests.reference import Dataset, evaluate, history_sets
 
 # random rules use attributes without history on purpose: the warning is expected there
@@ -226,6 +228,47 @@ def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
         got = members(ws, rule, t)
         assert got == expected, f"members(as_of={t}) vs history grid: {_diff(got, expected)}"
     return [t for t, _ in sets]
+
+
+@WITH_HISTORY
+@_settings(100)
+@given(data=st.data())
+def test_single_condition_history(data, with_history):
+    """One condition (mostly an event condition) on a grid of up to 12 points aimed at
+    its edges: every window length against hourly to weekly steps, so that windows of
+    whole steps (one grid index per event) and the others are both met."""
+    dataset = data.draw(sd.datasets(with_history), label="dataset")
+    leaf = data.draw(sd.single_conditions(), label="condition")
+    grid = data.draw(sd.grids(dataset, leaf, max_points=12), label="grid")
+    _check_history(workspace(dataset, validate=False), leaf, None, dataset, grid)
+
+
+@WITH_HISTORY
+@_settings(60)
+@given(data=st.data())
+def test_sliding_windows_on_grids(data, with_history):
+    """count and sum over a sliding window of a whole number of grid steps (the engine
+    then places each event by one grid index), on grids long enough for events to
+    leave the window: up to twice its length, at most 40 points."""
+    dataset = data.draw(sd.datasets(with_history), label="dataset")
+    every = data.draw(st.sampled_from(["1h", "6h", "1d"]), label="every")
+    step = Duration.parse(every).to_timedelta()
+    fits = [w for w in sd.WINDOWS if Duration.parse(w).to_timedelta() % step == dt.timedelta(0)]
+    window = data.draw(st.sampled_from(fits), label="window")
+    width = Duration.parse(window).to_timedelta()
+    leaf = data.draw(sd.event_rules().filter(lambda r: r.measure in ("count", "sum")), label="rule")
+    leaf = dataclasses.replace(leaf, window=Within(window))
+    if data.draw(st.booleans(), label="negated"):
+        leaf = Not(leaf)
+    start = data.draw(sd.instants_for(dataset, leaf, universe_edges=False), label="start")
+    points = min(2 * (width // step) + 2, 40)
+    _check_history(
+        workspace(dataset, validate=False),
+        leaf,
+        None,
+        dataset,
+        (start, start + (points - 1) * step, every),
+    )
 
 
 @WITH_HISTORY
