@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTRIBUTE_NODES",
     "Columns",
-    "as_instant",
     "attribute_predicate",
     "coerce",
     "resolve_time",
@@ -79,17 +78,10 @@ Instant = Any  # a datetime, or an Ibis timestamp scalar (the evaluation instant
 _DAYS = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}
 
 
-def as_instant(t: Instant) -> ir.TimestampScalar:
-    """The evaluation instant as an Ibis timestamp scalar (a datetime becomes a literal)."""
-    if isinstance(t, dt.datetime):
-        return ibis.literal(t, type="timestamp")
-    return t
-
-
 def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
     """The instant ``value`` denotes at the evaluation instant ``t``.
 
-    ``t`` may be an Ibis expression (see :func:`as_instant`): then a relative time is
+    ``t`` may be an Ibis timestamp expression: then a relative time is
     an expression of it, such as ``t - INTERVAL 30 DAY``, which the database folds
     into a constant, so a query compiled once can be run at any instant.
     """

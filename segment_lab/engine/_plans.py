@@ -36,7 +36,7 @@ STAND_IN = dt.datetime(1970, 1, 2, 3, 4, 5, 678901)
 
 
 def _literal(t: dt.datetime) -> str:
-    return f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S.%f}'"
+    return f"TIMESTAMP '{t.isoformat(sep=' ', timespec='microseconds')}'"
 
 
 @dataclass(frozen=True)
