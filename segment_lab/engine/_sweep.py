@@ -135,10 +135,17 @@ def sweep(parts: Sequence[tuple[ir.Table, object]], keep: Keep) -> ir.Table:
     deltas = []
     pos_type = _pos_type(parts[0][0])
     for table, weight in parts:
-        w = table[weight] if isinstance(weight, str) else ibis.literal(weight, "int64")
-        lo, hi = table.lo.cast(pos_type), table.hi.cast(pos_type)
-        deltas.append(table.select(cid=table.cid, pos=lo, d=w))
-        deltas.append(table.select(cid=table.cid, pos=hi, d=-w))
+        if isinstance(weight, str):
+            total = table[weight].sum()
+        else:
+            total = (table.count() * ibis.literal(weight, "int64")).cast("int64")
+        # one row per distinct interval: the table is then read once for both edges
+        # (an aggregate the backend keeps, not two scans of what it derives from)
+        table = table.group_by(
+            cid=table.cid, lo=table.lo.cast(pos_type), hi=table.hi.cast(pos_type)
+        ).aggregate(w=total)
+        deltas.append(table.select(cid=table.cid, pos=table.lo, d=table.w))
+        deltas.append(table.select(cid=table.cid, pos=table.hi, d=-table.w))
     d = ibis.union(*deltas, distinct=False) if len(deltas) > 1 else deltas[0]
     d = d.group_by(["cid", "pos"]).aggregate(d=d.d.sum()).filter(lambda x: x.d != 0)
     cum = ibis.cumulative_window(group_by="cid", order_by="pos")
