@@ -362,7 +362,7 @@ class Workspace:
         last = g0 + (npoints - 1) * step
         ctx = IntervalContext(self._tables, end=last, horizon=g0, grid=(g0, step, npoints))
         counts = grid_counts(membership(rule, ctx))
-        return history_frame(_execute(counts), g0, step, npoints)
+        return history_frame(_execute_rows(counts), g0, step, npoints)
 
     def history(
         self,
@@ -600,7 +600,25 @@ def _execute_scalar(expr: Any) -> Any:
         return _execute(expr)
     try:
         backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return backend.con.execute(str(ibis.to_sql(expr, dialect="duckdb"))).fetchone()[0]
+        return backend.con.execute(backend.compile(expr)).fetchone()[0]
+    except Exception as exc:
+        raise EvaluationError(
+            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _execute_rows(expr: Any) -> list[tuple]:
+    """The rows of a small Ibis table; on DuckDB as tuples straight from its connection
+    (a history's few hundred grid counts need no Arrow and pandas round trip)."""
+    try:
+        backend = expr._find_backend(use_default=True)
+    except Exception:
+        backend = None
+    if getattr(backend, "name", None) != "duckdb":
+        return list(_execute(expr).itertuples(index=False, name=None))
+    try:
+        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+        return backend.con.execute(backend.compile(expr)).fetchall()
     except Exception as exc:
         raise EvaluationError(
             f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"

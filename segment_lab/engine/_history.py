@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import ibis
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import ibis.expr.types as ir
     import pandas as pd
 
@@ -32,15 +34,16 @@ def grid_counts(intervals: ir.Table) -> ir.Table:
 
 
 def history_frame(
-    counts: pd.DataFrame, g0: dt.datetime, every: dt.timedelta, npoints: int
+    counts: Iterable[tuple[int, int, int]], g0: dt.datetime, every: dt.timedelta, npoints: int
 ) -> pd.DataFrame:
-    """``period, size, entered, exited`` for grid indices 1..npoints-1 from ``grid_counts``."""
+    """``period, size, entered, exited`` for grid indices 1..npoints-1 from the
+    ``(j, starts, ends)`` rows of ``grid_counts``."""
     import numpy as np
     import pandas as pd
 
     starts = np.zeros(npoints + 1, dtype="int64")
     ends = np.zeros(npoints + 1, dtype="int64")
-    for j, s, e in counts[["j", "starts", "ends"]].itertuples(index=False):
+    for j, s, e in counts:
         starts[int(j)] += int(s)
         ends[int(j)] += int(e)
     size = np.cumsum(starts - ends)[:npoints]
