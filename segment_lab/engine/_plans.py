@@ -1,6 +1,6 @@
 """Count queries compiled once per rule and run at any instant (DuckDB).
 
-Building a rule's Ibis expression and compiling it through sqlglot costs 5-12 ms of
+Building a rule's Ibis expression and compiling it through sqlglot costs 8-17 ms of
 Python, while counting a segment of a million contacts takes 20-150 ms in DuckDB, so
 compiling on every call adds a third to the smallest counts.  A :class:`CountPlan`
 compiles the members query once with the evaluation instant as a stand-in
