@@ -15,7 +15,7 @@ from segment_lab.engine import Bindings, Tables, as_rule, check_tables, compile_
 from segment_lab.engine._asof import plan_asof, universe, used_fields
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
-from segment_lab.engine._plans import CountPlans
+from segment_lab.engine._plans import CountPlans, duckdb_backend
 from segment_lab.errors import (
     BindingError,
     CurrentValueWarning,
@@ -592,33 +592,25 @@ def _connect_duckdb(path: str, read_only: bool) -> Any:
 def _execute_scalar(expr: Any) -> Any:
     """Run a scalar Ibis expression; on DuckDB straight through its connection, which
     saves Ibis' result conversion (milliseconds that matter for a 50 ms count)."""
-    try:
-        backend = expr._find_backend(use_default=True)
-    except Exception:  # no backend to talk to directly: let Ibis decide
+    backend = duckdb_backend(expr)
+    if backend is None:
         return _execute(expr)
-    if getattr(backend, "name", None) != "duckdb":
-        return _execute(expr)
-    try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return backend.con.execute(backend.compile(expr)).fetchone()[0]
-    except Exception as exc:
-        raise EvaluationError(
-            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
-        ) from exc
+    return _run_direct(backend, expr, lambda cursor: cursor.fetchone()[0])
 
 
 def _execute_rows(expr: Any) -> list[tuple]:
     """The rows of a small Ibis table; on DuckDB as tuples straight from its connection
     (a history's few hundred grid counts need no Arrow and pandas round trip)."""
-    try:
-        backend = expr._find_backend(use_default=True)
-    except Exception:
-        backend = None
-    if getattr(backend, "name", None) != "duckdb":
+    backend = duckdb_backend(expr)
+    if backend is None:
         return list(_execute(expr).itertuples(index=False, name=None))
+    return _run_direct(backend, expr, lambda cursor: cursor.fetchall())
+
+
+def _run_direct(backend: Any, expr: Any, fetch: Any) -> Any:
     try:
         backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return backend.con.execute(backend.compile(expr)).fetchall()
+        return fetch(backend.con.execute(backend.compile(expr)))
     except Exception as exc:
         raise EvaluationError(
             f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"

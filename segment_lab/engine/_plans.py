@@ -28,11 +28,20 @@ if TYPE_CHECKING:
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
 
-__all__ = ["STAND_IN", "CountPlan", "CountPlans"]
+__all__ = ["STAND_IN", "CountPlan", "CountPlans", "compile_count", "duckdb_backend"]
 
 #: The instant a plan is compiled at: no real data is this old, and its microseconds
 #: make its literal unmistakable in the SQL text.
 STAND_IN = dt.datetime(1970, 1, 2, 3, 4, 5, 678901)
+
+
+def duckdb_backend(expr: Any) -> Any | None:
+    """The DuckDB backend ``expr`` runs on (to send SQL straight to its connection), or None."""
+    try:
+        backend = expr._find_backend(use_default=True)
+    except Exception:  # no backend to talk to directly: let Ibis decide
+        return None
+    return backend if getattr(backend, "name", None) == "duckdb" else None
 
 
 def _literal(t: dt.datetime) -> str:
@@ -66,11 +75,8 @@ def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
     else (a rule whose text values contain it, however unlikely, is compiled per call).
     """
     expr = compile_members(rule, tables, ibis.literal(STAND_IN, type="timestamp")).count()
-    try:
-        backend = expr._find_backend(use_default=True)
-    except Exception:
-        return None
-    if getattr(backend, "name", None) != "duckdb":
+    backend = duckdb_backend(expr)
+    if backend is None:
         return None
     compiler, dialect = backend.compiler, backend.dialect
     marker = compiler.to_sqlglot(ibis.literal(STAND_IN, type="timestamp").name("t"))
