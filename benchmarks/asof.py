@@ -5,8 +5,9 @@ For each reference segment (benchmarks/segments.py), in one run: the median of
 u (t, t - 1 min, ...) and of the hand-written SQL of the same logic at the same
 instants on the same connection; the median of a rule's *first* count in a fresh
 workspace (its count plan compiled, see segment_lab/engine/_plans.py); pandas on
-frames already in memory, and both starting from the same Parquet files.  Also: compile time of a 20-node rule and
-the peak memory of the process while only segment_lab had run.
+frames already in memory, and both starting from the same Parquet files.  Also: the
+compile time of a 20-node rule and the peak memory of the process while only
+segment_lab had run.
 """
 
 from __future__ import annotations
