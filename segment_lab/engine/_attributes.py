@@ -75,8 +75,6 @@ def _family(dtype: idt.DataType) -> str:
 
 Instant = Any  # a datetime, or an Ibis timestamp scalar (the evaluation instant, bound late)
 
-_DAYS = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}
-
 
 def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
     """The instant ``value`` denotes at the evaluation instant ``t``.
@@ -88,7 +86,7 @@ def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
     if isinstance(value, AbsoluteTime) or isinstance(t, dt.datetime):
         return value.resolve(t)
     base = t if value.anchor == "now" else t.truncate("D")
-    secs = _DAYS[value.anchor] * 86400 + (value.offset.seconds if value.offset else 0)
+    secs = int(value.shift.total_seconds())
     return base + ibis.interval(seconds=secs) if secs else base
 
 

@@ -136,14 +136,8 @@ def _grid_index(
 
 
 # -- time comparisons solved for t -------------------------------------------------
-def _shift_delta(tv: RelativeTime) -> dt.timedelta:
-    """``tv.resolve(t) - anchor(t)`` where anchor is t or the midnight of t's day."""
-    days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[tv.anchor]
-    return dt.timedelta(seconds=days * 86400 + (tv.offset.seconds if tv.offset else 0))
-
-
 def _shift(tv: RelativeTime) -> ibis.Value:
-    secs = int(_shift_delta(tv).total_seconds())
+    secs = int(tv.shift.total_seconds())
     return ibis.interval(seconds=secs) if secs else None  # type: ignore[return-value]
 
 
@@ -355,9 +349,7 @@ def _event_rows(node: EventCondition, ctx: IntervalContext) -> ir.Table:
         else:
             hi = _bound_hi(window.start, ts)
             if ctx.horizon > LO:  # implied by hi > horizon (see _bound_hi), but on ts alone
-                cond &= ts > _earlier(
-                    ctx.horizon, dt.timedelta(days=1) - _shift_delta(window.start)
-                )
+                cond &= ts > _earlier(ctx.horizon, dt.timedelta(days=1) - window.start.shift)
         if isinstance(window.end, AbsoluteTime):
             cond &= ts < window.end.value
         else:

@@ -133,15 +133,18 @@ class RelativeTime:
         if self.offset is not None and not isinstance(self.offset, Duration):
             object.__setattr__(self, "offset", Duration.parse(self.offset))
 
+    @property
+    def shift(self) -> dt.timedelta:
+        """How far this value lies from its base: t itself for ``now``, else the midnight
+        of t's day (``yesterday-1d`` is two days before that midnight)."""
+        days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
+        offset = self.offset.to_timedelta() if self.offset else dt.timedelta(0)
+        return dt.timedelta(days=days) + offset
+
     def resolve(self, t: dt.datetime) -> dt.datetime:
         """The instant this value denotes when evaluating at ``t``."""
-        if self.anchor == "now":
-            base = t
-        else:
-            midnight = dt.datetime(t.year, t.month, t.day)
-            shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
-            base = midnight + dt.timedelta(days=shift)
-        return base + self.offset.to_timedelta() if self.offset else base
+        base = t if self.anchor == "now" else dt.datetime(t.year, t.month, t.day)
+        return base + self.shift
 
     def __str__(self) -> str:
         if self.offset is None:
