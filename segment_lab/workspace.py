@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab._instants import resolve_every, resolve_instant
 from segment_lab.engine import Bindings, Tables, as_rule, check_tables, compile_members, inline
 from segment_lab.engine._asof import plan_asof, universe, used_fields
 from segment_lab.engine._history import grid_counts, history_frame
@@ -25,6 +24,7 @@ from segment_lab.errors import (
     InvalidValueError,
     SegmentLabError,
 )
+from segment_lab.model._instants import resolve_every, resolve_instant
 from segment_lab.model._nodes import And, Rule
 from segment_lab.model._segment import Catalog, Segment
 

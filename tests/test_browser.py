@@ -68,7 +68,7 @@ NOTEBOOKS = {
     "cdn.ipynb": 'import altair as alt\n_ = alt.renderers.enable("default")',
 }
 
-# Colours of size_chart's marks (segment_lab/_charts_theme.py: SIZE, ENTERED, EXITED).
+# Colours of size_chart's marks (segment_lab/charts/_theme.py: SIZE, ENTERED, EXITED).
 MARK_COLOURS = {"size": "#1f3a68", "entered": "#2e9e5b", "exited": "#d9502f"}
 
 # Reads the vega-embed output of the notebook: how many drawn views, their size, and how

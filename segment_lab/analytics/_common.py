@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from segment_lab._instants import resolve_every
 from segment_lab.engine import as_rule
 from segment_lab.errors import InvalidValueError
+from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And, Rule
 from segment_lab.model._segment import Catalog, Segment
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from segment_lab._instants import resolve_every
 from segment_lab.analytics._common import check_workspace, grid, named_segments, periods
 from segment_lab.errors import InvalidValueError
+from segment_lab.model._instants import resolve_every
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,8 +13,8 @@ chart looks the same under any Altair theme.  Importing this module registers th
 Altair's ``"default"``: a theme the user chose is left alone.  :func:`save` always renders
 with it, so exported files do not depend on the session.
 
-This module is a facade: the specs are built in ``_charts_build``, the frames prepared in
-``_charts_frames``, the look defined in ``_charts_theme``.
+This module is a facade: the specs are built in ``_build``, the frames prepared in
+``_frames``, the look defined in ``_theme``.
 
 Examples
 --------
@@ -37,9 +37,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from segment_lab import _charts_build as build
-from segment_lab import _charts_export as export
-from segment_lab._charts_theme import enable_if_default
+from segment_lab.charts import _build as build
+from segment_lab.charts import _export as export
+from segment_lab.charts._theme import enable_if_default
 from segment_lab.errors import InvalidValueError, did_you_mean
 
 __all__ = [

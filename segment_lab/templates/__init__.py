@@ -31,7 +31,8 @@ Examples
 
 from __future__ import annotations
 
-from segment_lab._templates import (
+from segment_lab.templates._check import Requirements, check, describe_templates, requirements
+from segment_lab.templates._definitions import (
     ACTIVITY_EVENTS,
     TEMPLATES,
     catalog,
@@ -43,7 +44,6 @@ from segment_lab._templates import (
     newsletter_readers,
     pricing_intent,
 )
-from segment_lab._templates_check import Requirements, check, describe_templates, requirements
 
 __all__ = [
     "ACTIVITY_EVENTS",

@@ -10,14 +10,6 @@ import functools
 import re
 from typing import Any
 
-from segment_lab._serde_codec import (
-    _RULES,
-    _WINDOWS,
-    FORMAT_VERSION,
-    VERSION_KEY,
-    _Field,
-    _spec,
-)
 from segment_lab.model._nodes import (
     COMPARISONS,
     LIST_MODES,
@@ -30,6 +22,14 @@ from segment_lab.model._nodes import (
 )
 from segment_lab.model._segment import Catalog, Segment
 from segment_lab.model._time import ANCHORS, UNITS
+from segment_lab.serde._codec import (
+    _RULES,
+    _WINDOWS,
+    FORMAT_VERSION,
+    VERSION_KEY,
+    _Field,
+    _spec,
+)
 
 #: Closed vocabularies, imported from the model so that they cannot drift.
 _ENUMS: dict[tuple[type, str], tuple[str, ...]] = {

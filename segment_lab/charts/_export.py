@@ -9,7 +9,7 @@ from pathlib import Path
 
 import altair as alt
 
-from segment_lab._charts_theme import THEME
+from segment_lab.charts._theme import THEME
 
 FORMATS = (".png", ".svg", ".html", ".json")
 

@@ -1,7 +1,7 @@
 """The Altair specs behind :mod:`segment_lab.charts` (documented there).
 
-Each builder checks its frame, prepares it with :mod:`segment_lab._charts_frames` and
-encodes it with explicit colour scales from :mod:`segment_lab._charts_theme`.
+Each builder checks its frame, prepares it with :mod:`segment_lab.charts._frames` and
+encodes it with explicit colour scales from :mod:`segment_lab.charts._theme`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from segment_lab import _charts_frames as fr
-from segment_lab import _charts_theme as th
+from segment_lab.charts import _frames as fr
+from segment_lab.charts import _theme as th
 from segment_lab.errors import InvalidValueError
 
 DATE = "%Y-%m-%d"

@@ -6,7 +6,6 @@ import difflib
 import inspect
 from typing import Any, NamedTuple
 
-from segment_lab._templates import _ATTRIBUTE_NODES, _INLINE, TEMPLATES, churn_risks
 from segment_lab.errors import (
     BindingError,
     InvalidValueError,
@@ -23,6 +22,7 @@ from segment_lab.model import (
     Segment,
     walk,
 )
+from segment_lab.templates._definitions import _ATTRIBUTE_NODES, _INLINE, TEMPLATES, churn_risks
 
 
 class Requirements(NamedTuple):

@@ -38,8 +38,8 @@ tags:
 
 from __future__ import annotations
 
-from segment_lab._serde_codec import EXPECTS as EXPECTS
-from segment_lab._serde_codec import (
+from segment_lab.serde._codec import EXPECTS as EXPECTS
+from segment_lab.serde._codec import (
     FORMAT_VERSION,
     catalog_from_dict,
     definition_hash,
@@ -48,14 +48,14 @@ from segment_lab._serde_codec import (
     segment_from_dict,
     to_dict,
 )
-from segment_lab._serde_codec import VERSION_KEY as VERSION_KEY
-from segment_lab._serde_codec import Serialisable as Serialisable
-from segment_lab._serde_files import SUFFIXES as SUFFIXES
-from segment_lab._serde_files import from_json, from_yaml, load, save, to_json, to_yaml
-from segment_lab._serde_schema import ISO_PATTERN as ISO_PATTERN
-from segment_lab._serde_schema import RELATIVE_PATTERN as RELATIVE_PATTERN
-from segment_lab._serde_schema import WITHIN_PATTERN as WITHIN_PATTERN
-from segment_lab._serde_schema import json_schema
+from segment_lab.serde._codec import VERSION_KEY as VERSION_KEY
+from segment_lab.serde._codec import Serialisable as Serialisable
+from segment_lab.serde._files import SUFFIXES as SUFFIXES
+from segment_lab.serde._files import from_json, from_yaml, load, save, to_json, to_yaml
+from segment_lab.serde._schema import ISO_PATTERN as ISO_PATTERN
+from segment_lab.serde._schema import RELATIVE_PATTERN as RELATIVE_PATTERN
+from segment_lab.serde._schema import WITHIN_PATTERN as WITHIN_PATTERN
+from segment_lab.serde._schema import json_schema
 
 __all__ = [
     "FORMAT_VERSION",

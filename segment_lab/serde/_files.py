@@ -15,8 +15,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from segment_lab._serde_codec import Serialisable, _show, from_dict, to_dict
 from segment_lab.errors import SegmentLabError, SerializationError, did_you_mean
+from segment_lab.serde._codec import Serialisable, _show, from_dict, to_dict
 
 #: File suffixes :func:`load` and :func:`save` understand, and their format.
 SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
