@@ -238,11 +238,9 @@ def _check_version(version: object, path: str) -> None:
             f"{FORMAT_VERSION} (the version this segment_lab writes), got {_show(version)}."
         )
     if version > FORMAT_VERSION:
-        import segment_lab
-
         raise UnsupportedVersionError(
             f"This document has segment_lab format version {version}, but this segment_lab "
-            f"({segment_lab.__version__}) reads format version {FORMAT_VERSION} and older. "
+            f"reads format version {FORMAT_VERSION} and older. "
             f"Upgrade segment_lab (pip install --upgrade segment_lab) to read it."
         )
 
