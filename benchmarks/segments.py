@@ -1,6 +1,6 @@
 """The reference segments: each as a segment_lab rule, hand-written DuckDB SQL and pandas.
 
-All three implement exactly the same logic at instant ``t`` (DESIGN §3): the universe
+All three implement exactly the same logic at instant ``t`` (docs/semantics.md): the universe
 is ``created_at <= t``; ``city``, ``job_title`` and ``lifecycle_stage`` come from the
 contact_history row valid at t.
 """

@@ -1,4 +1,4 @@
-"""Workspace: bound Ibis tables + a catalog; the user's entry point (DESIGN §5)."""
+"""Workspace: bound Ibis tables + a catalog; the user's entry point."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class Workspace:
         Parameters
         ----------
         contacts, events, contact_history
-            Ibis tables; see DESIGN §2 for the columns each needs.
+            Ibis tables; docs/semantics.md#the-tables lists the columns each needs.
         bindings
             Column names, if they differ from the defaults.
         catalog

@@ -1,7 +1,7 @@
 """An independent reference evaluator of the segment language, in plain Python.
 
-It reads small in-memory data (lists of dicts) and implements DESIGN.md §3 (as-of
-semantics) and §4 (history) as directly as possible: loops, ``re`` and ``datetime``.
+It reads small in-memory data (lists of dicts) and implements docs/semantics.md (as-of
+semantics and history) as directly as possible: loops, ``re`` and ``datetime``.
 It never imports the engine, Ibis or pandas (except inside :meth:`Dataset.to_frames`,
 which hands the same data to the engine), so that the differential tests compare two
 implementations that share nothing but the model.
@@ -308,7 +308,7 @@ def history(
     data: Dataset,
     catalog: Any = None,
 ) -> list[dict]:
-    """One dict per grid point: ``period``, ``size``, ``entered``, ``exited`` (DESIGN §4)."""
+    """One dict per grid point: ``period``, ``size``, ``entered``, ``exited``."""
     sets = history_sets(rule, start, end, every, data, catalog)
     rows = []
     for (_, before), (t, now) in itertools.pairwise(sets):

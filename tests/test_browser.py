@@ -1,4 +1,4 @@
-"""Charts render in JupyterLab with no internet (DESIGN §8), checked in a real browser.
+"""Charts render in JupyterLab with no internet (docs/decisions.md), checked in a real browser.
 
 A JupyterLab server on 127.0.0.1 (configuration, runtime, settings and workspace folders
 all in a temporary folder; the kernel is this interpreter on this checkout, through a

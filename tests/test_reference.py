@@ -286,7 +286,7 @@ def test_history_columns_declared_without_rows():
     assert evaluate(field("points") > 5, T, data) == {1}
 
 
-# -- history (DESIGN §4) ------------------------------------------------------------------
+# -- history (docs/semantics.md#history) ---------------------------------------------------
 
 
 def test_history_counts_and_previous_period():

@@ -306,7 +306,7 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], *, scale: float
 
 
 def enable_offline() -> str:
-    """Show charts in Jupyter without loading Vega from a CDN (DESIGN §8).
+    """Show charts in Jupyter without loading Vega from a CDN (see docs/decisions.md).
 
     Enables Altair's ``"jupyter"`` renderer with ``offline=True`` (its JavaScript comes
     from vl-convert).  That renderer needs ``anywidget`` (``pip install anywidget``);

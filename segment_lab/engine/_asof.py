@@ -2,7 +2,7 @@
 
 The query scans the events once (one conditional aggregate per event condition),
 joins the aggregates and the SCD2 attributes valid at t onto the contacts, and
-filters by one predicate built node by node (DESIGN §3).
+filters by one predicate built node by node (semantics: docs/semantics.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Attribute conditions -> Ibis boolean expressions (one function per node type).
 
 Every expression returned here is NULL-safe: a test on NULL is ``False`` (two-valued
-logic, DESIGN §3), so ``~`` is an exact complement.
+logic, docs/semantics.md#attribute-conditions), so ``~`` is an exact complement.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bindings: which tables and columns play which role (DESIGN §2)."""
+"""Bindings: which tables and columns play which role (docs/semantics.md#the-tables)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sampling membership intervals on a regular grid (DESIGN §4)."""
+"""Sampling membership intervals on a regular grid (docs/semantics.md#grids)."""
 
 from __future__ import annotations
 

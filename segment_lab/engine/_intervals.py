@@ -1,4 +1,4 @@
-"""Interval compilation: a rule -> exact membership intervals per contact (DESIGN §4).
+"""Interval compilation: a rule -> exact membership intervals per contact (docs/semantics.md).
 
 Every node compiles to a table of maximal, disjoint half-open intervals
 ``(cid, lo, hi)``: the instants t at which the node holds for that contact.
