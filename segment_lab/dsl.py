@@ -533,7 +533,8 @@ class Field:
         >>> field("technologies").has_none(["python"]).describe()
         'Technologies does not include python'
         >>> import segment_lab as sl
-        >>> sl.Workspace.demo().count(field("technologies").has_none(["python"]), as_of="2025-06-30")
+        >>> no_python = field("technologies").has_none(["python"])
+        >>> sl.Workspace.demo().count(no_python, as_of="2025-06-30")
         3400
         """
         return ListHas(self.name, "none", values)  # type: ignore[arg-type]
@@ -746,8 +747,9 @@ class EventSpec:
     --------
     >>> from segment_lab import event, field
     >>> pricing = event("page_visit").where(field("url").contains("/pricing"))
-    >>> pricing
-    EventSpec(types=('page_visit',), where_rule=TextMatch(field='url', op='contains', pattern='/pricing'))
+    >>> pricing  # doctest: +NORMALIZE_WHITESPACE
+    EventSpec(types=('page_visit',),
+              where_rule=TextMatch(field='url', op='contains', pattern='/pricing'))
     >>> (pricing.count(within="14d") >= 3).describe()
     "visited a page (where Url contains '/pricing') at least 3 times in the last 14 days"
     """
@@ -822,12 +824,15 @@ class EventSpec:
         Examples
         --------
         >>> from segment_lab import event
-        >>> event("email_open").count(within="30d") >= 3
-        EventCondition(types=('email_open',), measure='count', op='>=', value=3, window=Within(duration=Duration(amount=30, unit='d')), where=None, column=None)
+        >>> event("email_open").count(within="30d") >= 3  # doctest: +NORMALIZE_WHITESPACE
+        EventCondition(types=('email_open',), measure='count', op='>=', value=3,
+                       window=Within(duration=Duration(amount=30, unit='d')), where=None,
+                       column=None)
         >>> (event("page_visit").count(between=("2025-01-01", "2025-02-01")) == 0).describe()
         'not visited a page between 2025-01-01 and 2025-02-01'
         >>> import segment_lab as sl
-        >>> sl.Workspace.demo().count(event("email_open").count(within="30d") >= 3, as_of="2025-06-30")
+        >>> readers = event("email_open").count(within="30d") >= 3
+        >>> sl.Workspace.demo().count(readers, as_of="2025-06-30")
         660
         """
         return EventMeasure(self, "count", _window(within, between))
@@ -849,7 +854,8 @@ class EventSpec:
         Examples
         --------
         >>> from segment_lab import event
-        >>> event("email_open").exists(within="30d") == (event("email_open").count(within="30d") >= 1)
+        >>> opens = event("email_open")
+        >>> opens.exists(within="30d") == (opens.count(within="30d") >= 1)
         True
         >>> (~event("page_visit").exists(within="14d")).describe()
         'not visited a page in the last 14 days'
