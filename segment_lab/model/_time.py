@@ -135,14 +135,17 @@ class RelativeTime:
 
     @property
     def shift(self) -> dt.timedelta:
-        """How far this value lies from its base: t itself for ``now``, else the midnight
-        of t's day (``yesterday-1d`` is two days before that midnight)."""
+        """How far this value lies from its base.
+
+        The base is t itself for ``now``, else the midnight of t's day
+        (``yesterday-1d`` is two days before that midnight).
+        """
         days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
         offset = self.offset.to_timedelta() if self.offset else dt.timedelta(0)
         return dt.timedelta(days=days) + offset
 
     def resolve(self, t: dt.datetime) -> dt.datetime:
-        """The instant this value denotes when evaluating at ``t``."""
+        """Return the instant this value denotes when evaluating at ``t``."""
         base = t if self.anchor == "now" else dt.datetime(t.year, t.month, t.day)
         return base + self.shift
 
@@ -157,7 +160,7 @@ TimeValue = Union[AbsoluteTime, RelativeTime]
 
 
 def looks_relative(text: str) -> bool:
-    """True for strings in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
+    """Tell whether ``text`` is in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
     s = text.strip()
     anchored = r"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*(s|min|h|d|w)$"
     return s in ANCHORS or bool(re.match(anchored, s))
