@@ -727,6 +727,8 @@ class Catalog:
         SerializationError
             For an unknown suffix, malformed text or an invalid document; the message
             names the file and the place in it.
+        DuplicateSegmentError, UnknownSegmentError, CyclicReferenceError
+            As the constructor raises them, with the file name.
 
         See Also
         --------

@@ -498,8 +498,8 @@ def definition_hash(obj: Serialisable | dict[str, Any]) -> str:
 
     Raises
     ------
-    SerializationError
-        When a dict is not a valid definition.
+    InvalidSegmentError
+        When a dict is not a valid definition, as :func:`from_dict` raises.
 
     See Also
     --------
