@@ -60,6 +60,7 @@ class SegmentLabError(Exception):
     """Root of every error segment_lab raises on purpose."""
 
     def __str__(self) -> str:  # KeyError would quote the message
+        """Return the message as it was given (``KeyError`` would quote it)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -72,6 +73,27 @@ class InvalidOperatorError(InvalidSegmentError):
 
     @classmethod
     def unknown(cls, op: object, valid: Iterable[str], where: str = "") -> InvalidOperatorError:
+        """Build the error for operator ``op``, listing the ``valid`` ones.
+
+        Parameters
+        ----------
+        op : object
+            The operator given.
+        valid : iterable of str
+            The operators accepted there.
+        where : str, optional
+            Where it was given, e.g. ``"field 'points'"``.
+
+        Returns
+        -------
+        InvalidOperatorError
+            The error, not raised.
+
+        Examples
+        --------
+        >>> print(InvalidOperatorError.unknown("=<", ["<=", ">="], "field 'points'"))
+        Unknown operator '=<' in field 'points'. Valid operators: '<=', '>='.
+        """
         valid = list(valid)
         ctx = f" in {where}" if where else ""
         return cls(
@@ -113,6 +135,27 @@ class UnknownFieldError(SegmentLabError, KeyError):
 
     @classmethod
     def missing(cls, name: str, available: Iterable[str], table: str) -> UnknownFieldError:
+        """Build the error for field ``name``, listing the ``available`` ones.
+
+        Parameters
+        ----------
+        name : str
+            The field named by the rule.
+        available : iterable of str
+            The table's columns.
+        table : str
+            Which table, e.g. ``"contacts"``.
+
+        Returns
+        -------
+        UnknownFieldError
+            The error, not raised.
+
+        Examples
+        --------
+        >>> print(UnknownFieldError.missing("citty", ["city", "country"], "contacts"))
+        Unknown field 'citty' in the contacts table. Available fields: 'city', 'country'. Did you mean 'city'?
+        """
         available = list(available)
         return cls(
             f"Unknown field {name!r} in the {table} table. Available fields: "

@@ -27,7 +27,7 @@ STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
 def _activity_node(activity: Any) -> EventCondition:
-    """The event condition "at least one matching event" for an activity definition."""
+    """Return the event condition "at least one matching event" for an activity definition."""
     if isinstance(activity, EventSpec):
         spec = activity
     elif isinstance(activity, str) or (
@@ -47,7 +47,7 @@ def _activity_node(activity: Any) -> EventCondition:
 def lifecycle(
     ws: Workspace, activity: Any, start: Any, end: Any = None, every: Any = "1w"
 ) -> pd.DataFrame:
-    """New, returning, resurrecting and dormant contacts per period of activity.
+    """Count new, returning, resurrecting and dormant contacts per period of activity.
 
     Period k is ``[p_k, p_k + every)`` with ``p_k = start + k*every <= end``; a contact
     is active in it with a matching event there (only events up to the workspace's now

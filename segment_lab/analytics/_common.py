@@ -47,7 +47,7 @@ def check_workspace(ws: object, what: str) -> None:
 
 
 def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
-    """A segment, a rule, a list of them or a catalog as a list of :class:`Named`."""
+    """Turn a segment, a rule, a list of them or a catalog into a list of :class:`Named`."""
     if isinstance(segments, (Segment, Rule)):
         items = [segments]
     elif isinstance(segments, (Catalog, Iterable)) and not isinstance(segments, (str, bytes)):
@@ -105,7 +105,7 @@ def periods(lookback: Any, step: dt.timedelta) -> int:
 
 
 def conditions(rule: Rule) -> tuple[Rule, ...]:
-    """The conditions of a top-level AND (a single condition otherwise)."""
+    """Return the conditions of a top-level AND (a single condition otherwise)."""
     return rule.rules if isinstance(rule, And) else (rule,)
 
 

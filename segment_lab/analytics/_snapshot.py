@@ -41,8 +41,9 @@ MAX_SEGMENTS = 62
 
 
 def masks(ws: Workspace, rules: list[Rule], t: dt.datetime, everyone: bool = False) -> ir.Table:
-    """``cid, mask``: bit i set where rule i holds at ``t``; bit ``len(rules)`` (with
-    ``everyone``) for every contact that exists at ``t``.
+    """Return ``cid, mask``: bit i set where rule i holds at ``t``.
+
+    With ``everyone``, bit ``len(rules)`` is set for every contact that exists at ``t``.
 
     Each rule is its own pruned members query (as :meth:`Workspace.members`), so a
     contact that is in no segment never meets the rules' joins; the union is grouped once.
@@ -123,7 +124,7 @@ def overlap(ws: Workspace, segments: Any, as_of: Any = None) -> pd.DataFrame:
 
 
 def _states(mask: int, n: int, exclusive: bool) -> list[int]:
-    """The states (segment indices; ``n`` = "in none") of a contact with this mask."""
+    """Return the states (segment indices; ``n`` = "in none") of a contact with this mask."""
     found = _bits(mask, n)
     if not found:
         return [n]

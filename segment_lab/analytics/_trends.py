@@ -242,7 +242,7 @@ def _period_words(step: dt.timedelta | None, span: int) -> tuple[str, str]:
 
 
 def alert_message(alert: dict, step: dt.timedelta | None) -> str:
-    """The plain-language sentence of one alert."""
+    """Say one alert in a plain-language sentence."""
     over, norm = _period_words(step, alert["baseline_periods"])
     size, prev, net = alert["size"], alert["previous"], alert["net"]
     verb = "grew" if net > 0 else "shrank" if net < 0 else "held"

@@ -246,7 +246,7 @@ def funnel(frame: pd.DataFrame, title: str | None) -> alt.LayerChart:
 
 
 def _funnel_y(rows: pd.DataFrame) -> alt.Y:
-    """Steps top to bottom; the bottleneck's label in the alert colour and bold."""
+    """Put steps top to bottom, the bottleneck's label in the alert colour and bold."""
     hit = rows.loc[rows["role"] == "bottleneck", "label"].tolist()
     test = f"datum.value === {hit[0]!r}" if hit else "false"
     axis = alt.Axis(

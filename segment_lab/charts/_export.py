@@ -15,7 +15,7 @@ FORMATS = (".png", ".svg", ".html", ".json")
 
 
 def render(chart: alt.TopLevelMixin, suffix: str, scale: float) -> bytes:
-    """The chart as the bytes of a ``suffix`` file, in the segment_lab theme."""
+    """Render the chart as the bytes of a ``suffix`` file, in the segment_lab theme."""
     import vl_convert as vlc
 
     with alt.theme.enable(THEME):

@@ -78,7 +78,7 @@ def bar_span(periods: pd.Series, fill: float = 0.8) -> tuple[pd.Series, pd.Serie
 def pick_segment(
     frame: pd.DataFrame, segment: str | None, what: str
 ) -> tuple[pd.DataFrame, str | None]:
-    """The rows of one segment of a long frame, and its name (``segment`` if no column)."""
+    """Return the rows of one segment of a long frame, and its name (``segment`` if no column)."""
     if "segment" not in frame.columns:
         return frame, segment
     names = in_order(frame["segment"])
@@ -97,7 +97,7 @@ def pick_segment(
 
 
 def alerts_for(alerts: pd.DataFrame | None, name: str | None, data: pd.DataFrame) -> pd.DataFrame:
-    """This segment's alerts with the size line's value at their period and a ``±zσ`` label."""
+    """Return one segment's alerts with the size line's value at their period and a ``±zσ`` label."""
     if alerts is None or (isinstance(alerts, pd.DataFrame) and alerts.empty):
         return pd.DataFrame(columns=[*ALERT_COLUMNS, "size", "label"])
     alerts = check_frame(alerts, ALERT_COLUMNS, "size_chart(alerts=...)")

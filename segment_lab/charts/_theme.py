@@ -85,7 +85,7 @@ def enable_if_default() -> None:
 
 
 def category_scale(names: Sequence[str], none: str | None = None) -> alt.Scale:
-    """A colour scale giving each name a fixed colour; ``none`` (if present) is grey."""
+    """Build a colour scale giving each name a fixed colour; ``none`` (if present) is grey."""
     colours, i = [], 0
     for name in names:
         if name == none:
@@ -97,7 +97,7 @@ def category_scale(names: Sequence[str], none: str | None = None) -> alt.Scale:
 
 
 def fixed_scale(colours: dict[str, str]) -> alt.Scale:
-    """A colour scale from a ``{value: colour}`` mapping, in its order."""
+    """Build a colour scale from a ``{value: colour}`` mapping, in its order."""
     return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
@@ -107,7 +107,7 @@ def ink() -> alt.ColorValue:
 
 
 def time_axis(periods: pd.Series, *, labels: bool = True) -> alt.Axis:
-    """An axis whose ticks sit on the grid's own instants (every k-th), not on Sundays."""
+    """Build an axis whose ticks sit on the grid's own instants (every k-th), not on Sundays."""
     instants = pd.Series(pd.to_datetime(periods).unique()).sort_values()
     if instants.dt.normalize().ne(instants).any():
         fmt, room = "%b %d %H:%M", 6

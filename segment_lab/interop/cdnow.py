@@ -58,7 +58,7 @@ class CdnowNotFoundError(BindingError, FileNotFoundError):
 
 
 def cdnow_path() -> Path:
-    """The ``CDNOW_master.txt`` shipped in the installed ``lifetimes`` distribution.
+    """Find the ``CDNOW_master.txt`` shipped in the installed ``lifetimes`` distribution.
 
     Raises
     ------
@@ -145,7 +145,7 @@ def load_cdnow_frames(path: str | os.PathLike | None = None) -> dict[str, pd.Dat
 
 
 def example_segments() -> tuple[Segment, ...]:
-    """A few segments that read well on CDNOW (evaluate them between 1997 and mid-1998).
+    """Return a few segments that read well on CDNOW (evaluate them between 1997 and mid-1998).
 
     Examples
     --------

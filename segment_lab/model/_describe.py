@@ -64,7 +64,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def value_text(value: object) -> str:
-    """A comparison value as words."""
+    """Say a comparison value in words."""
     if isinstance(value, RelativeTime):
         return time_text(value)
     if isinstance(value, AbsoluteTime):
@@ -108,7 +108,7 @@ def _group(rule: Rule) -> str:
 
 @singledispatch
 def describe_rule(rule: Rule) -> str:
-    """A plain-language sentence for any rule node."""
+    """Say any rule node in a plain-language sentence."""
     raise TypeError(f"No description for rule node {type(rule).__name__}.")
 
 

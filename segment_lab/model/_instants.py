@@ -24,7 +24,7 @@ def resolve_instant(value: object, now: dt.datetime, what: str = "as_of") -> dt.
 
 
 def resolve_every(every: object) -> dt.timedelta:
-    """A positive grid step such as ``"1d"``, ``"6h"``, ``"1w"`` or a timedelta."""
+    """Read a positive grid step such as ``"1d"``, ``"6h"``, ``"1w"`` or a timedelta."""
     if isinstance(every, dt.timedelta):
         step = every
     else:

@@ -60,11 +60,42 @@ Scalar = Union[str, int, float, bool, AbsoluteTime, RelativeTime]
 
 
 class Rule:
-    """Base of every rule node: combine with ``&``, ``|`` and ``~``."""
+    """Base of every rule node: combine with ``&``, ``|`` and ``~``.
+
+    Rules are frozen values that compare equal when they are built alike.  Python's
+    ``and``, ``or`` and ``not`` cannot be overloaded, so a rule refuses a truth value
+    with a :class:`TypeError` that names the fix.
+
+    See Also
+    --------
+    segment_lab.field, segment_lab.event, segment_lab.in_segment : Build rules.
+
+    Examples
+    --------
+    >>> from segment_lab import field
+    >>> tokyo, cto = field("city") == "Tokyo", field("job_title") == "CTO"
+    >>> (tokyo & ~cto).describe()
+    'City is Tokyo and not (Job title is CTO)'
+    >>> (tokyo | cto) == (field("city") == "Tokyo") | (field("job_title") == "CTO")
+    True
+    >>> tokyo and cto
+    Traceback (most recent call last):
+    ...
+    TypeError: A segment rule has no truth value: use & instead of 'and', ...
+    """
 
     kind: ClassVar[str] = ""
 
     def __and__(self, other: object) -> Rule:
+        """Build ``self & other``: both hold (nested ANDs are flattened into one).
+
+        Examples
+        --------
+        >>> from segment_lab import field
+        >>> (field("a") == 1) & (field("b") == 2) & (field("c") == 3)  # doctest: +NORMALIZE_WHITESPACE
+        And(rules=(Compare(field='a', op='==', value=1), Compare(field='b', op='==', value=2),
+                   Compare(field='c', op='==', value=3)))
+        """
         if not isinstance(other, Rule):
             return NotImplemented
         left = self.rules if isinstance(self, And) else (self,)
@@ -72,6 +103,14 @@ class Rule:
         return And(left + right)
 
     def __or__(self, other: object) -> Rule:
+        """Build ``self | other``: at least one holds (nested ORs are flattened into one).
+
+        Examples
+        --------
+        >>> from segment_lab import field
+        >>> ((field("city") == "Tokyo") | (field("city") == "London")).describe()
+        'City is Tokyo or City is London'
+        """
         if not isinstance(other, Rule):
             return NotImplemented
         left = self.rules if isinstance(self, Or) else (self,)
@@ -79,6 +118,16 @@ class Rule:
         return Or(left + right)
 
     def __invert__(self) -> Rule:
+        """Build ``~self``: the complement within the universe (``~~rule`` is ``rule``).
+
+        Examples
+        --------
+        >>> from segment_lab import in_segment
+        >>> ~in_segment("churn-risk")
+        Not(rule=InSegment(name='churn-risk'))
+        >>> ~~in_segment("churn-risk")
+        InSegment(name='churn-risk')
+        """
         return self.rule if isinstance(self, Not) else Not(self)
 
     def __bool__(self) -> bool:
@@ -89,15 +138,45 @@ class Rule:
         )
 
     def children(self) -> tuple[Rule, ...]:
-        """Direct sub-rules (the ``where`` rule of an event condition excluded)."""
+        """Return the direct sub-rules (the ``where`` rule of an event condition excluded).
+
+        Returns
+        -------
+        tuple of Rule
+            Empty for a condition; the operands of And, Or and Not.
+
+        See Also
+        --------
+        walk : Every rule below, ``where`` rules included.
+
+        Examples
+        --------
+        >>> from segment_lab import field
+        >>> ((field("a") == 1) | (field("b") == 2)).children()
+        (Compare(field='a', op='==', value=1), Compare(field='b', op='==', value=2))
+        >>> (field("a") == 1).children()
+        ()
+        """
         return ()
 
     def describe(self) -> str:
-        """A plain-language sentence for this rule.
+        """Say this rule in a plain-language sentence.
 
-        >>> from segment_lab import field
+        Field names are spelled as words (``job_title`` reads "Job title"); relative
+        times read as "less than 7 days ago" and the like.
+
+        Returns
+        -------
+        str
+            One sentence without a final full stop.
+
+        Examples
+        --------
+        >>> from segment_lab import field, event
         >>> (field("city") == "Tokyo").describe()
         'City is Tokyo'
+        >>> (event("purchase").last_seen() < "-90d").describe()
+        'last made a purchase more than 90 days ago'
         """
         from segment_lab.model._describe import describe_rule
 
@@ -110,7 +189,26 @@ class Rule:
 
 
 def walk(rule: Rule) -> Iterator[Rule]:
-    """Yield ``rule`` and every rule below it, depth first (``where`` rules included)."""
+    """Yield ``rule`` and every rule below it, depth first (``where`` rules included).
+
+    Parameters
+    ----------
+    rule : Rule
+        The root.
+
+    Yields
+    ------
+    Rule
+        ``rule`` first; an event condition's ``where`` rule before its children.
+
+    Examples
+    --------
+    >>> from segment_lab import field, event
+    >>> from segment_lab.model import walk
+    >>> rule = (field("city") == "Tokyo") & event("page_visit").where(field("url") == "/demo").exists()
+    >>> [type(node).__name__ for node in walk(rule)]
+    ['And', 'Compare', 'EventCondition', 'Compare']
+    """
     yield rule
     if isinstance(rule, EventCondition) and rule.where is not None:
         yield from walk(rule.where)
@@ -238,8 +336,11 @@ class Range(Rule):
 
 @dataclass(frozen=True)
 class TextMatch(Rule):
-    """Text tests: ``contains``, ``startswith``, ``endswith``, ``like`` (case-insensitive)
-    and ``matches`` (regular expression, case-sensitive, anywhere in the value)."""
+    """Text tests: ``contains``, ``startswith``, ``endswith``, ``like``, ``matches``.
+
+    The first four ignore case; ``matches`` is a regular expression, case-sensitive,
+    that may match anywhere in the value.
+    """
 
     field: str
     op: str

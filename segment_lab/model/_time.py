@@ -75,10 +75,23 @@ class Duration:
 
     @property
     def seconds(self) -> int:
-        """Signed length in seconds."""
+        """Signed length in seconds.
+
+        Examples
+        --------
+        >>> Duration(2, "w").seconds
+        1209600
+        """
         return self.amount * UNITS[self.unit]
 
     def to_timedelta(self) -> dt.timedelta:
+        """Return the signed length as a :class:`datetime.timedelta`.
+
+        Examples
+        --------
+        >>> Duration.parse("-12h").to_timedelta()
+        datetime.timedelta(days=-1, seconds=43200)
+        """
         return dt.timedelta(seconds=self.seconds)
 
     def __str__(self) -> str:
@@ -103,6 +116,14 @@ class AbsoluteTime:
             object.__setattr__(self, "value", utc)
 
     def resolve(self, t: dt.datetime) -> dt.datetime:
+        """Return the instant itself, whatever the evaluation instant ``t``.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> AbsoluteTime(dt.datetime(2025, 1, 1)).resolve(dt.datetime(2025, 6, 30))
+        datetime.datetime(2025, 1, 1, 0, 0)
+        """
         return self.value
 
     def __str__(self) -> str:
@@ -135,14 +156,36 @@ class RelativeTime:
 
     @property
     def shift(self) -> dt.timedelta:
-        """How far this value lies from its base: t itself for ``now``, else the midnight
-        of t's day (``yesterday-1d`` is two days before that midnight)."""
+        """How far this value lies from its base.
+
+        The base is t itself for ``now``, else the midnight of t's day
+        (``yesterday-1d`` is two days before that midnight).
+        """
         days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
         offset = self.offset.to_timedelta() if self.offset else dt.timedelta(0)
         return dt.timedelta(days=days) + offset
 
     def resolve(self, t: dt.datetime) -> dt.datetime:
-        """The instant this value denotes when evaluating at ``t``."""
+        """Return the instant this value denotes when evaluating at ``t``.
+
+        Parameters
+        ----------
+        t : datetime.datetime
+            The evaluation instant (naive UTC).
+
+        Returns
+        -------
+        datetime.datetime
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> t = dt.datetime(2025, 6, 30, 15, 0)
+        >>> as_time_value("-30d").resolve(t)
+        datetime.datetime(2025, 5, 31, 15, 0)
+        >>> as_time_value("yesterday").resolve(t)
+        datetime.datetime(2025, 6, 29, 0, 0)
+        """
         base = t if self.anchor == "now" else dt.datetime(t.year, t.month, t.day)
         return base + self.shift
 
@@ -157,7 +200,7 @@ TimeValue = Union[AbsoluteTime, RelativeTime]
 
 
 def looks_relative(text: str) -> bool:
-    """True for strings in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
+    """Tell whether ``text`` is in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
     s = text.strip()
     anchored = r"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*(s|min|h|d|w)$"
     return s in ANCHORS or bool(re.match(anchored, s))
@@ -222,7 +265,14 @@ class Within:
         object.__setattr__(self, "duration", d)
 
     def bounds(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-        """``(lo, hi)`` with lo exclusive and hi inclusive."""
+        """Return ``(lo, hi)`` with lo exclusive and hi inclusive.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> Within("30d").bounds(dt.datetime(2025, 6, 30, 15, 0))
+        (datetime.datetime(2025, 5, 31, 15, 0), datetime.datetime(2025, 6, 30, 15, 0))
+        """
         return t - self.duration.to_timedelta(), t
 
 
@@ -248,7 +298,14 @@ class Between:
             )
 
     def bounds(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-        """``(lo, hi)`` with lo inclusive and hi exclusive (before clipping at t)."""
+        """Return ``(lo, hi)`` with lo inclusive and hi exclusive (before clipping at t).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> Between("-7d", "today").bounds(dt.datetime(2025, 6, 30, 15, 0))
+        (datetime.datetime(2025, 6, 23, 15, 0), datetime.datetime(2025, 6, 30, 0, 0))
+        """
         return self.start.resolve(t), self.end.resolve(t)
 
 

@@ -39,7 +39,7 @@ from segment_lab.sample._world import (
 
 
 def _p(name: str, persona: np.ndarray) -> np.ndarray:
-    """A persona parameter for each contact."""
+    """Return a persona parameter for each contact."""
     return np.asarray(_PERSONA[name], dtype=np.float64)[persona]
 
 
@@ -133,7 +133,7 @@ def _life(rng: np.random.Generator, c: dict) -> None:
 
 
 def _moves(rng: np.random.Generator, c: dict) -> None:
-    """A few job changes (promotions) and relocations within the country (in place)."""
+    """Add a few job changes (promotions) and relocations within the country (in place)."""
     n = len(c["persona"])
     base = np.maximum(c["created"], _START) + _DAY
     room = np.maximum(_END - base, 0)

@@ -41,7 +41,7 @@ class _Events:
         ))  # fmt: skip
 
     def columns(self) -> list[np.ndarray]:
-        """contact index, ts, type, url, email_id, campaign, value."""
+        """Return the columns: contact index, ts, type, url, email_id, campaign, value."""
         return [np.concatenate([p[k] for p in self.parts]) for k in range(7)]
 
 
@@ -177,7 +177,7 @@ def _visits(rng: np.random.Generator, c: dict, grid: np.ndarray, ev: _Events) ->
 
 
 def _purchases(rng: np.random.Generator, c: dict, ev: _Events) -> None:
-    """A first purchase at conversion, then repeat purchases while a customer."""
+    """Add a first purchase at conversion, then repeat purchases while a customer."""
     since = c["customer_from"]
     rate = _p("purchases", c["persona"])[:, None] * (since[:, None] < _WEEKS[None, :] + _WEEK)
     i, ts = _weekly(rng, rate)

@@ -99,7 +99,7 @@ def _email(c: dict, ids: np.ndarray) -> pa.Array:
 
 
 def _contacts_table(rng: np.random.Generator, c: dict, h: dict, ids: np.ndarray) -> pa.Table:
-    """Current values: the open history row of each contact, plus the fixed attributes."""
+    """Build the current values: the open history row of each contact, plus the fixed attributes."""
     import pyarrow as pa
 
     n, now = len(ids), np.flatnonzero(h["valid_to"] >= _NEVER)  # one open row per contact

@@ -102,7 +102,7 @@ def _join(path: str, key: str | int) -> str:
 
 
 def _relocate(exc: SegmentLabError, path: str) -> SegmentLabError:
-    """The same error class, its message prefixed with the document location."""
+    """Return the same error class, its message prefixed with the document location."""
     return type(exc)(_at(path) + str(exc))
 
 
@@ -115,11 +115,45 @@ def _located(path: str, fn: Callable[..., Any], *args: Any) -> Any:
 
 # -- encoding ------------------------------------------------------------------------
 def to_dict(obj: Serialisable) -> dict[str, Any]:
-    """The dict form of a rule, segment or catalog, with the format version on top.
+    """Return the dict form of a rule, segment or catalog, with the format version on top.
 
+    Every node becomes a mapping with a ``kind`` tag and its fields by name, in
+    declaration order; tuples become lists, fields equal to their default are left
+    out, and fixed instants are tagged as ``{"time": "2025-01-01"}`` so that they do
+    not read back as text.  The result is plain data for :func:`json.dumps` or YAML.
+
+    Parameters
+    ----------
+    obj : Rule, Segment or Catalog
+        What to encode.
+
+    Returns
+    -------
+    dict
+        The dict form, ``{"segment_lab": FORMAT_VERSION, "kind": ..., ...}``.
+
+    Raises
+    ------
+    InvalidValueError
+        When ``obj`` is not a rule, segment or catalog.
+    SerializationError
+        For a value JSON cannot hold (an infinite float); the message names its place.
+
+    See Also
+    --------
+    from_dict : The inverse.
+    to_json, to_yaml : The dict form as text.
+
+    Examples
+    --------
     >>> from segment_lab import field
     >>> to_dict(field("tags").has_any(["python"]))
     {'segment_lab': 1, 'kind': 'list_has', 'field': 'tags', 'mode': 'any', 'values': ['python']}
+    >>> import datetime as dt
+    >>> to_dict(field("created_at") > dt.date(2025, 1, 1))["value"]
+    {'time': '2025-01-01'}
+    >>> to_dict(field("created_at") > "-7d")["value"]
+    '-7d'
     """
     if not isinstance(obj, (Rule, Segment, Catalog)):
         raise InvalidValueError(f"to_dict() takes a rule, Segment or Catalog, got {_show(obj)}.")
@@ -174,13 +208,20 @@ _ENCODERS: dict[str, Callable[[Any, str], Any]] = {
 def from_dict(data: object, *, expect: str | None = None) -> Serialisable:
     """Build a rule, segment or catalog from its dict form (dispatching on ``kind``).
 
+    Validation is as strict as building in Python: every node constructor runs.
+
     Parameters
     ----------
-    data
+    data : dict or list
         The dict form; the top-level ``segment_lab`` version key is optional.
-    expect
+    expect : {None, "rule", "segment", "catalog"}, default None
         ``"rule"``, ``"segment"`` or ``"catalog"`` to accept only that; ``"catalog"``
         also accepts one segment or a list of segments and wraps them.
+
+    Returns
+    -------
+    Rule, Segment or Catalog
+        The object; ``from_dict(to_dict(x)) == x``.
 
     Raises
     ------
@@ -190,11 +231,23 @@ def from_dict(data: object, *, expect: str | None = None) -> Serialisable:
         operator, bad duration, cycle, ...) likewise carry the place.
     UnsupportedVersionError
         When the document was written by a newer format version.
+    ValueError
+        When ``expect`` is not one of the values above.
+
+    See Also
+    --------
+    to_dict : The inverse.
+    rule_from_dict, segment_from_dict, catalog_from_dict : ``expect`` fixed.
 
     Examples
     --------
     >>> from_dict({"kind": "isnull", "field": "email", "negate": True})
     IsNull(field='email', negate=True)
+    >>> from_dict({"kind": "and", "rules": [{"kind": "compare", "field": "city", "op": "==",
+    ...                                      "valeu": "Tokyo"}]})
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.SerializationError: At rules[0]: Unknown key 'valeu' in the 'compare' node; ...
     >>> from_dict({"kind": "compre", "field": "city", "op": "==", "value": "Tokyo"})
     Traceback (most recent call last):
     ...
@@ -210,17 +263,92 @@ def from_dict(data: object, *, expect: str | None = None) -> Serialisable:
 
 
 def rule_from_dict(data: object) -> Rule:
-    """Build a rule from its dict form; anything else is an error."""
+    """Build a rule from its dict form; anything else is an error.
+
+    Parameters
+    ----------
+    data : dict
+        The dict form of a rule.
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    SerializationError
+        For a segment or catalog, and as :func:`from_dict` raises.
+
+    Examples
+    --------
+    >>> rule_from_dict({"kind": "in_segment", "name": "vip"})
+    InSegment(name='vip')
+    >>> rule_from_dict({"kind": "segment", "name": "vip",
+    ...                 "rule": {"kind": "in_segment", "name": "x"}})
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.SerializationError: At the top level: Expected a rule, got kind 'segment'.
+    """
     return from_dict(data, expect="rule")  # type: ignore[return-value]
 
 
 def segment_from_dict(data: object) -> Segment:
-    """Build a segment from its dict form."""
+    """Build a segment from its dict form; anything else is an error.
+
+    Parameters
+    ----------
+    data : dict
+        The dict form of a segment.
+
+    Returns
+    -------
+    Segment
+
+    Raises
+    ------
+    SerializationError
+        For a rule or catalog, and as :func:`from_dict` raises.
+
+    Examples
+    --------
+    >>> seg = segment_from_dict({"kind": "segment", "name": "vip",
+    ...                          "rule": {"kind": "compare", "field": "points", "op": ">",
+    ...                                   "value": 1000}})
+    >>> seg.name, seg.describe()
+    ('vip', 'Points is greater than 1,000')
+    """
     return from_dict(data, expect="segment")  # type: ignore[return-value]
 
 
 def catalog_from_dict(data: object) -> Catalog:
-    """Build a catalog from its dict form (or from one segment, or a list of segments)."""
+    """Build a catalog from its dict form (or from one segment, or a list of segments).
+
+    Parameters
+    ----------
+    data : dict or list
+        The dict form of a catalog or of one segment, or a list of segments' dict forms.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    SerializationError
+        For a rule, and as :func:`from_dict` raises.
+    DuplicateSegmentError, UnknownSegmentError, CyclicReferenceError
+        As :class:`~segment_lab.Catalog` raises them, with the place in the document.
+
+    Examples
+    --------
+    >>> vip = {"kind": "segment", "name": "vip", "rule": {"kind": "isnull", "field": "email"}}
+    >>> catalog_from_dict(vip).names
+    ('vip',)
+    >>> catalog_from_dict([vip, vip])
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.DuplicateSegmentError: At the top level: Two segments in the catalog are named 'vip'; ...
+    """
     return from_dict(data, expect="catalog")  # type: ignore[return-value]
 
 
@@ -349,15 +477,40 @@ _DECODERS: dict[str, Callable[[Any, str], Any]] = {
 
 # -- identity --------------------------------------------------------------------------
 def definition_hash(obj: Serialisable | dict[str, Any]) -> str:
-    """A stable 16-hex-digit hash of a definition.
+    """Return a stable 16-hex-digit hash of a definition.
 
     For a segment it hashes the rule only (renaming or re-describing a segment keeps
     it); for a rule, the rule; for a catalog, the whole catalog.  It is the sha256 of
     the canonical JSON of the dict form (sorted keys, format version included), so it
     is the same in every process and for every key order.  A dict is read first.
 
-    >>> from segment_lab import field
+    Parameters
+    ----------
+    obj : Rule, Segment, Catalog or dict
+        The definition, or its dict form.
+
+    Returns
+    -------
+    str
+        The first 16 hexadecimal digits of the sha256.
+
+    Raises
+    ------
+    InvalidSegmentError
+        When a dict is not a valid definition, as :func:`from_dict` raises.
+
+    See Also
+    --------
+    Segment.definition_hash : The same, as a property.
+
+    Examples
+    --------
+    >>> from segment_lab import Segment, field
     >>> definition_hash(field("city") == "Tokyo")
+    'e7dc2ebfd7000fa1'
+    >>> definition_hash(Segment("tokyo", field("city") == "Tokyo", description="In Tokyo"))
+    'e7dc2ebfd7000fa1'
+    >>> definition_hash({"op": "==", "value": "Tokyo", "kind": "compare", "field": "city"})
     'e7dc2ebfd7000fa1'
     """
     if isinstance(obj, dict):

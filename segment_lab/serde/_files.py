@@ -24,11 +24,41 @@ SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 # -- JSON and YAML text ----------------------------------------------------------------
 def to_json(obj: Serialisable, indent: int | None = 2) -> str:
-    """The dict form as JSON text.
+    """Return the dict form as JSON text.
 
+    Parameters
+    ----------
+    obj : Rule, Segment or Catalog
+        What to write.
+    indent : int or None, default 2
+        Indentation of nested values; None for one line.
+
+    Returns
+    -------
+    str
+        JSON text (non-ASCII characters kept as they are).
+
+    Raises
+    ------
+    SerializationError
+        For a value JSON cannot hold (an infinite float).
+
+    See Also
+    --------
+    from_json : The inverse.
+    to_dict : The dict form.
+
+    Examples
+    --------
     >>> from segment_lab import in_segment
     >>> print(to_json(~in_segment("churned"), indent=None))
     {"segment_lab": 1, "kind": "not", "rule": {"kind": "in_segment", "name": "churned"}}
+    >>> print(to_json(in_segment("churned")))
+    {
+      "segment_lab": 1,
+      "kind": "in_segment",
+      "name": "churned"
+    }
     """
     return json.dumps(to_dict(obj), indent=indent, ensure_ascii=False, allow_nan=False)
 
@@ -36,6 +66,28 @@ def to_json(obj: Serialisable, indent: int | None = 2) -> str:
 def from_json(text: str | bytes, *, expect: str | None = None) -> Serialisable:
     """Read a rule, segment or catalog from JSON text.
 
+    Parameters
+    ----------
+    text : str or bytes
+        JSON text; ``NaN`` and ``Infinity`` are refused.
+    expect : {None, "rule", "segment", "catalog"}, default None
+        As in :func:`from_dict`.
+
+    Returns
+    -------
+    Rule, Segment or Catalog
+
+    Raises
+    ------
+    SerializationError
+        For malformed JSON (with line and column), and as :func:`from_dict` raises.
+
+    See Also
+    --------
+    to_json : The inverse.
+
+    Examples
+    --------
     >>> from_json('{"kind": "in_segment", "name": "vip"}')
     InSegment(name='vip')
     >>> from_json('{"kind": "in_segment", "name": }')
@@ -65,7 +117,38 @@ def _yaml() -> Any:
 
 
 def to_yaml(obj: Serialisable) -> str:
-    """The dict form as YAML text (block style, keys in field order)."""
+    """Return the dict form as YAML text (block style, keys in field order).
+
+    Parameters
+    ----------
+    obj : Rule, Segment or Catalog
+        What to write.
+
+    Returns
+    -------
+    str
+        YAML text, ending with a newline.
+
+    Raises
+    ------
+    SerializationError
+        For a value YAML cannot hold portably (an infinite float).
+
+    See Also
+    --------
+    from_yaml : The inverse.
+    to_dict : The dict form.
+
+    Examples
+    --------
+    >>> from segment_lab import field
+    >>> print(to_yaml(field("points").between(10, 100)), end="")
+    segment_lab: 1
+    kind: range
+    field: points
+    low: 10
+    high: 100
+    """
     return _render(to_dict(obj), "yaml")
 
 
@@ -83,11 +166,35 @@ _YAML_HINT = re.compile(r":\s*[!>|&*%@`]")
 
 
 def from_yaml(text: str | bytes, *, expect: str | None = None) -> Serialisable:
-    """Read a rule, segment or catalog from YAML text.
+    r"""Read a rule, segment or catalog from YAML text.
 
-    >>> from_yaml("kind: compare\\nfield: points\\nop: '>='\\nvalue: 10\\n")
+    Parameters
+    ----------
+    text : str or bytes
+        YAML text (read with the safe loader).  Quote values that start with a
+        YAML indicator such as ``>`` or ``!``, e.g. ``op: '>='``.
+    expect : {None, "rule", "segment", "catalog"}, default None
+        As in :func:`from_dict`.
+
+    Returns
+    -------
+    Rule, Segment or Catalog
+
+    Raises
+    ------
+    SerializationError
+        For malformed YAML (with line and column, and a hint on unquoted
+        indicators), and as :func:`from_dict` raises.
+
+    See Also
+    --------
+    to_yaml : The inverse.
+
+    Examples
+    --------
+    >>> from_yaml("kind: compare\nfield: points\nop: '>='\nvalue: 10\n")
     Compare(field='points', op='>=', value=10)
-    >>> from_yaml("kind: compare\\nfield: [points\\n")
+    >>> from_yaml("kind: compare\nfield: [points\n")
     Traceback (most recent call last):
     ...
     segment_lab.errors.SerializationError: Malformed YAML at line 3, column 1: ...
@@ -131,16 +238,27 @@ def load(path: str | os.PathLike[str], expect: str | None = None) -> Serialisabl
 
     Parameters
     ----------
-    path
+    path : str or path-like
         The file; its suffix picks the format.
-    expect
+    expect : {None, "rule", "segment", "catalog"}, default None
         As in :func:`from_dict`: ``expect="catalog"`` also accepts a file holding one
         segment or a list of segments.
 
+    Returns
+    -------
+    Rule, Segment or Catalog
+
     Raises
     ------
+    SerializationError
+        For an unknown suffix or a file that is not UTF-8 text.
     SegmentLabError
         The same errors as :func:`from_dict`, their message prefixed with the file name.
+
+    See Also
+    --------
+    save : The inverse.
+    segment_lab.Catalog.load : ``expect="catalog"``.
 
     Examples
     --------
@@ -171,10 +289,44 @@ def save(obj: Serialisable, path: str | os.PathLike[str]) -> None:
     the same folder that then replaces ``path``, so a failure never leaves a
     half-written file behind (an existing file keeps its permissions).
 
+    Parameters
+    ----------
+    obj : Rule, Segment or Catalog
+        What to write.
+    path : str or path-like
+        The file; its suffix picks the format.
+
     Raises
     ------
     SerializationError
         For an unknown suffix or a value JSON cannot hold; nothing is written.
+
+    See Also
+    --------
+    load : The inverse.
+    to_json, to_yaml : The same text, as a string.
+
+    Examples
+    --------
+    >>> import pathlib, shutil, tempfile
+    >>> from segment_lab import field
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> save(field("points") > 1000, folder / "vip.json")
+    >>> print((folder / "vip.json").read_text(), end="")
+    {
+      "segment_lab": 1,
+      "kind": "compare",
+      "field": "points",
+      "op": ">",
+      "value": 1000
+    }
+    >>> save(field("points") > 1000, folder / "vip.txt")
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.SerializationError: Cannot tell the format of '...vip.txt' from its suffix '.txt'; use .json, .yaml, .yml.
+    >>> sorted(p.name for p in folder.iterdir())
+    ['vip.json']
+    >>> shutil.rmtree(folder)
     """
     path = Path(path)
     fmt = _format_of(path)

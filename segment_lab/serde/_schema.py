@@ -119,8 +119,11 @@ _EXTRA: dict[type, dict[str, Any]] = {
 
 
 def _switch(cases: dict[str, Any]) -> dict[str, Any]:
-    """``oneOf`` over kinds; each branch checks its ``kind`` first, so a wrong branch
-    fails at once instead of validating the whole subtree (and editors name the branch)."""
+    """Return ``oneOf`` over kinds, each branch checking its ``kind`` first.
+
+    A wrong branch then fails at once instead of validating the whole subtree (and
+    editors name the branch).
+    """
     return {
         "oneOf": [
             {
@@ -177,11 +180,32 @@ def _schema() -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) for the JSON/YAML form of rules, segments, catalogs.
+    """Return a JSON Schema (draft 2020-12) for the JSON/YAML form of rules, segments, catalogs.
 
     Point an editor at it for completion and checks while writing YAML by hand.
     Loading checks more than the schema can say (regexes compile, ranges are ordered,
     references resolve, no cycles).
+
+    Returns
+    -------
+    dict
+        The schema, a fresh copy on every call (changing it changes nothing else).
+
+    See Also
+    --------
+    from_dict : The full validation.
+
+    Examples
+    --------
+    >>> schema = json_schema()
+    >>> schema["title"]
+    'segment_lab definition (format version 1)'
+    >>> import json, pathlib, shutil, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "segment_lab.schema.json").write_text(json.dumps(schema, indent=2))
+    >>> shutil.rmtree(folder)
+
+    Validate a document with :mod:`jsonschema`:
 
     >>> import jsonschema
     >>> from segment_lab import field

@@ -152,7 +152,7 @@ def _template_of(segment: Segment | Rule) -> str | None:
 
 
 def _defaults(key: str, param: str) -> set[str]:
-    """The values a template parameter's default contributes (event types or field names)."""
+    """Return the values a template parameter's default contributes (event types or field names)."""
     default = inspect.signature(TEMPLATES[key]).parameters[param].default
     if default is _INLINE:
         return set(requirements(churn_risks()).event_types)
@@ -162,7 +162,7 @@ def _defaults(key: str, param: str) -> set[str]:
 
 
 def _params_for(key: str, role: str, value: str, used: set[str]) -> list[str]:
-    """The template parameters that may have given ``value`` (a missing type or field).
+    """Name the template parameters that may have given ``value`` (a missing type or field).
 
     A default value is matched directly; a value passed in is attributed to the
     parameters whose defaults are not all in the rule (the others look untouched).
@@ -175,7 +175,7 @@ def _params_for(key: str, role: str, value: str, used: set[str]) -> list[str]:
 
 
 def _hint(key: str | None, role: str, value: str, repl: str | None, used: set[str]) -> str:
-    """``" Built by templates.x(): pass p='...' (or p=None to drop that condition)."``"""
+    """Return a hint such as ``" Built by templates.x(): pass p='...' (or p=None ...)."``."""
     if key is None:
         return ""
     params = _params_for(key, role, value, used)
@@ -194,7 +194,7 @@ def _hint(key: str | None, role: str, value: str, repl: str | None, used: set[st
 
 
 def _closest(value: str, options: list[str]) -> str | None:
-    """The option :func:`~segment_lab.errors.did_you_mean` would suggest, or None."""
+    """Return the option :func:`~segment_lab.errors.did_you_mean` would suggest, or None."""
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     if close:
         return close[0]

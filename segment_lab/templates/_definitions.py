@@ -245,7 +245,7 @@ def pricing_intent(
 def _pricing(
     page_event: str, url_field: str, url_contains: str | None, min_views: int, within: str
 ) -> tuple[Rule, str]:
-    """The pricing-view condition and its words (without the window)."""
+    """Return the pricing-view condition and its words (without the window)."""
     views = event(_types(page_event, "page_event"))
     where = ""
     if url_contains is not None:
@@ -329,7 +329,7 @@ def customers_at_risk(
     churn_risk: Segment | Rule | str | None = _INLINE,  # type: ignore[assignment]
     name: str = "customers-at-risk",
 ) -> Segment:
-    """Customers who are churn risks or whose last purchase is more than ``no_purchase_for`` ago.
+    """At risk: customers who are churn risks or last bought more than ``no_purchase_for`` ago.
 
     Parameters
     ----------
@@ -485,7 +485,7 @@ TEMPLATES: Mapping[str, Callable[..., Segment]] = MappingProxyType({
 
 
 def catalog(**params: Mapping[str, Any]) -> Catalog:
-    """A catalog of every template, with defaults or the parameters given per template.
+    """Build a catalog of every template, with defaults or the parameters given per template.
 
     ``high-intent-leads`` and ``customers-at-risk`` reference the catalog's own
     ``pricing-intent`` and ``churn-risk`` segments (renamed ones included), so their rules
