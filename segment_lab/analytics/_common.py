@@ -1,4 +1,4 @@
-"""What the analytics share: named segment lists, grids and query execution."""
+"""What the analytics share: named segment lists, grids and period arithmetic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from segment_lab.engine import as_rule
+from segment_lab.engine import Grid, as_rule
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And, Rule
@@ -21,7 +21,6 @@ __all__ = [
     "Named",
     "check_workspace",
     "conditions",
-    "execute",
     "grid",
     "named_segments",
     "periods",
@@ -61,7 +60,7 @@ def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
     out = []
     for i, item in enumerate(items):
         rule, name = as_rule(item)
-        out.append(Named(name or f"rule_{i}", rule, ws._resolve(item)))
+        out.append(Named(name or f"rule_{i}", rule, ws.resolve(item)))
     names = [n.name for n in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -69,23 +68,9 @@ def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
     return out
 
 
-@dataclass(frozen=True)
-class Grid:
-    """The grid ``t_k = start + k * every <= end`` (k = 0 .. n-1)."""
-
-    start: dt.datetime
-    step: dt.timedelta
-    n: int
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.start + (self.n - 1) * self.step
-
-
 def grid(ws: Workspace, start: Any, end: Any, every: Any) -> Grid:
     """Validate and resolve a grid as :meth:`Workspace.history` does."""
-    g0, step, npoints = ws._grid(start, end, every)
-    return Grid(g0 + step, step, npoints - 1)
+    return ws.grid(start, end, every)
 
 
 def periods(lookback: Any, step: dt.timedelta) -> int:
@@ -107,9 +92,3 @@ def periods(lookback: Any, step: dt.timedelta) -> int:
 def conditions(rule: Rule) -> tuple[Rule, ...]:
     """The conditions of a top-level AND (a single condition otherwise)."""
     return rule.rules if isinstance(rule, And) else (rule,)
-
-
-def execute(expr: Any) -> Any:
-    from segment_lab.workspace import _execute
-
-    return _execute(expr)
