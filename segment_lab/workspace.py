@@ -482,7 +482,7 @@ class Workspace:
         Raises
         ------
         InvalidValueError
-            When ``end`` is before ``start`` or the grid has more than a million instants.
+            When ``end`` is before ``start`` or the grid would have a million instants or more.
 
         Examples
         --------
@@ -801,6 +801,7 @@ class Workspace:
         return movers(before, after, self._tables, columns)
 
     def __repr__(self) -> str:
+        """The tables bound, the catalog's size and "now"."""
         t = self._tables
         parts = [
             "contacts",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.analytics._common import check_workspace, grid, named_segments
+from segment_lab.analytics._common import check_workspace, named_segments
 from segment_lab.dsl import EventSpec, event
 from segment_lab.engine import IntervalContext, execute, membership, warn_current, window_filter
 from segment_lab.errors import BindingError, InvalidValueError
@@ -75,7 +75,7 @@ def lifecycle(
     """
     check_workspace(ws, "lifecycle")
     node = _activity_node(activity)
-    g = grid(ws, start, end, every)
+    g = ws.grid(start, end, every)
     counts = execute(_lifecycle_counts(ws, node, g.start, g.step, g.n))
     return _lifecycle_frame(counts, g.start, g.step, g.n)
 
@@ -170,7 +170,7 @@ def retention(
     if periods is not None and (not isinstance(periods, int) or periods < 0):
         raise InvalidValueError(f"periods must be a whole number >= 0, got {periods!r}.")
     (named,) = named_segments(ws, [segment], "retention")
-    g = grid(ws, start, end, every)
+    g = ws.grid(start, end, every)
     kmax = g.n - 1 if periods is None else min(periods, g.n - 1)
     warn_current(named.resolved, ws.tables, g.before, ws.now)
     # grid index i = j + 1: index 0 is t_(-1), so runs starting at i >= 1 are entries

@@ -1,4 +1,4 @@
-"""What the analytics share: named segment lists, grids and period arithmetic."""
+"""What the analytics share: named segment lists and period arithmetic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from segment_lab.engine import Grid, as_rule
+from segment_lab.engine import as_rule
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And, Rule
@@ -17,11 +17,9 @@ if TYPE_CHECKING:
     from segment_lab.workspace import Workspace
 
 __all__ = [
-    "Grid",
     "Named",
     "check_workspace",
     "conditions",
-    "grid",
     "named_segments",
     "periods",
 ]
@@ -66,11 +64,6 @@ def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
     if dupes:
         raise InvalidValueError(f"{what}() got two segments named {dupes[0]!r}; names must differ.")
     return out
-
-
-def grid(ws: Workspace, start: Any, end: Any, every: Any) -> Grid:
-    """Validate and resolve a grid as :meth:`Workspace.history` does."""
-    return ws.grid(start, end, every)
 
 
 def periods(lookback: Any, step: dt.timedelta) -> int:

@@ -62,8 +62,10 @@ def _check_history(h: ir.Table, b: Bindings) -> None:
 
 
 def event_types_present(tables: Tables, limit: int = 10_000) -> list[str] | None:
-    """The distinct event types in the events table, sorted (at most ``limit`` of them;
-    None without an events table)."""
+    """The distinct event types in the events table, sorted.
+
+    At most ``limit`` of them; None when there is no events table.
+    """
     events = tables.events
     if events is None:
         return None

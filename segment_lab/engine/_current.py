@@ -36,11 +36,11 @@ def stale_fields(rule: Rule, tables: Tables) -> list[str]:
 def warn_current(
     rule: Rule, tables: Tables, earliest: dt.datetime | None, now: dt.datetime
 ) -> None:
-    """Warn (:class:`~segment_lab.errors.CurrentValueWarning`) when ``rule`` reads fields
-    without history for an instant before ``now``.
+    """Warn when ``rule`` reads fields without history for an instant before ``now``.
 
-    ``earliest`` is the first instant evaluated (None: all the past).  The warning
-    points at the first caller outside segment_lab.
+    ``earliest`` is the first instant evaluated (None: all the past).  The
+    :class:`~segment_lab.errors.CurrentValueWarning` points at the first caller
+    outside segment_lab.
     """
     if earliest is not None and earliest >= now:
         return

@@ -1,7 +1,6 @@
-"""Opening backends, rendering SQL and running queries: the one module that touches
-backend internals.
+"""Backends: opening them, rendering SQL and running queries (and nothing else does).
 
-The rest of the engine builds Ibis expressions and hands them here to run.  On DuckDB,
+This is the one module that touches backend internals.  The rest of the engine builds Ibis expressions and hands them here to run.  On DuckDB,
 small results (a count, a history's grid counts) go straight through the backend's
 connection, which skips Ibis' Arrow and pandas conversion; everywhere else Ibis
 executes.  Backend failures become :class:`~segment_lab.errors.EvaluationError`.
@@ -87,8 +86,11 @@ def execute(expr: ir.Expr) -> Any:
 
 
 def execute_scalar(expr: ir.Scalar) -> Any:
-    """Run a scalar Ibis expression; on DuckDB straight through its connection, which
-    saves Ibis' result conversion (milliseconds that matter for a 50 ms count)."""
+    """Run a scalar Ibis expression.
+
+    On DuckDB the SQL goes straight through its connection, which saves Ibis' result
+    conversion (milliseconds that matter for a 50 ms count).
+    """
     backend = duckdb_backend(expr)
     if backend is None:
         return execute(expr)
@@ -96,8 +98,11 @@ def execute_scalar(expr: ir.Scalar) -> Any:
 
 
 def execute_rows(expr: ir.Table) -> list[tuple]:
-    """The rows of a small Ibis table; on DuckDB as tuples straight from its connection
-    (a history's few hundred grid counts need no Arrow and pandas round trip)."""
+    """Run a small Ibis table and return its rows as tuples.
+
+    On DuckDB they come straight from its connection (a history's few hundred grid
+    counts need no Arrow and pandas round trip).
+    """
     backend = duckdb_backend(expr)
     if backend is None:
         return list(execute(expr).itertuples(index=False, name=None))

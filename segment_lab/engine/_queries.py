@@ -69,8 +69,7 @@ class Grid:
 
 
 def make_grid(start: dt.datetime, end: dt.datetime, every: Any) -> Grid:
-    """The grid from ``start`` every ``every`` (a duration or a string such as ``"1w"``)
-    up to ``end``.
+    """The grid from ``start`` up to ``end``, every ``every`` (a duration or ``"1w"``).
 
     Raises
     ------
@@ -112,9 +111,9 @@ def segment_history(rule: Rule, tables: Tables, grid: Grid) -> pd.DataFrame:
 def membership_intervals(
     rule: Rule, tables: Tables, start: dt.datetime | None, end: dt.datetime
 ) -> pd.DataFrame:
-    """``contact_id, entered_at, exited_at`` of every membership interval of ``rule``
-    that overlaps ``[start, end]``, sorted by contact and entry.
+    """Every membership interval of ``rule`` that overlaps ``[start, end]``.
 
+    Columns ``contact_id, entered_at, exited_at``, sorted by contact and entry;
     ``entered_at`` is NaT for a member since always, ``exited_at`` for one still a
     member at ``end``.
     """
