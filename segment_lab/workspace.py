@@ -55,6 +55,16 @@ class Workspace:
     Build one with :meth:`from_ibis`, :meth:`from_pandas`, :meth:`connect` or
     :meth:`demo`; workspaces are immutable (``with_*`` methods return new ones).
 
+    Parameters
+    ----------
+    tables
+        Checked tables (:func:`segment_lab.engine.check_tables`); the constructors
+        above build them.
+    catalog
+        Segments that ``in_segment`` references resolve in.
+    now
+        The instant "now" stands for (None: the wall clock, UTC).
+
     Examples
     --------
     >>> import segment_lab as sl
@@ -559,6 +569,11 @@ class Workspace:
         EvaluationError
             When the backend fails.
 
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
         Examples
         --------
         >>> import segment_lab as sl
@@ -627,6 +642,11 @@ class Workspace:
         InvalidValueError
             When there are no segments (and no catalog).
 
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
         Examples
         --------
         >>> import segment_lab as sl
@@ -689,6 +709,11 @@ class Workspace:
         InvalidValueError
             When the grid is invalid or the list of segments is empty.
 
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
         Examples
         --------
         >>> import segment_lab as sl
@@ -741,6 +766,11 @@ class Workspace:
             ``exited_at`` is NaT while still a member at ``end``, ``entered_at`` is NaT
             for a member "since always" (no ``created_at`` bound).
 
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
         Examples
         --------
         >>> import segment_lab as sl
@@ -783,6 +813,11 @@ class Workspace:
             One row per mover: ``contact_id``, ``direction`` ("entered": a member at
             ``end`` but not at ``start``; "exited": the reverse) and ``columns``,
             ordered by direction and contact.
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
 
         Examples
         --------

@@ -128,8 +128,8 @@ def load_cdnow_frames(path: str | os.PathLike | None = None) -> dict[str, pd.Dat
 
     Examples
     --------
-    >>> frames = load_cdnow_frames()  # doctest: +SKIP
-    >>> len(frames["events"]), len(frames["contacts"])  # doctest: +SKIP
+    >>> frames = load_cdnow_frames()
+    >>> len(frames["events"]), len(frames["contacts"])
     (69659, 23570)
     """
     if path is None:
