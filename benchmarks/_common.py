@@ -18,9 +18,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def database(scale: str) -> str:
     """The generated DuckDB database of ``scale`` (built on first use)."""
-    from segment_lab.workspace import _ensure_sample
+    from segment_lab import sample
 
-    return _ensure_sample(scale, rebuild=False)
+    return sample.ensure_database(scale)
 
 
 def parquet_dir(scale: str) -> Path:

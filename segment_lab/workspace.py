@@ -1,32 +1,39 @@
-"""Workspace: bound Ibis tables + a catalog; the user's entry point."""
+"""Workspace: bound tables and a catalog, the entry point for evaluating segments.
+
+A :class:`Workspace` resolves segments (inlining ``in_segment`` references) and
+instants (relative to its "now"), and hands the work to :mod:`segment_lab.engine`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import ibis
-
-from segment_lab.engine import Bindings, Tables, as_rule, check_tables, compile_members, inline
-from segment_lab.engine._asof import plan_asof, universe, used_fields
-from segment_lab.engine._history import grid_counts, history_frame
-from segment_lab.engine._intervals import LO, IntervalContext, membership
-from segment_lab.engine._plans import CountPlans, duckdb_backend
-from segment_lab.errors import (
-    BindingError,
-    CurrentValueWarning,
-    DatabaseLockedError,
-    DataError,
-    EvaluationError,
-    InvalidValueError,
-    SegmentLabError,
+from segment_lab.engine import (
+    Bindings,
+    CountPlans,
+    Grid,
+    Tables,
+    as_rule,
+    check_data,
+    check_tables,
+    compile_members,
+    duckdb_tables,
+    inline,
+    make_grid,
+    membership_intervals,
+    movers,
+    pandas_tables,
+    segment_history,
+    segment_sizes,
+    to_sql,
+    warn_current,
 )
-from segment_lab.model._instants import resolve_every, resolve_instant
-from segment_lab.model._nodes import And, Rule
-from segment_lab.model._segment import Catalog, Segment
+from segment_lab.errors import BindingError, InvalidValueError
+from segment_lab.model import And, Catalog, Rule, Segment
+from segment_lab.model._instants import resolve_instant
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -34,12 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Workspace"]
 
-# ibis 12 sets a pandas option that pandas 3 deprecates on every to_pandas(): harmless noise.
-warnings.filterwarnings(
-    "ignore", message="The 'future.infer_string' option is deprecated", module=r"ibis\."
-)
-
 SegmentLike = Segment | Rule
+CatalogLike = Catalog | Iterable[Segment] | None
 
 
 def _utcnow() -> dt.datetime:
@@ -51,6 +54,16 @@ class Workspace:
 
     Build one with :meth:`from_ibis`, :meth:`from_pandas`, :meth:`connect` or
     :meth:`demo`; workspaces are immutable (``with_*`` methods return new ones).
+
+    Parameters
+    ----------
+    tables
+        Checked tables (:func:`segment_lab.engine.check_tables`); the constructors
+        above build them.
+    catalog
+        Segments that ``in_segment`` references resolve in.
+    now
+        The instant "now" stands for (None: the wall clock, UTC).
 
     Examples
     --------
@@ -64,10 +77,7 @@ class Workspace:
     """
 
     def __init__(
-        self,
-        tables: Tables,
-        catalog: Catalog | None = None,
-        now: dt.datetime | None = None,
+        self, tables: Tables, catalog: Catalog | None = None, now: dt.datetime | None = None
     ) -> None:
         self._tables = tables
         self._catalog = catalog
@@ -82,25 +92,52 @@ class Workspace:
         events: ir.Table | None = None,
         contact_history: ir.Table | None = None,
         bindings: Bindings | None = None,
-        catalog: Catalog | Iterable[Segment] | None = None,
+        catalog: CatalogLike = None,
         *,
         now: Any = None,
         validate: bool = True,
     ) -> Workspace:
-        """Bind Ibis tables (any backend).
+        """Bind Ibis tables of any backend.
 
         Parameters
         ----------
-        contacts, events, contact_history
-            Ibis tables; docs/semantics.md#the-tables lists the columns each needs.
+        contacts
+            One row per contact: ``contact_id`` (unique), optionally ``created_at``
+            (before it the contact does not exist) and any attribute columns.
+        events
+            ``contact_id``, ``event_type`` (string), ``ts`` (timestamp) and any
+            property columns; None if there are no events.
+        contact_history
+            SCD2 rows ``contact_id, valid_from, valid_to`` (NULL: current) with the
+            attributes' past values, e.g. a dbt snapshot; None if there is none.
         bindings
-            Column names, if they differ from the defaults.
+            Column and table names, if they differ from the defaults.
         catalog
             Segments that ``in_segment`` references resolve in.
         now
             The instant "now" stands for (default: the wall clock, UTC).
         validate
             Check the data (non-empty contacts, unique ids, sane history) up front.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        BindingError
+            When a table lacks a column the bindings name, or has the wrong type.
+        DataError
+            When ``validate`` finds bad data.
+
+        Examples
+        --------
+        >>> import ibis
+        >>> import segment_lab as sl
+        >>> contacts = ibis.memtable({"contact_id": [1, 2], "plan": ["pro", "free"]})
+        >>> ws = sl.Workspace.from_ibis(contacts, now="2024-06-01")
+        >>> ws.count(sl.field("plan") == "pro")
+        1
         """
         bindings = bindings or Bindings()
         if not isinstance(bindings, Bindings):
@@ -112,7 +149,7 @@ class Workspace:
             None if now is None else resolve_instant(now, _utcnow(), "now"),
         )
         if validate:
-            ws._check_data()
+            check_data(tables)
         return ws
 
     @classmethod
@@ -123,16 +160,41 @@ class Workspace:
         contact_history: pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> Workspace:
-        """Bind pandas frames through an in-memory DuckDB connection."""
-        con = ibis.duckdb.connect()
-        tabs = {}
-        for name, df in (
-            ("contacts", contacts),
-            ("events", events),
-            ("contact_history", contact_history),
-        ):
-            tabs[name] = None if df is None else _table_from_pandas(con, name, df)
-        return cls.from_ibis(tabs["contacts"], tabs["events"], tabs["contact_history"], **kwargs)
+        """Bind pandas frames, loaded into a new in-memory DuckDB connection.
+
+        Parameters
+        ----------
+        contacts, events, contact_history
+            DataFrames with the columns :meth:`from_ibis` describes.
+        **kwargs
+            ``bindings``, ``catalog``, ``now`` and ``validate``, as for :meth:`from_ibis`.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        BindingError
+            When a frame is not a DataFrame or DuckDB cannot store it (e.g. a column
+            with no values at all), or as :meth:`from_ibis`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import segment_lab as sl
+        >>> contacts = pd.DataFrame({"contact_id": [1, 2, 3], "city": ["Tokyo", "Paris", "Tokyo"]})
+        >>> events = pd.DataFrame({
+        ...     "contact_id": [1, 1, 2],
+        ...     "event_type": ["email_open"] * 3,
+        ...     "ts": pd.to_datetime(["2024-05-20", "2024-05-28", "2024-05-30"]),
+        ... })
+        >>> ws = sl.Workspace.from_pandas(contacts, events, now="2024-06-01")
+        >>> ws.count(sl.event("email_open").count(within="7d") >= 1)
+        2
+        """
+        tables = pandas_tables(contacts, events, contact_history)
+        return cls.from_ibis(*tables, **kwargs)
 
     @classmethod
     def connect(
@@ -140,51 +202,81 @@ class Workspace:
         path: str | os.PathLike,
         *,
         bindings: Bindings | None = None,
-        catalog: Catalog | Iterable[Segment] | None = None,
+        catalog: CatalogLike = None,
         read_only: bool = True,
         now: Any = None,
         validate: bool = True,
     ) -> Workspace:
-        """Open a DuckDB file holding contacts, events and optionally contact_history tables."""
-        bindings = bindings or Bindings()
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise BindingError(f"No DuckDB database at {path!r}: the file does not exist.")
-        con = _connect_duckdb(path, read_only)
-        names = set(con.list_tables())
-        b = bindings
-        if b.contacts_table not in names:
-            from segment_lab.errors import did_you_mean
+        """Open a DuckDB file holding contacts, events and optionally contact_history tables.
 
-            raise BindingError(
-                f"The database {path!r} has no table {b.contacts_table!r}. Tables: "
-                f"{', '.join(sorted(map(repr, names))) or 'none'}."
-                + did_you_mean(b.contacts_table, names)
-            )
-        events = con.table(b.events_table) if b.events_table in names else None
-        history = con.table(b.history_table) if b.history_table in names else None
-        return cls.from_ibis(
-            con.table(b.contacts_table),
-            events,
-            history,
-            bindings,
-            catalog,
-            now=now,
-            validate=validate,
-        )
+        Parameters
+        ----------
+        path
+            The DuckDB file.
+        bindings
+            Table and column names (``contacts_table`` etc.), if not the defaults.
+        catalog, now, validate
+            As for :meth:`from_ibis`.
+        read_only
+            Open without a write lock, so other processes can read the file too.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        BindingError
+            When the file does not exist, cannot be opened or has no contacts table.
+        DatabaseLockedError
+            When another process has the file open for writing.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> from segment_lab import sample
+        >>> ws = sl.Workspace.connect(sample.ensure_database(), now=sample.END)
+        >>> ws.count(sl.field("country") == "Japan") > 0
+        True
+        """
+        bindings = bindings or Bindings()
+        tables = duckdb_tables(path, bindings, read_only)
+        return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
 
     @classmethod
     def demo(cls, scale: str = "sample", *, rebuild: bool = False) -> Workspace:
         """The generated sample data (built on first use) with the demo catalog.
 
-        "now" is the last instant of the sample data (see ``datasets/README.md``).
-        """
-        from segment_lab import sample
+        "now" is the last instant of the sample data (see ``datasets/README.md``);
+        the attributes the generator never changes are bound as static.
 
-        path = _ensure_sample(scale, rebuild)
-        # the generator never changes the attributes it keeps no history of
-        static = Bindings(static=sample.STATIC_ATTRIBUTES)
-        return cls.connect(path, bindings=static, catalog=sample.demo_catalog(), now=sample.END)
+        Parameters
+        ----------
+        scale
+            ``"sample"`` (5,000 contacts), ``"tiny"`` or ``"bench"`` (a million; the
+            first build takes minutes).
+        rebuild
+            Build the database again even if it is current.
+
+        Returns
+        -------
+        Workspace
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws
+        Workspace(contacts, events, contact_history, catalog of 10 segments, now=2025-06-30T23:59:59)
+        """
+        from segment_lab import sample  # sample data sits above the workspace
+
+        return cls.connect(
+            sample.ensure_database(scale, rebuild=rebuild),
+            bindings=Bindings(static=sample.STATIC_ATTRIBUTES),
+            catalog=sample.demo_catalog(),
+            now=sample.END,
+        )
 
     @classmethod
     def from_cdnow(cls, path: str | os.PathLike | None = None) -> Workspace:
@@ -194,84 +286,262 @@ class Workspace:
         (``pip install 'segment_lab[cdnow]'``). "now" is the last day of the data and the
         catalog holds :func:`segment_lab.interop.cdnow.example_segments`.
 
+        Parameters
+        ----------
+        path
+            A ``CDNOW_master.txt`` file; by default the one ``lifetimes`` ships.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        CdnowNotFoundError
+            When ``lifetimes`` is not installed (and no ``path`` is given).
+
         Examples
         --------
-        >>> ws = Workspace.from_cdnow()  # doctest: +SKIP
-        >>> ws.count(ws.catalog["repeat-buyers"], as_of="1997-06-30")  # doctest: +SKIP
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.from_cdnow()
+        >>> ws.count(ws.catalog["repeat-buyers"], as_of="1997-06-30")
+        2014
         """
-        from segment_lab.interop import cdnow
+        from segment_lab.interop import cdnow  # interop sits above the workspace
 
-        frames = cdnow.load_cdnow_frames(path)
-        last = frames["events"]["ts"].max()
-        return cls.from_pandas(
-            frames["contacts"],
-            frames["events"],
-            catalog=cdnow.example_segments(),
-            now=last.to_pydatetime().replace(hour=23, minute=59, second=59),
-            bindings=Bindings(static=tuple(c for c in frames["contacts"].columns)),
-        )
+        return cdnow.workspace(path)
 
     # -- values, not mutation ---------------------------------------------------------
-    def with_catalog(self, catalog: Catalog | Iterable[Segment] | None) -> Workspace:
-        """A workspace whose ``in_segment`` references resolve in ``catalog``."""
+    def with_catalog(self, catalog: CatalogLike) -> Workspace:
+        """A workspace whose ``in_segment`` references resolve in ``catalog``.
+
+        Parameters
+        ----------
+        catalog
+            A Catalog, an iterable of segments, or None for no catalog.
+
+        Returns
+        -------
+        Workspace
+            A new workspace on the same tables; this one is unchanged.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.with_catalog([ws.catalog["churn-risk"]]).catalog.names
+        ('churn-risk',)
+        """
         return Workspace(self._tables, _as_catalog(catalog), self._now)
 
     def with_now(self, now: Any) -> Workspace:
-        """A workspace whose "now" (default as_of) is ``now``."""
+        """A workspace whose "now" (the default ``as_of``) is ``now``.
+
+        Parameters
+        ----------
+        now
+            A datetime, an ISO string, or a relative form (``"-7d"``) of the current now.
+
+        Returns
+        -------
+        Workspace
+            A new workspace on the same tables; this one is unchanged.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.with_now("2025-01-01").now
+        datetime.datetime(2025, 1, 1, 0, 0)
+        """
         return Workspace(self._tables, self._catalog, resolve_instant(now, _utcnow(), "now"))
 
     @property
     def catalog(self) -> Catalog | None:
+        """The segments ``in_segment`` references resolve in (None: no catalog).
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> sl.Workspace.demo().catalog.names[:2]
+        ('tokyo-cto-python-quiet', 'newsletter-readers')
+        """
         return self._catalog
 
     @property
     def bindings(self) -> Bindings:
+        """The table and column names this workspace reads.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> sl.Workspace.demo().bindings.contact_id
+        'contact_id'
+        """
         return self._tables.bindings
 
     @property
     def tables(self) -> Tables:
+        """The bound Ibis tables (``contacts``, ``events``, ``history``) and their roles.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> tables = sl.Workspace.demo().tables
+        >>> tables.events.columns[:3]
+        ('contact_id', 'event_type', 'ts')
+        >>> tables.history_attrs
+        ('job_title', 'lifecycle_stage', 'points', 'city', 'is_customer')
+        """
         return self._tables
 
     @property
     def now(self) -> dt.datetime:
-        """The instant relative times and a missing ``as_of`` refer to."""
+        """The instant relative times and a missing ``as_of`` refer to.
+
+        The one given when the workspace was built; else the wall clock (UTC).
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> sl.Workspace.demo().now
+        datetime.datetime(2025, 6, 30, 23, 59, 59)
+        """
         return self._now or _utcnow()
 
     def instant(self, value: Any, what: str = "as_of") -> dt.datetime:
-        """Resolve a datetime, ISO string or relative form (``"-7d"``) against :attr:`now`."""
+        """Resolve a datetime, ISO string or relative form (``"-7d"``) against :attr:`now`.
+
+        Parameters
+        ----------
+        value
+            The instant; None means :attr:`now`.
+        what
+            The argument's name, for error messages.
+
+        Returns
+        -------
+        datetime.datetime
+            A naive UTC datetime.
+
+        Raises
+        ------
+        InvalidValueError
+            When ``value`` is not an instant.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.instant("-7d"), ws.instant("2025-01-01")
+        (datetime.datetime(2025, 6, 23, 23, 59, 59), datetime.datetime(2025, 1, 1, 0, 0))
+        """
         return resolve_instant(value, self.now, what)
 
-    # -- evaluation -----------------------------------------------------------------
-    def _resolve(self, obj: SegmentLike) -> Rule:
-        rule, name = as_rule(obj)
+    def resolve(self, segment: SegmentLike) -> Rule:
+        """The rule of a segment with every ``in_segment`` reference inlined.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+
+        Returns
+        -------
+        Rule
+            A rule without references, as the engine evaluates it.
+
+        Raises
+        ------
+        UnknownSegmentError
+            When a reference names a segment not in the catalog.
+        CyclicReferenceError
+            When segments reference each other in a cycle.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.resolve(sl.in_segment("churn-risk")) == ws.catalog["churn-risk"].rule
+        True
+        >>> from segment_lab.model import InSegment, walk
+        >>> [type(n).__name__ for n in walk(ws.catalog["customers-at-risk"].rule) if isinstance(n, InSegment)]
+        ['InSegment']
+        >>> [n for n in walk(ws.resolve(ws.catalog["customers-at-risk"])) if isinstance(n, InSegment)]
+        []
+        """
+        rule, name = as_rule(segment)
         return inline(rule, self._catalog, (name,) if name else ())
 
-    def _warn_current(self, rule: Rule, earliest: dt.datetime) -> None:
-        """Warn when attributes without history are read for an instant before now."""
-        if earliest >= self.now:
-            return
-        b, tabs = self.bindings, self._tables
-        skip = {b.contact_id, b.created_at, *b.static, *tabs.history_attrs}
-        stale = [f for f in used_fields(rule) if f not in skip]
-        if stale:
-            names = ", ".join(map(repr, stale))
-            what = f"Attribute {names} has" if len(stale) == 1 else f"Attributes {names} have"
-            when = (
-                "past instants" if earliest <= LO else f"{earliest:%Y-%m-%d %H:%M}, a past instant"
-            )
-            warnings.warn(
-                f"{what} no history bound, so current values were used for "
-                f"{when}. Bind a contact_history table "
-                f"(SCD2) or declare unchanging attributes with sl.Bindings(static=(...)).",
-                CurrentValueWarning,
-                stacklevel=_caller_stacklevel(),
-            )
+    def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
+        """The grid ``t_k = start + k*every <= end`` that :meth:`history` samples.
 
+        Parameters
+        ----------
+        start, end
+            Instants (as for :meth:`instant`); ``end`` defaults to :attr:`now`.
+        every
+            The step: a duration string (``"1d"``, ``"1w"``, ``"12h"``) or a timedelta.
+
+        Returns
+        -------
+        Grid
+            Frozen: ``start``, ``step``, ``n`` instants, ``end`` (the last instant) and
+            ``before`` (``start - every``).
+
+        Raises
+        ------
+        InvalidValueError
+            When ``end`` is before ``start`` or the grid would have a million instants or more.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> g = sl.Workspace.demo().grid("2025-06-01", "2025-06-30", every="1w")
+        >>> g.n, g.end
+        (5, datetime.datetime(2025, 6, 29, 0, 0))
+        """
+        return make_grid(self.instant(start, "start"), self.instant(end, "end"), every)
+
+    # -- evaluation -----------------------------------------------------------------
     def members(self, segment: SegmentLike, as_of: Any = None) -> ir.Table:
-        """Members at ``as_of`` as an Ibis table with one column, ``contact_id``."""
-        rule = self._resolve(segment)
+        """Members at ``as_of`` as an Ibis table with one column, ``contact_id``.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+        as_of
+            The instant (as for :meth:`instant`; default :attr:`now`).
+
+        Returns
+        -------
+        ibis.expr.types.Table
+            Unevaluated: execute it, join it or count it on the backend.
+
+        Raises
+        ------
+        UnknownFieldError
+            When the rule reads a column the tables lack.
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> m = ws.members(sl.field("city") == "Tokyo", as_of="2025-06-30")
+        >>> m.columns
+        ('contact_id',)
+        >>> int(m.count().execute()) == ws.count(sl.field("city") == "Tokyo", as_of="2025-06-30")
+        True
+        """
+        rule = self.resolve(segment)
         t = self.instant(as_of)
-        self._warn_current(rule, t)
+        warn_current(rule, self._tables, t, self.now)
         return compile_members(rule, self._tables, t)
 
     def count(self, segment: SegmentLike, as_of: Any = None) -> int:
@@ -280,6 +550,29 @@ class Workspace:
         On DuckDB a rule's count query is compiled once per workspace and then run at
         each instant asked for (only the SQL text is kept, never a result), so counting
         one segment at many instants costs the queries and little else.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+        as_of
+            The instant (as for :meth:`instant`; default :attr:`now`).
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        UnknownFieldError
+            When the rule reads a column the tables lack.
+        EvaluationError
+            When the backend fails.
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
 
         Examples
         --------
@@ -290,80 +583,95 @@ class Workspace:
         ...  for t in ("2025-03-01", "2025-06-30")]
         [True, True]
         """
-        rule = self._resolve(segment)
+        rule = self.resolve(segment)
         t = self.instant(as_of)
-        self._warn_current(rule, t)
-        plan = self._plans.get(rule)
-        if plan is not None:
-            return plan.run(t)
-        return int(_execute_scalar(compile_members(rule, self._tables, t).count()))
+        warn_current(rule, self._tables, t, self.now)
+        return self._plans.count(rule, t)
 
     def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
-        """The SQL of the members query at ``as_of`` (in ``dialect``, default the backend's)."""
-        expr = self.members(segment, as_of)
-        dialect = _DIALECT_ALIASES.get(dialect, dialect)  # type: ignore[arg-type]
-        try:
-            return str(ibis.to_sql(expr, dialect=dialect))
-        except Exception as exc:
-            raise EvaluationError(f"Could not render SQL for dialect {dialect!r}: {exc}") from exc
+        """The SQL of the members query at ``as_of``.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+        as_of
+            The instant (as for :meth:`instant`; default :attr:`now`).
+        dialect
+            An Ibis backend name (``"postgres"``, ``"snowflake"``, ``"bigquery"`` ...) or
+            ``"postgresql"``/``"spark"``; default the workspace's backend.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        EvaluationError
+            When the query cannot be rendered in ``dialect``.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> text = ws.sql(sl.field("city") == "Tokyo", dialect="postgres")
+        >>> text.startswith("SELECT"), "'Tokyo'" in text
+        (True, True)
+        """
+        return to_sql(self.members(segment, as_of), dialect)
 
     def sizes(
         self, segments: Iterable[SegmentLike] | Catalog | None = None, as_of: Any = None
     ) -> pd.DataFrame:
         """Sizes of several segments at ``as_of`` in one query.
 
-        Returns a frame with columns ``segment``, ``size``, ``description``.
+        Parameters
+        ----------
+        segments
+            Segments or rules; default the workspace's catalog.
+        as_of
+            The instant (as for :meth:`instant`; default :attr:`now`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``segment`` (the name, or ``rule_<i>`` for a rule), ``size``, ``description``.
+
+        Raises
+        ------
+        InvalidValueError
+            When there are no segments (and no catalog).
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> s = ws.sizes([ws.catalog["churn-risk"], sl.field("city") == "Tokyo"], as_of="2025-06-30")
+        >>> s["segment"].tolist(), s["size"].tolist() == [ws.count(r, "2025-06-30") for r in (ws.catalog["churn-risk"], sl.field("city") == "Tokyo")]
+        (['churn-risk', 'rule_1'], True)
         """
         import pandas as pd
 
         items = list(self._catalog if segments is None else segments)  # type: ignore[arg-type]
         if not items:
             raise InvalidValueError("sizes() needs at least one segment (or a workspace catalog).")
-        names = [as_rule(s)[1] or f"rule_{i}" for i, s in enumerate(items)]
-        rules = [self._resolve(s) for s in items]
+        rules = [self.resolve(s) for s in items]
         t = self.instant(as_of)
-        self._warn_current(And(tuple(rules)), t)
-        plan = plan_asof(And(tuple(rules)), self._tables, t, prune=False)
-        frame = plan.frame.filter(universe(plan.frame, self._tables, t))
-        aggs = {
-            f"s{i}": plan.predicate(r, safe=True).cast("int64").sum() for i, r in enumerate(rules)
-        }
-        row = _execute(frame.aggregate(**aggs)).iloc[0]
+        warn_current(And(tuple(rules)), self._tables, t, self.now)
         return pd.DataFrame(
             {
-                "segment": names,
-                "size": [int(row[f"s{i}"] or 0) for i in range(len(rules))],
-                "description": [
-                    s.description or s.describe() if isinstance(s, Segment) else s.describe()
-                    for s in items
-                ],
+                "segment": [as_rule(s)[1] or f"rule_{i}" for i, s in enumerate(items)],
+                "size": segment_sizes(rules, self._tables, t),
+                "description": [_description(s) for s in items],
             }
         )
 
     # -- history -----------------------------------------------------------------------
-    def _grid(self, start: Any, end: Any, every: Any) -> tuple[dt.datetime, dt.timedelta, int]:
-        step = resolve_every(every)
-        t0 = self.instant(start, "start")
-        t1 = self.instant(end, "end")
-        if t1 < t0:
-            raise InvalidValueError(f"end ({t1}) is before start ({t0}).")
-        npoints = (t1 - t0) // step + 2  # the grid plus the point before start
-        if npoints > 1_000_000:
-            raise InvalidValueError(
-                f"{npoints - 1:,} grid points from {t0} to {t1} every {every!r}: choose a coarser 'every'."
-            )
-        return t0 - step, step, npoints
-
-    def _history_one(
-        self, segment: SegmentLike, g0: dt.datetime, step: dt.timedelta, npoints: int
-    ) -> pd.DataFrame:
-        rule = self._resolve(segment)
-        self._warn_current(rule, g0 + step)
-        last = g0 + (npoints - 1) * step
-        ctx = IntervalContext(self._tables, end=last, horizon=g0, grid=(g0, step, npoints))
-        counts = grid_counts(membership(rule, ctx))
-        return history_frame(_execute_rows(counts), g0, step, npoints)
-
     def history(
         self,
         segment: SegmentLike | Iterable[SegmentLike] | Catalog,
@@ -379,8 +687,32 @@ class Workspace:
         ``entered`` and ``exited`` (members at t_k but not at t_(k-1), and the reverse;
         t_(-1) = start - every).  Membership at every t_k is exactly that of an as-of
         evaluation, but the segment is evaluated once, as membership intervals, not
-        once per period.  Several segments (a list or a catalog) give a long frame with
-        a ``segment`` column first.
+        once per period.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule; or several (a list or a catalog), which gives a long
+            frame with a ``segment`` column first.
+        start, end, every
+            The grid, as for :meth:`grid`.
+        progress
+            Show a progress bar over segments (default: when there are three or more).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``period, size, entered, exited`` (with ``segment`` first for several).
+
+        Raises
+        ------
+        InvalidValueError
+            When the grid is invalid or the list of segments is empty.
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
 
         Examples
         --------
@@ -394,43 +726,67 @@ class Workspace:
         """
         import pandas as pd
 
-        g0, step, npoints = self._grid(start, end, every)
+        grid = self.grid(start, end, every)
         if isinstance(segment, (Segment, Rule)):
-            return self._history_one(segment, g0, step, npoints)
+            return self._history(segment, grid)
         items = list(segment)
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
-        frames = []
-        for i, item in enumerate(_progress(items, progress, "history")):
-            name = as_rule(item)[1] or f"rule_{i}"
-            frames.append(self._history_one(item, g0, step, npoints).assign(segment=name))
+        frames = [
+            self._history(item, grid).assign(segment=as_rule(item)[1] or f"rule_{i}")
+            for i, item in enumerate(_progress(items, progress, "history"))
+        ]
         out = pd.concat(frames, ignore_index=True)
         return out[["segment", "period", "size", "entered", "exited"]]
+
+    def _history(self, segment: SegmentLike, grid: Grid) -> pd.DataFrame:
+        rule = self.resolve(segment)
+        warn_current(rule, self._tables, grid.start, self.now)
+        return segment_history(rule, self._tables, grid)
 
     def intervals(self, segment: SegmentLike, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Exact membership intervals ``(contact_id, entered_at, exited_at)``.
 
         A contact is a member at t (``start <= t <= end``) exactly when one of its
-        intervals has ``entered_at <= t < exited_at``.  ``exited_at`` is NaT while still
-        a member at ``end`` (default: now); ``entered_at`` is NaT for a member "since
-        always" (no ``created_at`` bound).  Intervals that end before ``start`` are left out.
+        intervals has ``entered_at <= t < exited_at``.
+
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+        start
+            Leave out intervals that end before it (default: keep all).
+        end
+            The last instant evaluated (default :attr:`now`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``contact_id, entered_at, exited_at`` sorted by contact and entry;
+            ``exited_at`` is NaT while still a member at ``end``, ``entered_at`` is NaT
+            for a member "since always" (no ``created_at`` bound).
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> seg = sl.event("purchase").exists(within="7d")
+        >>> iv = ws.intervals(seg, start="2025-06-01", end="2025-06-30")
+        >>> list(iv.columns)
+        ['contact_id', 'entered_at', 'exited_at']
+        >>> int(iv["exited_at"].isna().sum()) == ws.count(seg, as_of="2025-06-30")
+        True
         """
-        rule = self._resolve(segment)
+        rule = self.resolve(segment)
         t1 = self.instant(end, "end")
         t0 = None if start is None else self.instant(start, "start")
-        self._warn_current(rule, LO if t0 is None else t0)
-        ctx = IntervalContext(self._tables, end=t1)
-        iv = membership(rule, ctx)
-        if t0 is not None:
-            iv = iv.filter(iv.hi > t0)
-        iv = iv.filter(iv.lo <= t1)
-        out = _execute(iv.select(contact_id=iv.cid, entered_at=iv.lo, exited_at=iv.hi))
-        out.loc[out["entered_at"] <= LO, "entered_at"] = None
-        out.loc[out["exited_at"] > t1, "exited_at"] = None
-        out = out.rename(columns={"contact_id": self.bindings.contact_id})
-        return out.sort_values(
-            [self.bindings.contact_id, "entered_at"], na_position="first", ignore_index=True
-        )
+        warn_current(rule, self._tables, t0, self.now)
+        return membership_intervals(rule, self._tables, t0, t1)
 
     def changes(
         self,
@@ -442,62 +798,45 @@ class Workspace:
     ) -> pd.DataFrame:
         """Contacts whose membership differs between ``start`` and ``end`` ("movers").
 
-        One row per mover with ``direction`` ("entered": member at ``end`` but not at
-        ``start``; "exited": the reverse) and the contact's attributes (``columns``,
-        default all contacts columns).
-        """
-        cid = self.bindings.contact_id
-        before = self.members(segment, start).mutate(was=ibis.literal(1))
-        after = self.members(segment, end).mutate(now_=ibis.literal(1))
-        both = before.outer_join(after, cid)
-        movers = both.filter(both.was.isnull() | both.now_.isnull()).select(
-            **{cid: ibis.coalesce(both[cid], both[f"{cid}_right"])},
-            direction=ibis.ifelse(both.was.isnull(), "entered", "exited"),
-        )
-        c = self._tables.contacts
-        cols = [cid, *[x for x in (columns or c.columns) if x != cid]]
-        joined = movers.join(c.select(*cols), cid)
-        return _execute(joined.select(cid, "direction", *cols[1:]).order_by(["direction", cid]))
+        Parameters
+        ----------
+        segment
+            A Segment or a rule.
+        start, end
+            The two instants compared (``end`` defaults to :attr:`now`).
+        columns
+            Contact attributes to add (default: every contacts column).
 
-    # -- data checks --------------------------------------------------------------------
-    def _check_data(self) -> None:
-        b, c = self.bindings, self._tables.contacts
-        stats = _execute(
-            c.aggregate(
-                n=c.count(), ids=c[b.contact_id].nunique(), nulls=c[b.contact_id].isnull().sum()
-            )
-        ).iloc[0]
-        if int(stats["n"]) == 0:
-            raise DataError("The contacts table is empty: there is nobody to segment.")
-        if int(stats["nulls"] or 0):
-            raise DataError(
-                f"The contacts table has {int(stats['nulls'])} rows with a NULL {b.contact_id!r}."
-            )
-        if int(stats["ids"]) != int(stats["n"]):
-            dup = _execute(
-                c.group_by(b.contact_id).aggregate(k=c.count()).filter(lambda x: x.k > 1).limit(3)
-            )
-            extra = int(stats["n"]) - int(stats["ids"])
-            raise DataError(
-                f"{b.contact_id!r} is not unique in the contacts table: {extra} extra "
-                f"row{'s' if extra != 1 else ''} repeat an id, e.g. {b.contact_id} "
-                f"{', '.join(map(repr, dup[b.contact_id].tolist()))}."
-            )
-        h = self._tables.history
-        if h is not None:
-            bad = _execute(
-                h.filter(
-                    h[b.valid_from].isnull()
-                    | (h[b.valid_to].notnull() & (h[b.valid_to] <= h[b.valid_from]))
-                ).count()
-            )
-            if int(bad):
-                raise DataError(
-                    f"{int(bad)} contact_history rows have a NULL {b.valid_from!r} or a "
-                    f"{b.valid_to!r} not after it; each row must cover [valid_from, valid_to)."
-                )
+        Returns
+        -------
+        pandas.DataFrame
+            One row per mover: ``contact_id``, ``direction`` ("entered": a member at
+            ``end`` but not at ``start``; "exited": the reverse) and ``columns``,
+            ordered by direction and contact.
+
+        Warns
+        -----
+        CurrentValueWarning
+            When an attribute without history is read at a past instant.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> seg = ws.catalog["pricing-intent"]
+        >>> moved = ws.changes(seg, "2025-06-01", "2025-06-30", columns=["city"])
+        >>> list(moved.columns)
+        ['contact_id', 'direction', 'city']
+        >>> entered = int((moved["direction"] == "entered").sum())
+        >>> ws.count(seg, "2025-06-30") - ws.count(seg, "2025-06-01") == entered - (len(moved) - entered)
+        True
+        """
+        before = self.members(segment, start)
+        after = self.members(segment, end)
+        return movers(before, after, self._tables, columns)
 
     def __repr__(self) -> str:
+        """The tables bound, the catalog's size and "now"."""
         t = self._tables
         parts = [
             "contacts",
@@ -508,59 +847,16 @@ class Workspace:
         return f"Workspace({', '.join(parts)}{cat}, now={self.now.isoformat()})"
 
 
-#: Common names of SQL dialects -> ibis backend names.
-_DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "pyspark"}
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside segment_lab."""
-    import sys
-
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _as_catalog(catalog: Catalog | Iterable[Segment] | None) -> Catalog | None:
+def _as_catalog(catalog: CatalogLike) -> Catalog | None:
     if catalog is None or isinstance(catalog, Catalog):
         return catalog
     return Catalog(tuple(catalog))
 
 
-def _ensure_sample(scale: str, rebuild: bool) -> str:
-    """Path of the generated sample database, building it once (safe across processes)."""
-    import fcntl
-
-    from segment_lab import sample
-
-    path = os.fspath(sample.default_path(scale))
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if rebuild or not sample.is_current(path, scale):
-            sample.build_database(path, scale=scale, progress=scale != "sample")
-    return path
-
-
-def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
-    """A DuckDB table from a DataFrame; what DuckDB cannot store becomes a BindingError."""
-    import pandas as pd
-
-    if not isinstance(df, pd.DataFrame):
-        raise BindingError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
-    try:
-        return con.create_table(name, df)
-    except Exception as exc:
-        empty = [c for c in df.columns if df[c].isna().all()]
-        hint = (
-            f" Columns with no values at all ({', '.join(map(repr, empty))}) have no type: "
-            f"drop them or give them a dtype, e.g. df[{empty[0]!r}] = df[{empty[0]!r}].astype('string')."
-            if empty
-            else ""
-        )
-        raise BindingError(f"The {name} frame cannot be loaded: {exc}.{hint}") from None
+def _description(segment: SegmentLike) -> str:
+    if isinstance(segment, Segment):
+        return segment.description or segment.describe()
+    return segment.describe()
 
 
 def _progress(items: list, enabled: bool | None, what: str) -> Any:
@@ -570,60 +866,3 @@ def _progress(items: list, enabled: bool | None, what: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(items, desc=what, unit="segment")
-
-
-def _connect_duckdb(path: str, read_only: bool) -> Any:
-    import duckdb
-
-    try:
-        return ibis.duckdb.connect(path, read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseLockedError(
-                f"The DuckDB file {path!r} is locked by another process (a notebook or "
-                f"script has it open for writing). Close that connection, or copy the file. "
-                f"DuckDB said: {exc}"
-            ) from None
-        raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
-    except duckdb.Error as exc:
-        raise BindingError(f"Could not open the DuckDB file {path!r}: {exc}") from None
-
-
-def _execute_scalar(expr: Any) -> Any:
-    """Run a scalar Ibis expression; on DuckDB straight through its connection, which
-    saves Ibis' result conversion (milliseconds that matter for a 50 ms count)."""
-    backend = duckdb_backend(expr)
-    if backend is None:
-        return _execute(expr)
-    return _run_direct(backend, expr, lambda cursor: cursor.fetchone()[0])
-
-
-def _execute_rows(expr: Any) -> list[tuple]:
-    """The rows of a small Ibis table; on DuckDB as tuples straight from its connection
-    (a history's few hundred grid counts need no Arrow and pandas round trip)."""
-    backend = duckdb_backend(expr)
-    if backend is None:
-        return list(_execute(expr).itertuples(index=False, name=None))
-    return _run_direct(backend, expr, lambda cursor: cursor.fetchall())
-
-
-def _run_direct(backend: Any, expr: Any, fetch: Any) -> Any:
-    try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return fetch(backend.con.execute(backend.compile(expr)))
-    except Exception as exc:
-        raise EvaluationError(
-            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def _execute(expr: Any) -> Any:
-    """Run an Ibis expression; backend failures become EvaluationError."""
-    try:
-        return expr.execute()
-    except SegmentLabError:
-        raise
-    except Exception as exc:
-        raise EvaluationError(
-            f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
-        ) from exc

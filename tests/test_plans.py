@@ -55,7 +55,7 @@ def test_one_plan_serves_every_instant(name):
 
 
 def test_the_plan_holds_the_stand_in_not_an_instant(ws):
-    plan = compile_count(ws._resolve(RULES["day anchor"]), ws.tables)
+    plan = compile_count(ws.resolve(RULES["day anchor"]), ws.tables)
     assert plan is not None
     assert plan.marker in plan.sql
     for t in INSTANTS:
@@ -64,9 +64,9 @@ def test_the_plan_holds_the_stand_in_not_an_instant(ws):
 
 
 def test_a_rule_quoting_the_stand_in_is_compiled_per_call(ws):
-    plan = compile_count(ws._resolve(RULES["window"]), ws.tables)
+    plan = compile_count(ws.resolve(RULES["window"]), ws.tables)
     rule = sl.field("email").contains(plan.marker) | (sl.field("points") >= 50)
-    assert compile_count(ws._resolve(rule), ws.tables) is None
+    assert compile_count(ws.resolve(rule), ws.tables) is None
     t = INSTANTS[-1]
     assert ws.count(rule, as_of=t) == _fresh(ws, rule, t)
 

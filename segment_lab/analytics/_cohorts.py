@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.analytics._common import check_workspace, execute, grid, named_segments
+from segment_lab.analytics._common import check_workspace, named_segments
 from segment_lab.dsl import EventSpec, event
-from segment_lab.engine._asof import window_filter
-from segment_lab.engine._intervals import IntervalContext, membership
+from segment_lab.engine import IntervalContext, execute, membership, warn_current, window_filter
 from segment_lab.errors import BindingError, InvalidValueError
 from segment_lab.model._nodes import EventCondition
 
@@ -76,7 +75,7 @@ def lifecycle(
     """
     check_workspace(ws, "lifecycle")
     node = _activity_node(activity)
-    g = grid(ws, start, end, every)
+    g = ws.grid(start, end, every)
     counts = execute(_lifecycle_counts(ws, node, g.start, g.step, g.n))
     return _lifecycle_frame(counts, g.start, g.step, g.n)
 
@@ -84,7 +83,7 @@ def lifecycle(
 def _lifecycle_counts(
     ws: Workspace, node: EventCondition, p0: dt.datetime, step: dt.timedelta, n: int
 ) -> ir.Table:
-    tables = ws._tables
+    tables = ws.tables
     b, ev = tables.bindings, tables.events
     if ev is None:
         raise BindingError(
@@ -171,12 +170,12 @@ def retention(
     if periods is not None and (not isinstance(periods, int) or periods < 0):
         raise InvalidValueError(f"periods must be a whole number >= 0, got {periods!r}.")
     (named,) = named_segments(ws, [segment], "retention")
-    g = grid(ws, start, end, every)
+    g = ws.grid(start, end, every)
     kmax = g.n - 1 if periods is None else min(periods, g.n - 1)
-    ws._warn_current(named.resolved, g.start - g.step)
+    warn_current(named.resolved, ws.tables, g.before, ws.now)
     # grid index i = j + 1: index 0 is t_(-1), so runs starting at i >= 1 are entries
-    g0 = g.start - g.step
-    ctx = IntervalContext(ws._tables, end=g.end, horizon=g0, grid=(g0, g.step, g.n + 1))
+    g0 = g.before
+    ctx = IntervalContext(ws.tables, end=g.end, horizon=g0, grid=(g0, g.step, g.n + 1))
     runs = membership(named.resolved, ctx)
     counts = execute(_retention_counts(runs, g.n, kmax, continuous))
     return _retention_frame(counts, g.start, g.step, g.n, kmax)

@@ -1,4 +1,4 @@
-"""What the analytics share: named segment lists, grids and query execution."""
+"""What the analytics share: named segment lists and period arithmetic."""
 
 from __future__ import annotations
 
@@ -17,12 +17,9 @@ if TYPE_CHECKING:
     from segment_lab.workspace import Workspace
 
 __all__ = [
-    "Grid",
     "Named",
     "check_workspace",
     "conditions",
-    "execute",
-    "grid",
     "named_segments",
     "periods",
 ]
@@ -61,31 +58,12 @@ def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
     out = []
     for i, item in enumerate(items):
         rule, name = as_rule(item)
-        out.append(Named(name or f"rule_{i}", rule, ws._resolve(item)))
+        out.append(Named(name or f"rule_{i}", rule, ws.resolve(item)))
     names = [n.name for n in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InvalidValueError(f"{what}() got two segments named {dupes[0]!r}; names must differ.")
     return out
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The grid ``t_k = start + k * every <= end`` (k = 0 .. n-1)."""
-
-    start: dt.datetime
-    step: dt.timedelta
-    n: int
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.start + (self.n - 1) * self.step
-
-
-def grid(ws: Workspace, start: Any, end: Any, every: Any) -> Grid:
-    """Validate and resolve a grid as :meth:`Workspace.history` does."""
-    g0, step, npoints = ws._grid(start, end, every)
-    return Grid(g0 + step, step, npoints - 1)
 
 
 def periods(lookback: Any, step: dt.timedelta) -> int:
@@ -107,9 +85,3 @@ def periods(lookback: Any, step: dt.timedelta) -> int:
 def conditions(rule: Rule) -> tuple[Rule, ...]:
     """Return the conditions of a top-level AND (a single condition otherwise)."""
     return rule.rules if isinstance(rule, And) else (rule,)
-
-
-def execute(expr: Any) -> Any:
-    from segment_lab.workspace import _execute
-
-    return _execute(expr)

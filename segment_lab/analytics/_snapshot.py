@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.analytics._common import (
-    check_workspace,
-    conditions,
-    execute,
-    named_segments,
-)
-from segment_lab.engine import compile_members, universe
+from segment_lab.analytics._common import check_workspace, conditions, named_segments
+from segment_lab.engine import compile_members, execute, universe, warn_current
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._nodes import And, Rule
 from segment_lab.model._segment import Segment
@@ -50,8 +45,8 @@ def masks(ws: Workspace, rules: list[Rule], t: dt.datetime, everyone: bool = Fal
     """
     if len(rules) + everyone > MAX_SEGMENTS:
         raise InvalidValueError(f"At most {MAX_SEGMENTS - 1} segments at once, got {len(rules)}.")
-    tables = ws._tables
-    ws._warn_current(rules[0] if len(rules) == 1 else And(tuple(rules)), t)
+    tables = ws.tables
+    warn_current(rules[0] if len(rules) == 1 else And(tuple(rules)), tables, t, ws.now)
     cid = tables.bindings.contact_id
     parts = [
         compile_members(r, tables, t).select(cid=cid, bit=ibis.literal(1 << i, "int64"))
@@ -214,7 +209,7 @@ def funnel(ws: Workspace, segment: Segment | Rule | list, as_of: Any = None) -> 
     check_workspace(ws, "funnel")
     rules = _funnel_conditions(segment)
     n = len(rules)
-    table = masks(ws, [ws._resolve(r) for r in rules], ws.instant(as_of), everyone=True)
+    table = masks(ws, [ws.resolve(r) for r in rules], ws.instant(as_of), everyone=True)
     sums = dict.fromkeys(
         ["all", *(f"{k}{i}" for k in ("kept", "alone", "blocks") for i in range(n))], 0
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from segment_lab.analytics._common import check_workspace, grid, named_segments, periods
+from segment_lab.analytics._common import check_workspace, named_segments, periods
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 
@@ -65,7 +65,7 @@ def trends(
     2025-05-19   179   16       163
     """
     check_workspace(ws, "trends")
-    g = grid(ws, start, end, every)
+    g = ws.grid(start, end, every)
     lag = periods(lookback, g.step)
     named = named_segments(ws, segments, "trends")
     history = ws.history([n.resolved for n in named], g.start, g.end, g.step, progress=progress)

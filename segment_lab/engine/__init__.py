@@ -1,19 +1,78 @@
-"""Model -> Ibis. The only place that builds Ibis expressions from rule nodes."""
+"""Model -> Ibis. The only place that builds Ibis expressions from rule nodes.
+
+Code outside the engine imports these names from here, never from the private modules:
+
+* as-of compilation (``compile_members``, ``plan_asof``, ``universe``) and membership
+  intervals for histories (``IntervalContext``, ``membership``);
+* the queries behind a workspace (``segment_sizes``, ``segment_history``,
+  ``membership_intervals``, ``movers``) on a :class:`Grid`;
+* data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
+  current-value warning (``warn_current``);
+* execution (``execute``, ``to_sql``, ``duckdb_tables``, ``pandas_tables``): the one
+  module that touches backend internals.
+"""
 
 from __future__ import annotations
 
-from segment_lab.engine._asof import compile_members, plan_asof, universe
+from segment_lab.engine._asof import (
+    compile_members,
+    plan_asof,
+    universe,
+    used_fields,
+    window_filter,
+)
 from segment_lab.engine._bindings import Bindings
+from segment_lab.engine._checks import check_data, event_types_present
+from segment_lab.engine._current import stale_fields, warn_current
+from segment_lab.engine._execute import (
+    duckdb_tables,
+    execute,
+    execute_rows,
+    execute_scalar,
+    pandas_tables,
+    to_sql,
+)
+from segment_lab.engine._intervals import IntervalContext, membership
+from segment_lab.engine._plans import CountPlans
+from segment_lab.engine._queries import (
+    Grid,
+    make_grid,
+    membership_intervals,
+    movers,
+    segment_history,
+    segment_sizes,
+)
 from segment_lab.engine._refs import as_rule, inline
 from segment_lab.engine._schema import Tables, check_tables
 
 __all__ = [
     "Bindings",
+    "CountPlans",
+    "Grid",
+    "IntervalContext",
     "Tables",
     "as_rule",
+    "check_data",
     "check_tables",
     "compile_members",
+    "duckdb_tables",
+    "event_types_present",
+    "execute",
+    "execute_rows",
+    "execute_scalar",
     "inline",
+    "make_grid",
+    "membership",
+    "membership_intervals",
+    "movers",
+    "pandas_tables",
     "plan_asof",
+    "segment_history",
+    "segment_sizes",
+    "stale_fields",
+    "to_sql",
     "universe",
+    "used_fields",
+    "warn_current",
+    "window_filter",
 ]

@@ -22,26 +22,23 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import compile_members
-from segment_lab.errors import EvaluationError
+from segment_lab.engine._execute import (
+    compile_sql,
+    duckdb_backend,
+    execute_scalar,
+    literal_sql,
+    run_scalar_sql,
+)
 
 if TYPE_CHECKING:
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
 
-__all__ = ["STAND_IN", "CountPlan", "CountPlans", "compile_count", "duckdb_backend"]
+__all__ = ["STAND_IN", "CountPlan", "CountPlans", "compile_count"]
 
 #: The instant a plan is compiled at: no real data is this old, and its microseconds
 #: make its literal unmistakable in the SQL text.
 STAND_IN = dt.datetime(1970, 1, 2, 3, 4, 5, 678901)
-
-
-def duckdb_backend(expr: Any) -> Any | None:
-    """The DuckDB backend ``expr`` runs on (to send SQL straight to its connection), or None."""
-    try:
-        backend = expr._find_backend(use_default=True)
-    except Exception:  # no backend to talk to directly: let Ibis decide
-        return None
-    return backend if getattr(backend, "name", None) == "duckdb" else None
 
 
 def _literal(t: dt.datetime) -> str:
@@ -59,13 +56,7 @@ class CountPlan:
 
     def run(self, t: dt.datetime) -> int:
         """The number of members at ``t``."""
-        sql = self.sql.replace(self.marker, _literal(t))
-        try:
-            return int(self.backend.con.execute(sql).fetchone()[0])
-        except Exception as exc:
-            raise EvaluationError(
-                f"The backend failed to evaluate the segment: {type(exc).__name__}: {exc}"
-            ) from exc
+        return int(run_scalar_sql(self.backend, self.sql.replace(self.marker, _literal(t))))
 
 
 def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
@@ -78,16 +69,10 @@ def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
     backend = duckdb_backend(expr)
     if backend is None:
         return None
-    compiler, dialect = backend.compiler, backend.dialect
-    marker = compiler.to_sqlglot(ibis.literal(STAND_IN, type="timestamp").name("t"))
-    marker = marker.expressions[0].this.sql(dialect=dialect)
+    marker = literal_sql(backend, ibis.literal(STAND_IN, type="timestamp"))
     if marker in repr(rule):
         return None
-    try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        sql = compiler.to_sqlglot(expr).sql(dialect=dialect, copy=False)
-    except Exception as exc:
-        raise EvaluationError(f"Could not compile the segment to SQL: {exc}") from exc
+    sql = compile_sql(backend, expr)
     if marker not in sql:
         return None
     return CountPlan(sql, marker, backend, expr)
@@ -111,6 +96,13 @@ class CountPlans:
         if len(self._plans) > self._size:
             self._plans.popitem(last=False)
         return plan
+
+    def count(self, rule: Rule, t: dt.datetime) -> int:
+        """The number of members of ``rule`` at ``t``: by its plan, else compiled at ``t``."""
+        plan = self.get(rule)
+        if plan is not None:
+            return plan.run(t)
+        return int(execute_scalar(compile_members(rule, self._tables, t).count()))
 
     def __len__(self) -> int:
         return len(self._plans)

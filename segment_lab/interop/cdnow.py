@@ -32,6 +32,8 @@ from segment_lab.model import Segment
 if TYPE_CHECKING:
     import pandas as pd
 
+    from segment_lab.workspace import Workspace
+
 __all__ = [
     "CDNOW_END",
     "CDNOW_START",
@@ -40,6 +42,7 @@ __all__ = [
     "cdnow_path",
     "example_segments",
     "load_cdnow_frames",
+    "workspace",
 ]
 
 #: First and last purchase dates in the data set.
@@ -125,8 +128,8 @@ def load_cdnow_frames(path: str | os.PathLike | None = None) -> dict[str, pd.Dat
 
     Examples
     --------
-    >>> frames = load_cdnow_frames()  # doctest: +SKIP
-    >>> len(frames["events"]), len(frames["contacts"])  # doctest: +SKIP
+    >>> frames = load_cdnow_frames()
+    >>> len(frames["events"]), len(frames["contacts"])
     (69659, 23570)
     """
     if path is None:
@@ -142,6 +145,50 @@ def load_cdnow_frames(path: str | os.PathLike | None = None) -> dict[str, pd.Dat
         first_value=events[on_first_day].groupby("contact_id")["value"].sum().round(2),
     ).reset_index()
     return {"contacts": contacts, "events": events}
+
+
+def workspace(path: str | os.PathLike | None = None) -> Workspace:
+    """CDNOW as a workspace: purchases as events, customers as contacts.
+
+    "now" is the last second of the last purchase day, every contacts column is static
+    (no history is needed: they never change) and the catalog holds
+    :func:`example_segments`.  :meth:`segment_lab.Workspace.from_cdnow` calls this.
+
+    Parameters
+    ----------
+    path
+        As in :func:`load_cdnow_frames`.
+
+    Returns
+    -------
+    Workspace
+        An in-memory DuckDB workspace.
+
+    Raises
+    ------
+    CdnowNotFoundError
+        As :func:`load_cdnow_frames`.
+
+    Examples
+    --------
+    >>> ws = workspace()
+    >>> ws.now
+    datetime.datetime(1998, 6, 30, 23, 59, 59)
+    >>> ws.count(ws.catalog["repeat-buyers"], as_of="1997-06-30")
+    2014
+    """
+    from segment_lab.engine import Bindings
+    from segment_lab.workspace import Workspace
+
+    frames = load_cdnow_frames(path)
+    last = frames["events"]["ts"].max()
+    return Workspace.from_pandas(
+        frames["contacts"],
+        frames["events"],
+        catalog=example_segments(),
+        now=last.to_pydatetime().replace(hour=23, minute=59, second=59),
+        bindings=Bindings(static=tuple(c for c in frames["contacts"].columns)),
+    )
 
 
 def example_segments() -> tuple[Segment, ...]:

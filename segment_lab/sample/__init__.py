@@ -34,7 +34,14 @@ True
 
 from __future__ import annotations
 
-from segment_lab.sample._build import build_database, default_path, generate, is_current, main
+from segment_lab.sample._build import (
+    build_database,
+    default_path,
+    ensure_database,
+    generate,
+    is_current,
+    main,
+)
 from segment_lab.sample._catalog import CHURN_RISK, CONTROL, PRICING_INTENT, demo_catalog
 from segment_lab.sample._params import (
     CHURN_WAVE_INDUSTRY,
@@ -79,6 +86,7 @@ __all__ = [
     "build_database",
     "default_path",
     "demo_catalog",
+    "ensure_database",
     "generate",
     "is_current",
     "main",

@@ -177,6 +177,42 @@ def is_current(path: str | os.PathLike, scale: str | Scale = "sample", seed: int
     return all(info.get(k) == v for k, v in want.items())
 
 
+def ensure_database(scale: str | Scale = "sample", *, rebuild: bool = False) -> str:
+    """The path of the generated database at :func:`default_path`, built on first use.
+
+    A missing or stale file (see :func:`is_current`) is built; a lock file next to it
+    makes concurrent processes wait for one build instead of racing.  This is what
+    :meth:`segment_lab.Workspace.demo` opens.
+
+    Parameters
+    ----------
+    scale
+        As in :func:`generate`; ``"bench"`` builds with a progress bar.
+    rebuild
+        Build even if the file is current.
+
+    Returns
+    -------
+    str
+        The path of a current database.
+
+    Examples
+    --------
+    >>> path = ensure_database("sample")
+    >>> is_current(path, "sample")
+    True
+    """
+    import fcntl
+
+    path = os.fspath(default_path(scale))
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if rebuild or not is_current(path, scale):
+            build_database(path, scale=scale, progress=_scale(scale).name != "sample")
+    return path
+
+
 def _remove(path: str) -> None:
     for p in (path, path + ".wal"):
         if os.path.exists(p):

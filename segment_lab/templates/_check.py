@@ -204,12 +204,9 @@ def _closest(value: str, options: list[str]) -> str | None:
 
 def _present_event_types(ws: Any) -> list[str] | None:
     """Distinct event types of the workspace's events table (None without one)."""
-    events = ws.tables.events
-    if events is None:
-        return None
-    col = ws.bindings.event_type
-    frame = events.select(col).distinct().limit(10_000).execute()
-    return sorted(str(v) for v in frame[col] if isinstance(v, str))
+    from segment_lab.engine import event_types_present  # templates import no engine
+
+    return event_types_present(ws.tables)
 
 
 def _event_problems(rule: Rule, present: list[str] | None, key: str | None) -> list[str]:
