@@ -107,6 +107,7 @@ class Workspace:
         events
             ``contact_id``, ``event_type`` (string), ``ts`` (timestamp) and any
             property columns; None if there are no events.
+            docs/semantics.md#the-tables lists what each table needs.
         contact_history
             SCD2 rows ``contact_id, valid_from, valid_to`` (NULL: current) with the
             attributes' past values, e.g. a dbt snapshot; None if there is none.
