@@ -19,13 +19,19 @@ PLANTED = [sample.CHURN_RISK, sample.PRICING_INTENT, sample.CONTROL]
 
 
 @pytest.fixture(scope="module")
-def weekly(demo_ws) -> pd.DataFrame:
-    return an.alerts(demo_ws, PLANTED, *SPAN, every="1w")
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
 
 
 @pytest.fixture(scope="module")
-def four_weekly(demo_ws) -> pd.DataFrame:
-    return an.alerts(demo_ws, PLANTED, *SPAN, every="4w")
+def weekly(ws) -> pd.DataFrame:
+    return an.alerts(ws, PLANTED, *SPAN, every="1w")
+
+
+@pytest.fixture(scope="module")
+def four_weekly(ws) -> pd.DataFrame:
+    return an.alerts(ws, PLANTED, *SPAN, every="4w")
 
 
 def _first(alerts: pd.DataFrame, segment: str, after: dt.datetime) -> pd.Series:
@@ -76,11 +82,11 @@ def test_churn_risk_alerts_weekly_in_the_week_the_data_card_says_it_jumps(weekly
 
 
 @pytest.mark.parametrize("every", ["1d", "1w", "4w"])
-def test_control_never_alerts(demo_ws, every):
-    a = an.alerts(demo_ws, sample.CONTROL, *SPAN, every=every)
+def test_control_never_alerts(ws, every):
+    a = an.alerts(ws, sample.CONTROL, *SPAN, every=every)
     assert a.empty, a[["period", "z", "message"]].to_string()
     # and not because nothing was computed: the control has a real, constant size
-    t = an.trends(demo_ws, sample.CONTROL, *SPAN, every=every)
+    t = an.trends(ws, sample.CONTROL, *SPAN, every=every)
     assert t["size"].min() == t["size"].max() > 0
 
 
@@ -102,9 +108,9 @@ def test_alerts_follow_the_surge_down_again(weekly):
 # -- trends --------------------------------------------------------------------------------
 
 
-def test_trend_columns_follow_from_history(demo_ws):
-    t = an.trends(demo_ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w")
-    h = demo_ws.history(sample.CHURN_RISK, "2024-12-30", "2025-04-28", every="1w")
+def test_trend_columns_follow_from_history(ws):
+    t = an.trends(ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w")
+    h = ws.history(sample.CHURN_RISK, "2024-12-30", "2025-04-28", every="1w")
     sizes = dict(zip(h.period, h["size"]))
     for row in t.itertuples():
         before = sizes[row.period - WEEK]
@@ -115,18 +121,18 @@ def test_trend_columns_follow_from_history(demo_ws):
         assert row.exit_rate == pytest.approx(row.exited / before)
 
 
-def test_lookback_as_duration_or_periods(demo_ws):
-    a = an.trends(demo_ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w", lookback="4w")
-    b = an.trends(demo_ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w", lookback=4)
+def test_lookback_as_duration_or_periods(ws):
+    a = an.trends(ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w", lookback="4w")
+    b = an.trends(ws, sample.CHURN_RISK, "2025-01-06", "2025-04-28", every="1w", lookback=4)
     pd.testing.assert_frame_equal(a, b)
     assert a["previous"].iloc[:3].isna().all()
     assert a["previous"].iloc[4] == a["size"].iloc[0]
     assert a["growth"].iloc[4] == pytest.approx(a["size"].iloc[4] / a["size"].iloc[0] - 1)
 
 
-def test_trends_of_a_catalog_keep_names_and_order(demo_ws, demo_catalog):
+def test_trends_of_a_catalog_keep_names_and_order(ws, demo_catalog):
     cat = demo_catalog
-    t = an.trends(demo_ws.with_catalog(cat), cat, "2025-06-02", "2025-06-30", every="1w")
+    t = an.trends(ws.with_catalog(cat), cat, "2025-06-02", "2025-06-30", every="1w")
     assert list(t.segment.unique()) == list(cat.names)  # in the order given
     assert len(t) == len(cat) * 5
 
@@ -140,10 +146,10 @@ def test_trends_of_a_catalog_keep_names_and_order(demo_ws, demo_catalog):
         ({"every": "fortnight"}, "fortnight"),
     ],
 )
-def test_bad_trend_arguments(demo_ws, kwargs, match):
+def test_bad_trend_arguments(ws, kwargs, match):
     args = {"every": "1w", **kwargs}
     with pytest.raises(sl.errors.SegmentLabError, match=match):
-        an.trends(demo_ws, sample.CONTROL, "2025-01-06", "2025-03-03", **args)
+        an.trends(ws, sample.CONTROL, "2025-01-06", "2025-03-03", **args)
 
 
 # -- detection on hand-made frames ----------------------------------------------------------

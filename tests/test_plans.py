@@ -34,9 +34,15 @@ RULES = {
 }
 
 
-def _fresh(demo_ws: sl.Workspace, rule, t: dt.datetime) -> int:
+@pytest.fixture(scope="module")
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
+
+
+def _fresh(ws: sl.Workspace, rule, t: dt.datetime) -> int:
     """The count compiled at t itself, through Ibis: no plan involved."""
-    return int(demo_ws.members(rule, as_of=t).count().execute())
+    return int(ws.members(rule, as_of=t).count().execute())
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -49,8 +55,8 @@ def test_one_plan_serves_every_instant(name):
     assert len(ws._plans) == 1
 
 
-def test_the_plan_holds_the_stand_in_not_an_instant(demo_ws):
-    plan = compile_count(demo_ws._resolve(RULES["day anchor"]), demo_ws.tables)
+def test_the_plan_holds_the_stand_in_not_an_instant(ws):
+    plan = compile_count(ws._resolve(RULES["day anchor"]), ws.tables)
     assert plan is not None
     assert plan.marker in plan.sql
     for t in INSTANTS:
@@ -58,21 +64,21 @@ def test_the_plan_holds_the_stand_in_not_an_instant(demo_ws):
     assert "2026" not in plan.sql and f"{STAND_IN:%Y}" not in plan.sql.replace(plan.marker, "")
 
 
-def test_a_rule_quoting_the_stand_in_is_compiled_per_call(demo_ws):
-    plan = compile_count(demo_ws._resolve(RULES["window"]), demo_ws.tables)
+def test_a_rule_quoting_the_stand_in_is_compiled_per_call(ws):
+    plan = compile_count(ws._resolve(RULES["window"]), ws.tables)
     rule = sl.field("email").contains(plan.marker) | (sl.field("points") >= 50)
-    assert compile_count(demo_ws._resolve(rule), demo_ws.tables) is None
+    assert compile_count(ws._resolve(rule), ws.tables) is None
     t = INSTANTS[-1]
-    assert demo_ws.count(rule, as_of=t) == _fresh(demo_ws, rule, t)
+    assert ws.count(rule, as_of=t) == _fresh(ws, rule, t)
 
 
-def test_errors_are_raised_at_every_call_and_nothing_is_kept(demo_ws):
+def test_errors_are_raised_at_every_call_and_nothing_is_kept(ws):
     bad = sl.field("citty") == "Tokyo"
-    before = len(demo_ws._plans)
+    before = len(ws._plans)
     for _ in range(2):
         with pytest.raises(UnknownFieldError, match="city"):
-            demo_ws.count(bad, as_of=INSTANTS[0])
-    assert len(demo_ws._plans) == before
+            ws.count(bad, as_of=INSTANTS[0])
+    assert len(ws._plans) == before
 
 
 def test_plans_are_bounded():

@@ -36,6 +36,12 @@ DEMO_NAMES = {
 
 
 @pytest.fixture(scope="module")
+def demo(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
+
+
+@pytest.fixture(scope="module")
 def purchases() -> sl.Workspace:
     """A CDNOW-like workspace: contacts with created_at, purchase events only."""
     contacts = pd.DataFrame({
@@ -67,21 +73,19 @@ def test_template_defaults_are_the_demo_catalog_rules(demo_catalog):
     assert cat.dependencies("high-intent-leads") == ("pricing-intent",)
 
 
-def test_inlined_templates_count_like_the_demo_catalog(demo_ws):
+def test_inlined_templates_count_like_the_demo_catalog(demo):
     standalone = [templates.high_intent_leads(), templates.customers_at_risk()]
     assert not any(s.references() for s in standalone)  # self-contained
     for t in INSTANTS:
-        ours = demo_ws.with_catalog(None).sizes(standalone, as_of=t)["size"].tolist()
-        theirs = demo_ws.sizes([demo_ws.catalog[s.name] for s in standalone], as_of=t)[
-            "size"
-        ].tolist()
+        ours = demo.with_catalog(None).sizes(standalone, as_of=t)["size"].tolist()
+        theirs = demo.sizes([demo.catalog[s.name] for s in standalone], as_of=t)["size"].tolist()
         assert ours == theirs, t
     assert ours[0] > 0 and ours[1] > 0
 
 
-def test_every_template_segment_evaluates_on_the_demo(demo_ws):
+def test_every_template_segment_evaluates_on_the_demo(demo):
     cat = templates.catalog()
-    sizes = demo_ws.with_catalog(cat).sizes(as_of="2025-05-12")
+    sizes = demo.with_catalog(cat).sizes(as_of="2025-05-12")
     assert sizes["segment"].tolist() == list(cat.names)
     assert (sizes["size"] > 0).all(), sizes
     assert sizes["description"].tolist() == [s.description for s in cat]
@@ -92,30 +96,28 @@ def _count(ws, seg, t="2025-06-30"):
     return ws.count(seg, as_of=t)
 
 
-def test_stricter_parameters_give_subsets_and_say_so(demo_ws):
+def test_stricter_parameters_give_subsets_and_say_so(demo):
     base, strict = templates.newsletter_readers(), templates.newsletter_readers(min_opens=5)
     assert "5+" in strict.description and "3+" in base.description
     assert strict.rule.value == 5
-    assert _count(demo_ws, strict) < _count(demo_ws, base)
+    assert _count(demo, strict) < _count(demo, base)
     wide = templates.newsletter_readers(within="60d")
-    assert "60 days" in wide.description and _count(demo_ws, wide) >= _count(demo_ws, base)
+    assert "60 days" in wide.description and _count(demo, wide) >= _count(demo, base)
     pricing = templates.pricing_intent(min_views=5)
     assert "5+" in pricing.description
-    assert _count(demo_ws, pricing, "2025-05-12") <= _count(
-        demo_ws, templates.pricing_intent(), "2025-05-12"
+    assert _count(demo, pricing, "2025-05-12") <= _count(
+        demo, templates.pricing_intent(), "2025-05-12"
     )
     longer = templates.dormant(within="180d")
     assert "180 days" in longer.description
-    assert _count(demo_ws, longer) <= _count(demo_ws, templates.dormant())
+    assert _count(demo, longer) <= _count(demo, templates.dormant())
 
 
-def test_optional_conditions_can_be_dropped(demo_ws):
+def test_optional_conditions_can_be_dropped(demo):
     churn = templates.churn_risks(unsubscribe_event=None)
     assert "unsubscribe" not in templates.requirements(churn).event_types
     assert "subscribed" not in churn.description
-    assert _count(demo_ws, churn, "2025-03-24") >= _count(
-        demo_ws, templates.churn_risks(), "2025-03-24"
-    )
+    assert _count(demo, churn, "2025-03-24") >= _count(demo, templates.churn_risks(), "2025-03-24")
 
     leads = templates.high_intent_leads(stage_field=None, demo_event=None)
     assert leads.rule == templates.pricing_intent().rule  # nothing but the pricing views
@@ -123,7 +125,7 @@ def test_optional_conditions_can_be_dropped(demo_ws):
 
     anyone = templates.new_leads(stage_field=None)
     assert anyone.rule == (field("created_at") > "-7d")
-    assert _count(demo_ws, anyone) >= _count(demo_ws, templates.new_leads())
+    assert _count(demo, anyone) >= _count(demo, templates.new_leads())
 
     assert templates.dormant(known_for=None).rule == ~event(templates.ACTIVITY_EVENTS).exists(
         within="90d"
@@ -277,13 +279,13 @@ def test_describe_templates_is_a_plain_table():
 
 
 # -- check() ----------------------------------------------------------------------------------
-def test_check_passes_on_the_demo(demo_ws):
-    req = templates.check(demo_ws, templates.catalog())
+def test_check_passes_on_the_demo(demo):
+    req = templates.check(demo, templates.catalog())
     assert set(req.event_types) == set(templates.ACTIVITY_EVENTS) | {"unsubscribe"}
     for fn in templates.TEMPLATES.values():
-        templates.check(demo_ws, fn())
-    templates.check(demo_ws, demo_ws.catalog)  # the demo_ws's own, with references
-    templates.check(demo_ws, demo_ws.catalog["customers-at-risk"])
+        templates.check(demo, fn())
+    templates.check(demo, demo.catalog)  # the demo's own, with references
+    templates.check(demo, demo.catalog["customers-at-risk"])
 
 
 def test_check_names_missing_events_and_the_parameter(purchases):
@@ -304,22 +306,22 @@ def test_check_names_missing_events_and_the_parameter(purchases):
     assert "field 'lifecycle_stage' is not in the contacts table" in msg
 
 
-def test_check_suggests_close_names(purchases, demo_ws):
+def test_check_suggests_close_names(purchases, demo):
     with pytest.raises(
         BindingError, match=r"Did you mean 'purchase'\? .*: pass purchase_event='purchase'"
     ):
         templates.check(purchases, templates.customers_at_risk(purchase_event="Purchase"))
     with pytest.raises(UnknownFieldError) as info:  # only fields missing: not a BindingError
-        templates.check(demo_ws, templates.new_leads(stage_field="lifecyle_stage"))
+        templates.check(demo, templates.new_leads(stage_field="lifecyle_stage"))
     msg = str(info.value)
     assert "field 'lifecyle_stage' is not in the contacts table" in msg  # the value given
-    fields = ", ".join(repr(c) for c in sorted(demo_ws.tables.contacts.columns))
+    fields = ", ".join(repr(c) for c in sorted(demo.tables.contacts.columns))
     assert f"(fields: {fields})" in msg  # the options, all of them
     assert "Did you mean 'lifecycle_stage'?" in msg and "stage_field='lifecycle_stage'" in msg
     with pytest.raises(UnknownFieldError, match="pass created_field='created_at'"):
-        templates.check(demo_ws, templates.new_leads(created_field="created"))
+        templates.check(demo, templates.new_leads(created_field="created"))
     with pytest.raises(BindingError, match="'page_vist' never occurs"):  # a plain rule: no hint
-        templates.check(demo_ws, event("page_vist").exists())
+        templates.check(demo, event("page_vist").exists())
 
 
 def test_check_a_whole_catalog_lists_every_segment(purchases):

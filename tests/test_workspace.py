@@ -14,20 +14,26 @@ from segment_lab import event, field, sample
 from tests.helpers import count_rows
 
 
-def test_demo_catalog_sizes_match_counts(demo_ws):
-    sizes = demo_ws.sizes(as_of="2025-05-01")
+@pytest.fixture(scope="module")
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
+
+
+def test_demo_catalog_sizes_match_counts(ws):
+    sizes = ws.sizes(as_of="2025-05-01")
     assert list(sizes.columns) == ["segment", "size", "description"]
     for name, size in zip(sizes["segment"], sizes["size"]):
-        assert size == demo_ws.count(demo_ws.catalog[name], as_of="2025-05-01"), name
+        assert size == ws.count(ws.catalog[name], as_of="2025-05-01"), name
 
 
-def test_history_equals_asof_on_the_grid(demo_ws):
-    for seg in demo_ws.catalog:
-        h = demo_ws.history(seg, start="2025-01-06", end="2025-06-30", every="2w")
+def test_history_equals_asof_on_the_grid(ws):
+    for seg in ws.catalog:
+        h = ws.history(seg, start="2025-01-06", end="2025-06-30", every="2w")
         for k in (0, 5, len(h) - 1):
             t = h["period"].iloc[k].to_pydatetime()
-            assert h["size"].iloc[k] == demo_ws.count(seg, as_of=t), (seg.name, t)
-        prev = demo_ws.count(seg, as_of=dt.datetime(2025, 1, 6) - dt.timedelta(weeks=2))
+            assert h["size"].iloc[k] == ws.count(seg, as_of=t), (seg.name, t)
+        prev = ws.count(seg, as_of=dt.datetime(2025, 1, 6) - dt.timedelta(weeks=2))
         sizes = [prev, *h["size"]]
         assert all(
             sizes[k + 1] == sizes[k] + e - x
@@ -35,42 +41,38 @@ def test_history_equals_asof_on_the_grid(demo_ws):
         )
 
 
-def test_history_of_several_segments_is_long(demo_ws):
-    h = demo_ws.history(
-        demo_ws.catalog, start="2025-06-01", end="2025-06-29", every="1w", progress=False
-    )
+def test_history_of_several_segments_is_long(ws):
+    h = ws.history(ws.catalog, start="2025-06-01", end="2025-06-29", every="1w", progress=False)
     assert list(h.columns) == ["segment", "period", "size", "entered", "exited"]
-    assert h["segment"].nunique() == len(demo_ws.catalog) and len(h) == 5 * len(demo_ws.catalog)
+    assert h["segment"].nunique() == len(ws.catalog) and len(h) == 5 * len(ws.catalog)
 
 
-def test_planted_truths_move_the_right_way(demo_ws):
-    churn = demo_ws.history(sample.CHURN_RISK, start="2025-02-03", end="2025-04-07", every="1w")
+def test_planted_truths_move_the_right_way(ws):
+    churn = ws.history(sample.CHURN_RISK, start="2025-02-03", end="2025-04-07", every="1w")
     before = churn.loc[churn["period"] < sample.CHURN_WAVE_START, "size"].max()
     assert churn["size"].iloc[-1] > 1.5 * before
-    intent = demo_ws.history(
-        sample.PRICING_INTENT, start="2025-04-07", end="2025-05-19", every="1w"
-    )
+    intent = ws.history(sample.PRICING_INTENT, start="2025-04-07", end="2025-05-19", every="1w")
     assert intent["size"].iloc[-1] > 10 * max(1, intent["size"].iloc[0])
 
 
-def test_intervals_reproduce_membership(demo_ws):
-    seg = demo_ws.catalog["churn-risk"]
-    iv = demo_ws.intervals(seg, start="2025-01-01")
+def test_intervals_reproduce_membership(ws):
+    seg = ws.catalog["churn-risk"]
+    iv = ws.intervals(seg, start="2025-01-01")
     for t in ("2025-01-15", "2025-03-24 12:00", "2025-06-30 23:59:59"):
         at = pd.Timestamp(t)
         live = iv[
             (iv["entered_at"].isna() | (iv["entered_at"] <= at))
             & (iv["exited_at"].isna() | (iv["exited_at"] > at))
         ]
-        members = set(demo_ws.members(seg, as_of=t).to_pandas()["contact_id"])
+        members = set(ws.members(seg, as_of=t).to_pandas()["contact_id"])
         assert set(live["contact_id"]) == members, t
 
 
-def test_changes_are_net_movers(demo_ws):
-    seg = demo_ws.catalog["newsletter-readers"]
-    ch = demo_ws.changes(seg, start="2025-05-01", end="2025-06-01", columns=["city"])
-    a = set(demo_ws.members(seg, as_of="2025-05-01").to_pandas()["contact_id"])
-    b = set(demo_ws.members(seg, as_of="2025-06-01").to_pandas()["contact_id"])
+def test_changes_are_net_movers(ws):
+    seg = ws.catalog["newsletter-readers"]
+    ch = ws.changes(seg, start="2025-05-01", end="2025-06-01", columns=["city"])
+    a = set(ws.members(seg, as_of="2025-05-01").to_pandas()["contact_id"])
+    b = set(ws.members(seg, as_of="2025-06-01").to_pandas()["contact_id"])
     assert set(ch.loc[ch["direction"] == "entered", "contact_id"]) == b - a
     assert set(ch.loc[ch["direction"] == "exited", "contact_id"]) == a - b
     assert list(ch.columns) == ["contact_id", "direction", "city"]
@@ -85,18 +87,18 @@ def test_changes_are_net_movers(demo_ws):
         ("snowflake", "snowflake"),
     ],
 )
-def test_sql_in_other_dialects_selects_the_members(demo_ws, dialect, read):
+def test_sql_in_other_dialects_selects_the_members(ws, dialect, read):
     """The SQL of each dialect, read back by sqlglot and run on DuckDB, counts like ws.count
     at two instants (the instant is in the SQL, not a parameter)."""
-    rule = demo_ws.catalog["high-intent-leads"]
+    rule = ws.catalog["high-intent-leads"]
     counts = []
     for t in ("2025-05-12", "2025-06-01"):
-        text = demo_ws.sql(rule, as_of=t, dialect=dialect)
-        counts.append(count_rows(demo_ws, text, read))
-        assert counts[-1] == demo_ws.count(rule, as_of=t), (dialect, t)
+        text = ws.sql(rule, as_of=t, dialect=dialect)
+        counts.append(count_rows(ws, text, read))
+        assert counts[-1] == ws.count(rule, as_of=t), (dialect, t)
     assert counts[0] != counts[1]
     if dialect == "postgresql":  # an alias of postgres
-        assert text == demo_ws.sql(rule, as_of=t, dialect="postgres")
+        assert text == ws.sql(rule, as_of=t, dialect="postgres")
 
 
 def test_history_has_no_look_ahead(tiny_frames):
