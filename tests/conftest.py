@@ -1,15 +1,64 @@
-"""Shared test setup (fixtures come later).
+"""Shared fixtures: the demo workspace, its catalog, the tiny sample and small workspaces.
 
-``tests`` is a package, so helpers import as ``from tests.strategies import rules``.
-Some test modules import their sibling helpers by plain name (``from reference import
-Dataset``); putting this folder on ``sys.path`` keeps both spellings working.
+Session-scoped fixtures are built once per process (once per xdist worker). A
+``Workspace`` is a value (``with_catalog`` and ``with_now`` return new ones), so
+sharing one is safe; a test that inspects a workspace's own caches (``test_plans``)
+builds its own. Data frames are handed out as copies.
+
+``tests`` is a package: helpers import as ``from tests.helpers import ...`` (see
+``tests/helpers.py``); test modules never import each other (``test_test_hygiene``).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+import segment_lab as sl
+from segment_lab import sample
+from tests import hand_cases
+from tests.helpers import dataset_workspace
+
+
+@pytest.fixture(scope="session")
+def demo_ws() -> sl.Workspace:
+    """``Workspace.demo()``: the generated sample data with the demo catalog."""
+    return sl.Workspace.demo()
+
+
+@pytest.fixture(scope="session")
+def demo_catalog() -> sl.Catalog:
+    """The demo catalog (``sample.demo_catalog()``), the one ``demo_ws`` carries."""
+    return sample.demo_catalog()
+
+
+@pytest.fixture(scope="session")
+def _tiny_frames() -> dict[str, pd.DataFrame]:
+    return sample.generate("tiny", seed=0)
+
+
+@pytest.fixture
+def tiny_frames(_tiny_frames) -> dict[str, pd.DataFrame]:
+    """``sample.generate("tiny", seed=0)``: small random data with history (copies)."""
+    return {name: frame.copy() for name, frame in _tiny_frames.items()}
+
+
+@pytest.fixture(scope="session")
+def contacts_only_ws() -> sl.Workspace:
+    """Two contacts with ``created_at`` and no events table."""
+    contacts = pd.DataFrame(
+        {"contact_id": [1, 2], "created_at": pd.to_datetime(["2024-01-01", "2024-01-02"])}
+    )
+    return sl.Workspace.from_pandas(contacts)
+
+
+@pytest.fixture(scope="session")
+def hand_ws() -> sl.Workspace:
+    """The hand-computed dataset of ``tests/hand_cases.py`` with its catalog."""
+    return dataset_workspace(hand_cases.DATA, hand_cases.CATALOG)
+
+
+@pytest.fixture(scope="session")
+def hand_history_ws() -> sl.Workspace:
+    """The hand-computed dataset with its SCD2 history rows (``hand_cases.HDATA``)."""
+    return dataset_workspace(hand_cases.HDATA)

@@ -19,8 +19,9 @@ PLANTED = [sample.CHURN_RISK, sample.PRICING_INTENT, sample.CONTROL]
 
 
 @pytest.fixture(scope="module")
-def ws() -> sl.Workspace:
-    return sl.Workspace.demo()
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +130,8 @@ def test_lookback_as_duration_or_periods(ws):
     assert a["growth"].iloc[4] == pytest.approx(a["size"].iloc[4] / a["size"].iloc[0] - 1)
 
 
-def test_trends_of_a_catalog_keep_names_and_order(ws):
-    cat = sample.demo_catalog()
+def test_trends_of_a_catalog_keep_names_and_order(ws, demo_catalog):
+    cat = demo_catalog
     t = an.trends(ws.with_catalog(cat), cat, "2025-06-02", "2025-06-30", every="1w")
     assert list(t.segment.unique()) == list(cat.names)  # in the order given
     assert len(t) == len(cat) * 5

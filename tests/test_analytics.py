@@ -20,13 +20,15 @@ T = "2025-06-30"
 
 
 @pytest.fixture(scope="module")
-def cat() -> sl.Catalog:
-    return sample.demo_catalog()
+def cat(demo_catalog) -> sl.Catalog:
+    """The demo catalog (tests/conftest.py)."""
+    return demo_catalog
 
 
 @pytest.fixture(scope="module")
-def ws(cat) -> sl.Workspace:
-    return sl.Workspace.demo().with_catalog(cat)
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
 
 
 def test_overlap_agrees_with_counts(ws, cat):
@@ -111,12 +113,9 @@ def test_retention_cohorts_match_history_entries(ws, cat):
 # -- errors --------------------------------------------------------------------------------
 
 
-def test_lifecycle_without_events_says_so():
-    import pandas as pd
-
-    bare = sl.Workspace.from_pandas(contacts=pd.DataFrame({"contact_id": [1, 2]}))
+def test_lifecycle_without_events_says_so(contacts_only_ws):
     with pytest.raises(sl.errors.BindingError, match="no events table"):
-        an.lifecycle(bare, "email_open", "2025-01-01", "2025-02-01")
+        an.lifecycle(contacts_only_ws, "email_open", "2025-01-01", "2025-02-01")
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,8 @@ import tests.reference_analytics as ra
 import tests.strategies_data as sd
 from segment_lab import analytics as an
 from segment_lab.model import And, Catalog, Duration, Segment
+from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
 from tests.reference import Dataset, grid
-from tests.test_differential import WITH_HISTORY, _settings, workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
 
@@ -326,7 +326,7 @@ def _lifecycle_rows(rows: list[tuple]) -> list[dict]:
 
 
 def _hand_ws() -> sl.Workspace:
-    return workspace(HAND)
+    return dataset_workspace(HAND)
 
 
 def test_hand_overlap():
@@ -477,25 +477,25 @@ def _aim(dataset: Dataset, segments: Any, catalog: Catalog) -> st.SearchStrategy
 
 
 @WITH_HISTORY
-@_settings(50)
+@diff_settings(50)
 @given(data=st.data())
 def test_overlap_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
     t = data.draw(_aim(dataset, segments, catalog), label="as_of")
-    ws = workspace(dataset, catalog)
+    ws = dataset_workspace(dataset, catalog)
     expected = ra.overlap(segments, t, dataset, catalog)
     got = engine_overlap(ws, segments, t)
     assert_rows(got, expected, ("segment_a", "segment_b"), f"overlap at {t}")
 
 
 @WITH_HISTORY
-@_settings(30)
+@diff_settings(30)
 @given(data=st.data())
 def test_transitions_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
     instants = st.lists(_aim(dataset, segments, catalog), min_size=2, max_size=2).map(sorted)
     start, end = data.draw(instants, label="start, end")
-    ws = workspace(dataset, catalog)
+    ws = dataset_workspace(dataset, catalog)
     for exclusive in (True, False):
         expected = ra.transitions(segments, start, end, dataset, catalog, exclusive)
         got = engine_transitions(ws, segments, start, end, exclusive)
@@ -519,7 +519,7 @@ def funnels(draw: st.DrawFn, catalog: Catalog) -> Any:
 
 
 @WITH_HISTORY
-@_settings(50)
+@diff_settings(50)
 @given(data=st.data())
 def test_funnel_matches_reference(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -528,7 +528,7 @@ def test_funnel_matches_reference(data, with_history):
     conditions = ra.funnel_conditions(segment)
     t = data.draw(_aim(dataset, conditions, catalog), label="as_of")
     expected = ra.funnel(segment, t, dataset, catalog)
-    got, bottleneck = engine_funnel(workspace(dataset, catalog), segment, t)
+    got, bottleneck = engine_funnel(dataset_workspace(dataset, catalog), segment, t)
     check_funnel(got, bottleneck, expected)
 
 
@@ -560,7 +560,7 @@ def _pick_instant(dataset: Dataset, anchors: list[dt.datetime]) -> st.SearchStra
     return st.one_of(near, sd.instants())
 
 
-@_settings(100)
+@diff_settings(100)
 @given(data=st.data())
 def test_lifecycle_matches_reference(data):
     """Lifecycle reads events only (history tables play no part)."""
@@ -568,14 +568,14 @@ def test_lifecycle_matches_reference(data):
     activity = data.draw(activities(), label="activity")
     start, end, every, now = data.draw(lifecycle_grids(dataset), label="start, end, every, now")
     expected = ra.lifecycle(activity, start, end, every, now, dataset)
-    ws = workspace(dataset).with_now(now)
+    ws = dataset_workspace(dataset).with_now(now)
     got = engine_lifecycle(ws, activity, start, end, every)
     periods = grid(start, end, every)
     assert_rows(full_lifecycle(got, periods), expected, ("period", "status"), "lifecycle")
 
 
 @WITH_HISTORY
-@_settings(25)
+@diff_settings(25)
 @given(data=st.data())
 def test_retention_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 1), label="scene")
@@ -584,7 +584,7 @@ def test_retention_matches_reference(data, with_history):
     periods = data.draw(st.sampled_from([None, None, 0, 1, 2]), label="periods")
     continuous = data.draw(st.booleans(), label="continuous")
     expected = ra.retention(segment, start, end, every, dataset, catalog, periods, continuous)
-    ws = workspace(dataset, catalog)
+    ws = dataset_workspace(dataset, catalog)
     got = engine_retention(ws, segment, start, end, every, periods, continuous)
     what = f"retention continuous={continuous}"
     assert_rows(got, expected, ("cohort", "periods_later"), what)
@@ -594,14 +594,14 @@ LOOKBACKS = {"1h": ["2h", "3h"], "6h": ["12h", "1d"], "1d": ["2d", "1w"], "1w": 
 
 
 @WITH_HISTORY
-@_settings(20)
+@diff_settings(20)
 @given(data=st.data())
 def test_trends_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 2), label="scene")
     start, end, every = data.draw(sd.grids(dataset, _rules(segments)[0], catalog, 6), label="grid")
     lookback = data.draw(st.sampled_from([1, 1, 2, 3, *LOOKBACKS[every]]), label="lookback")
     expected = ra.trends(segments, start, end, every, dataset, catalog, lookback)
-    got = engine_trends(workspace(dataset, catalog), segments, start, end, every, lookback)
+    got = engine_trends(dataset_workspace(dataset, catalog), segments, start, end, every, lookback)
     assert_rows(got, expected, ("segment", "period"), f"trends lookback={lookback}")
 
 
@@ -615,7 +615,7 @@ ALERT_OPTIONS = st.fixed_dictionaries(
 )
 
 
-@_settings(20)
+@diff_settings(20)
 @given(data=st.data())
 def test_alerts_match_reference(data):
     dataset, catalog, segments = data.draw(scenes(False, 2), label="scene")
@@ -624,13 +624,13 @@ def test_alerts_match_reference(data):
     )
     options = data.draw(ALERT_OPTIONS, label="options")
     expected = ra.alerts(segments, start, end, every, dataset, catalog, **options)
-    ws = workspace(dataset, catalog)
+    ws = dataset_workspace(dataset, catalog)
     frame = an.alerts(ws, segments, start, end, every, progress=False, **options)
     assert list(frame.columns) == ALERT_COLUMNS
     assert_rows(records(frame, ALERT_COLUMNS), expected, ("segment", "period"), "alerts")
 
 
-@_settings(200)
+@diff_settings(200)
 @given(
     series=st.lists(st.lists(st.integers(0, 40), min_size=1, max_size=16), min_size=1, max_size=3),
     options=ALERT_OPTIONS,
@@ -680,7 +680,7 @@ def _references(data: Dataset, catalog, segments, activity, span, t) -> dict[str
 
 
 @WITH_HISTORY
-@_settings(10)
+@diff_settings(10)
 @given(data=st.data())
 def test_nothing_after_t_is_visible(data, with_history):
     """Data after t (= the workspace's now and the end of every analysis) changes nothing,
@@ -690,8 +690,8 @@ def test_nothing_after_t_is_visible(data, with_history):
     span = data.draw(sd.grids(dataset, _rules(segments)[0], catalog), label="start, end, every")
     t = span[1] + data.draw(st.sampled_from([0, 0, 1, 5]), label="hours after end") * sd.H
     later = data.draw(sd.future_additions(dataset, t), label="with additions after t")
-    before = _frames(workspace(dataset, catalog).with_now(t), segments, activity, span, t)
-    after = _frames(workspace(later, catalog).with_now(t), segments, activity, span, t)
+    before = _frames(dataset_workspace(dataset, catalog).with_now(t), segments, activity, span, t)
+    after = _frames(dataset_workspace(later, catalog).with_now(t), segments, activity, span, t)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(after[name], frame, obj=name)
     expected = _references(dataset, catalog, segments, activity, span, t)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segment_lab.cli import main
+from tests.helpers import count_rows
 
 
 def test_demo_prints_sizes_and_the_planted_alerts(capsys):
@@ -23,7 +24,7 @@ def test_alerts_command(capsys):
     assert "2025-03-24 [notice] churn-risk grew 71% week over week (102 → 174 contacts" in out
 
 
-def test_history_csv_and_sql(capsys):
+def test_history_csv_and_sql(capsys, demo_ws):
     args = [
         "history",
         "control-germany-established",
@@ -36,8 +37,13 @@ def test_history_csv_and_sql(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "segment,period,size,entered,exited" and len(lines) == 4
     assert all(line.endswith(",64,0,0") for line in lines[1:])
-    assert main(["sql", "newsletter-readers", "--dialect", "postgres"]) == 0
-    assert "SELECT" in capsys.readouterr().out
+    assert (
+        main(["sql", "newsletter-readers", "--as-of", "2025-06-02", "--dialect", "postgres"]) == 0
+    )
+    out = capsys.readouterr().out
+    seg = demo_ws.catalog["newsletter-readers"]
+    assert out == demo_ws.sql(seg, as_of="2025-06-02", dialect="postgres") + "\n"
+    assert count_rows(demo_ws, out, "postgres") == demo_ws.count(seg, as_of="2025-06-02") > 0
 
 
 @pytest.mark.parametrize(

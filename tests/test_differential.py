@@ -11,7 +11,7 @@ history boundaries).  Each test states one acceptance criterion:
   and for one of its conditions alone (a deep rule often masks its parts), and for
   single conditions aimed at their own edges; ``ws.count`` (a plan compiled once per
   rule and bound to each instant) gives the reference's size at every one of them; the
-  hand-computed cases of ``test_reference`` run on the engine too;
+  hand-computed cases of ``tests/hand_cases.py`` run on the engine too;
 * no look-ahead: adding events, contacts and history rows after t changes nothing;
 * history: every period of ``ws.history`` matches the reference (sizes, entries, exits,
   the previous period at ``start - every``), ``ws.members`` at each grid instant, and
@@ -26,62 +26,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import os
 
-import ibis
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import segment_lab as sl
 import tests.strategies_data as sd
-import tests.test_reference as hand
 from segment_lab.model import InSegment, Not
 from segment_lab.model._time import Duration, Within
-from tests.reference import Dataset, evaluate, history_sets
+from tests.hand_cases import CASES, HISTORY_CASES, T
+from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
+from tests.reference import evaluate, history_sets
 
 # random rules use attributes without history on purpose: the warning is expected there
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
 
-_SCALE = int(os.environ.get("SEGMENT_LAB_DIFF_EXAMPLES", "0"))
-_RANDOM = os.environ.get("SEGMENT_LAB_DIFF_RANDOM") == "1"
-
-
-def _settings(examples: int) -> settings:
-    return settings(
-        max_examples=_SCALE or examples,
-        deadline=None,
-        derandomize=not _RANDOM,
-        database=None,
-        print_blob=True,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-        ],
-    )
-
-
-WITH_HISTORY = pytest.mark.parametrize("with_history", [False, True], ids=["plain", "scd2"])
-
-
 # -- the engine side ------------------------------------------------------------------------
-
-
-def workspace(
-    data: Dataset, catalog: sl.Catalog | None = None, validate: bool = True
-) -> sl.Workspace:
-    """The dataset as in-memory Ibis tables (default DuckDB backend)."""
-    frames = data.to_frames()
-    history = frames["contact_history"]
-    return sl.Workspace.from_ibis(
-        contacts=ibis.memtable(frames["contacts"]),
-        events=ibis.memtable(frames["events"]),
-        contact_history=None if history is None else ibis.memtable(history),
-        catalog=catalog,
-        validate=validate,
-    )
 
 
 def members(ws: sl.Workspace, rule, t: dt.datetime) -> set:
@@ -118,19 +80,17 @@ def _diff(got: set, expected: set) -> str:
     return f"engine only: {sorted(got - expected, key=str)}, reference only: {sorted(expected - got, key=str)}"
 
 
-# -- 0. the hand-computed cases of test_reference, on the engine ----------------------------
+# -- 0. the hand-computed cases (tests/hand_cases.py), on the engine ----------------------
 
 
-@pytest.mark.parametrize(
-    ("rule", "expected"), [c[1:] for c in hand.CASES], ids=[c[0] for c in hand.CASES]
-)
-def test_hand_cases(rule, expected):
-    assert members(workspace(hand.DATA, hand.CATALOG), rule, hand.T) == expected
+@pytest.mark.parametrize(("rule", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_hand_cases(hand_ws, rule, expected):
+    assert members(hand_ws, rule, T) == expected
 
 
-@pytest.mark.parametrize(("t", "expected"), hand.HISTORY_CASES)
-def test_hand_history_cases(t, expected):
-    assert members(workspace(hand.HDATA), sl.field("city") == "Tokyo", t) == expected
+@pytest.mark.parametrize(("t", "expected"), HISTORY_CASES)
+def test_hand_history_cases(hand_history_ws, t, expected):
+    assert members(hand_history_ws, sl.field("city") == "Tokyo", t) == expected
 
 
 # -- 1. as-of -------------------------------------------------------------------------------
@@ -144,7 +104,7 @@ def leaves(rule) -> list:
 
 
 @WITH_HISTORY
-@_settings(500)
+@diff_settings(500)
 @given(data=st.data())
 def test_as_of_matches_reference(data, with_history):
     """The whole rule at 1-2 instants aimed at its edges, and one of its conditions alone
@@ -157,7 +117,8 @@ def test_as_of_matches_reference(data, with_history):
     leaf_catalog = catalog if isinstance(leaf, InSegment) else None
     aimed = sd.instants_for(dataset, leaf, leaf_catalog, universe_edges=False)
     checks.append((leaf, data.draw(aimed, label="t for the condition")))
-    ws = workspace(dataset, catalog, validate=False)  # the other tests validate; this saves 25%
+    # the other tests validate; this saves 25%
+    ws = dataset_workspace(dataset, catalog, validate=False)
     for r, t in checks:
         expected = evaluate(r, t, dataset, catalog)
         got = members(ws, r, t)
@@ -167,7 +128,7 @@ def test_as_of_matches_reference(data, with_history):
 
 
 @WITH_HISTORY
-@_settings(150)
+@diff_settings(150)
 @given(data=st.data())
 def test_single_conditions_at_their_edges(data, with_history):
     """One condition (mostly an event condition) at three instants aimed at its edges:
@@ -176,7 +137,7 @@ def test_single_conditions_at_their_edges(data, with_history):
     leaf = data.draw(sd.single_conditions(), label="condition")
     aimed = sd.instants_for(dataset, leaf, universe_edges=False)
     instants = data.draw(st.lists(aimed, min_size=3, max_size=3), label="t")
-    ws = workspace(dataset, validate=False)
+    ws = dataset_workspace(dataset, validate=False)
     for t in instants:
         expected = evaluate(leaf, t, dataset)
         got = members(ws, leaf, t)
@@ -188,7 +149,7 @@ def test_single_conditions_at_their_edges(data, with_history):
 
 
 @WITH_HISTORY
-@_settings(100)
+@diff_settings(100)
 @given(data=st.data())
 def test_nothing_after_t_is_visible(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -197,8 +158,8 @@ def test_nothing_after_t_is_visible(data, with_history):
     later = data.draw(sd.future_additions(dataset, t), label="with additions after t")
     expected = evaluate(rule, t, dataset, catalog)
     assert evaluate(rule, t, later, catalog) == expected
-    before = workspace(dataset, catalog)
-    after = workspace(later, catalog)
+    before = dataset_workspace(dataset, catalog)
+    after = dataset_workspace(later, catalog)
     assert members(before, rule, t) == expected, _diff(members(before, rule, t), expected)
     assert members(after, rule, t) == expected, "data after t changed the result"
     assert after.count(rule, as_of=t) == len(expected)
@@ -231,7 +192,7 @@ def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
 
 
 @WITH_HISTORY
-@_settings(100)
+@diff_settings(100)
 @given(data=st.data())
 def test_single_condition_history(data, with_history):
     """One condition (mostly an event condition) on a grid of up to 12 points aimed at
@@ -240,11 +201,11 @@ def test_single_condition_history(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     leaf = data.draw(sd.single_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=12), label="grid")
-    _check_history(workspace(dataset, validate=False), leaf, None, dataset, grid)
+    _check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid)
 
 
 @WITH_HISTORY
-@_settings(60)
+@diff_settings(60)
 @given(data=st.data())
 def test_sliding_windows_on_grids(data, with_history):
     """count and sum over a sliding window of a whole number of grid steps (the engine
@@ -263,7 +224,7 @@ def test_sliding_windows_on_grids(data, with_history):
     start = data.draw(sd.instants_for(dataset, leaf, universe_edges=False), label="start")
     points = min(2 * (width // step) + 2, 40)
     _check_history(
-        workspace(dataset, validate=False),
+        dataset_workspace(dataset, validate=False),
         leaf,
         None,
         dataset,
@@ -272,7 +233,7 @@ def test_sliding_windows_on_grids(data, with_history):
 
 
 @WITH_HISTORY
-@_settings(75)
+@diff_settings(75)
 @given(data=st.data())
 def test_history_matches_reference(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -283,7 +244,7 @@ def test_history_matches_reference(data, with_history):
     probes = data.draw(
         st.lists(sd.instants_for(dataset, rule, catalog), max_size=3), label="probes"
     )
-    ws = workspace(dataset, catalog)
+    ws = dataset_workspace(dataset, catalog)
     instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid)]
     instants += probes
     intervals = ws.intervals(rule, end=max(instants))

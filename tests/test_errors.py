@@ -11,7 +11,10 @@ from segment_lab import errors, serde
 from segment_lab.errors import (
     BindingError,
     CyclicReferenceError,
+    DatabaseLockedError,
+    DataError,
     DuplicateSegmentError,
+    EvaluationError,
     InvalidDurationError,
     InvalidOperatorError,
     InvalidRegexError,
@@ -24,6 +27,7 @@ from segment_lab.errors import (
     UnknownSegmentError,
     UnsupportedVersionError,
 )
+from segment_lab.interop.cdnow import CdnowNotFoundError
 
 
 def cmp(op: object = "==", value: object = 1, **extra: object) -> dict:
@@ -223,6 +227,10 @@ def test_the_cases_are_many_and_distinct() -> None:
         (SerializationError, (ValueError, InvalidSegmentError)),
         (UnsupportedVersionError, (SerializationError,)),
         (BindingError, (ValueError,)),
+        (DataError, (BindingError, ValueError)),
+        (DatabaseLockedError, (BindingError, OSError)),
+        (EvaluationError, (RuntimeError,)),
+        (CdnowNotFoundError, (BindingError, FileNotFoundError)),
     ],
 )
 def test_each_error_refines_a_builtin(error: type, builtins: tuple[type, ...]) -> None:

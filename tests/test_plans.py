@@ -35,8 +35,9 @@ RULES = {
 
 
 @pytest.fixture(scope="module")
-def ws() -> sl.Workspace:
-    return sl.Workspace.demo()
+def ws(demo_ws) -> sl.Workspace:
+    """The shared demo workspace (tests/conftest.py)."""
+    return demo_ws
 
 
 def _fresh(ws: sl.Workspace, rule, t: dt.datetime) -> int:

@@ -1,0 +1,122 @@
+"""Helpers shared by several test modules (test modules never import each other).
+
+* the Hypothesis settings and the ``with_history`` parametrisation of the differential
+  suites (``test_differential``, ``test_analytics_reference``);
+* :func:`dataset_workspace`: a reference :class:`~tests.reference.Dataset` as an engine
+  workspace;
+* :func:`count_rows`: run a workspace's SQL text (any dialect sqlglot reads) on its
+  DuckDB connection;
+* :func:`assert_matches_snapshot`: compare a text with a pinned file under
+  ``tests/snapshots/``, or rewrite the file when ``SEGMENT_LAB_UPDATE_SNAPSHOTS=1``.
+
+The shared fixtures built from these (the demo workspace, the hand-computed dataset as a
+workspace, ...) are in ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import ibis
+import pytest
+import sqlglot
+from hypothesis import HealthCheck, settings
+
+import segment_lab as sl
+from tests.reference import Dataset
+
+# -- the differential suites ----------------------------------------------------------------
+
+#: ``SEGMENT_LAB_DIFF_EXAMPLES=5000`` runs every differential test with that many examples
+DIFF_SCALE = int(os.environ.get("SEGMENT_LAB_DIFF_EXAMPLES", "0"))
+#: ``SEGMENT_LAB_DIFF_RANDOM=1`` draws fresh examples each run instead of the fixed ones
+DIFF_RANDOM = os.environ.get("SEGMENT_LAB_DIFF_RANDOM") == "1"
+
+
+def diff_settings(examples: int) -> settings:
+    """Hypothesis settings of a differential test: ``examples`` cases, reproducibly."""
+    return settings(
+        max_examples=DIFF_SCALE or examples,
+        deadline=None,
+        derandomize=not DIFF_RANDOM,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
+WITH_HISTORY = pytest.mark.parametrize("with_history", [False, True], ids=["plain", "scd2"])
+
+
+def dataset_workspace(
+    data: Dataset, catalog: sl.Catalog | None = None, validate: bool = True
+) -> sl.Workspace:
+    """The dataset as in-memory Ibis tables (default DuckDB backend)."""
+    frames = data.to_frames()
+    history = frames["contact_history"]
+    return sl.Workspace.from_ibis(
+        contacts=ibis.memtable(frames["contacts"]),
+        events=ibis.memtable(frames["events"]),
+        contact_history=None if history is None else ibis.memtable(history),
+        catalog=catalog,
+        validate=validate,
+    )
+
+
+def count_rows(ws: sl.Workspace, sql: str, dialect: str = "duckdb") -> int:
+    """The number of rows ``sql`` selects, run on ``ws``'s DuckDB connection.
+
+    SQL in another dialect is transpiled to DuckDB's by sqlglot first, so a Postgres or
+    Snowflake rendering is checked for what it selects without a server of that kind.
+    """
+    if dialect != "duckdb":
+        sql = sqlglot.transpile(sql, read=dialect, write="duckdb")[0]
+    backend = ws.tables.contacts.get_backend()
+    return backend.raw_sql(f"SELECT COUNT(*) FROM ({sql}) AS rows_of_sql").fetchone()[0]
+
+
+# -- snapshot files -------------------------------------------------------------------------
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+#: set to ``1`` to rewrite every snapshot file a test compares with
+UPDATE_SNAPSHOTS = "SEGMENT_LAB_UPDATE_SNAPSHOTS"
+
+
+def assert_matches_snapshot(path: Path, text: str) -> None:
+    """``text`` (plus a final newline) must be exactly the content of ``path``.
+
+    On a mismatch the failure shows a unified diff (pinned -> generated) and how to
+    accept the new text; with ``SEGMENT_LAB_UPDATE_SNAPSHOTS=1`` the file is rewritten
+    instead (review the change with ``git diff tests/snapshots``).
+    """
+    text = text.rstrip("\n") + "\n"
+    if os.environ.get(UPDATE_SNAPSHOTS) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+        return
+    shown = path.relative_to(SNAPSHOTS.parent.parent)
+    how = (
+        f"If the change is intended, rewrite the snapshots with "
+        f"{UPDATE_SNAPSHOTS}=1 python -m pytest -n 0 tests/test_sql_snapshots.py "
+        f"and review `git diff tests/snapshots`."
+    )
+    if not path.is_file():
+        pytest.fail(f"No snapshot file {shown}. {how}", pytrace=False)
+    pinned = path.read_text()
+    if pinned != text:
+        diff = difflib.unified_diff(
+            pinned.splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=f"{shown} (pinned)",
+            tofile=f"{shown} (generated)",
+        )
+        pytest.fail(
+            f"{shown} differs from the generated text:\n{''.join(diff)}\n{how}", pytrace=False
+        )

@@ -1,0 +1,43 @@
+SELECT
+  "t7"."contact_id"
+FROM (
+  SELECT
+    "t3"."contact_id",
+    "t3"."created_at",
+    "t6"."__m0"
+  FROM (
+    SELECT
+      "t0"."contact_id",
+      "t0"."created_at"
+    FROM "contacts" AS "t0"
+  ) AS "t3"
+  LEFT OUTER JOIN (
+    SELECT
+      "t4"."contact_id",
+      COUNT(*) AS "__m0"
+    FROM (
+      SELECT
+        *
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= MAKE_TIMESTAMP(2025, 6, 30, 12, 0, 0.0)
+        AND "t1"."event_type" IN ('page_visit')
+        AND "t1"."ts" > MAKE_TIMESTAMP(2025, 6, 16, 12, 0, 0.0)
+    ) AS "t4"
+    GROUP BY
+      1
+  ) AS "t6"
+    ON "t3"."contact_id" = "t6"."contact_id"
+) AS "t7"
+WHERE
+  (
+    (
+      "t7"."created_at" IS NULL
+    )
+    OR (
+      "t7"."created_at" <= MAKE_TIMESTAMP(2025, 6, 30, 12, 0, 0.0)
+    )
+  )
+  AND NOT (
+    COALESCE("t7"."__m0", 0) >= 1
+  )

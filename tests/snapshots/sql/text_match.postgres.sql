@@ -1,0 +1,41 @@
+SELECT
+  "t6"."contact_id"
+FROM (
+  SELECT
+    "t3"."contact_id",
+    "t3"."created_at",
+    "t5"."job_title"
+  FROM (
+    SELECT
+      "t0"."contact_id",
+      "t0"."created_at"
+    FROM "contacts" AS "t0"
+  ) AS "t3"
+  LEFT OUTER JOIN (
+    SELECT
+      "t1"."contact_id",
+      "t1"."job_title"
+    FROM "contact_history" AS "t1"
+    WHERE
+      "t1"."valid_from" <= CAST('2025-06-30T12:00:00' AS TIMESTAMP)
+      AND (
+        (
+          "t1"."valid_to" IS NULL
+        )
+        OR (
+          "t1"."valid_to" > CAST('2025-06-30T12:00:00' AS TIMESTAMP)
+        )
+      )
+  ) AS "t5"
+    ON "t3"."contact_id" = "t5"."contact_id"
+) AS "t6"
+WHERE
+  (
+    (
+      "t6"."created_at" IS NULL
+    )
+    OR (
+      "t6"."created_at" <= CAST('2025-06-30T12:00:00' AS TIMESTAMP)
+    )
+  )
+  AND POSITION('cto' IN LOWER("t6"."job_title")) > 0
