@@ -28,6 +28,7 @@ __all__ = [
     "SerializationError",
     "UnknownFieldError",
     "UnknownSegmentError",
+    "UnsupportedNodeError",
     "UnsupportedVersionError",
     "did_you_mean",
 ]
@@ -185,6 +186,28 @@ class DatabaseLockedError(BindingError, OSError):
 
 class EvaluationError(SegmentLabError, RuntimeError):
     """The backend failed while evaluating a valid segment."""
+
+
+class UnsupportedNodeError(SegmentLabError, TypeError):
+    """A rule holds a node the engine cannot compile: raised while compiling it.
+
+    Raised for a node type the engine has no implementation for (a ``Rule`` subclass
+    defined outside segment_lab), or for a node where it cannot stand (an
+    ``in_segment`` reference that was not resolved first, an event condition inside
+    an event's ``where``).  The message names the node's type.
+    """
+
+    @classmethod
+    def of(cls, node: object, where: str, why: str = "") -> UnsupportedNodeError:
+        """The error for ``node`` met by ``where`` (e.g. "The as-of engine").
+
+        >>> print(UnsupportedNodeError.of(3, "The as-of engine"))
+        The as-of engine has no implementation for int nodes (got 3).
+        """
+        kind = type(node).__name__
+        if why:
+            return cls(f"{where} cannot compile {kind} nodes: {why} (got {node!r}).")
+        return cls(f"{where} has no implementation for {kind} nodes (got {node!r}).")
 
 
 class CurrentValueWarning(UserWarning):

@@ -32,8 +32,8 @@ from segment_lab.engine._execute import (
     pandas_tables,
     to_sql,
 )
-from segment_lab.engine._intervals import IntervalContext, membership
-from segment_lab.engine._plans import CountPlans
+from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
+from segment_lab.engine._plans import STAND_IN, CountPlans, compile_count
 from segment_lab.engine._queries import (
     Grid,
     make_grid,
@@ -46,6 +46,9 @@ from segment_lab.engine._refs import as_rule, inline
 from segment_lab.engine._schema import Tables, check_tables
 
 __all__ = [
+    "HI",
+    "LO",
+    "STAND_IN",
     "Bindings",
     "CountPlans",
     "Grid",
@@ -54,6 +57,7 @@ __all__ = [
     "as_rule",
     "check_data",
     "check_tables",
+    "compile_count",
     "compile_members",
     "duckdb_tables",
     "event_types_present",

@@ -9,39 +9,51 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import singledispatch
 from typing import TYPE_CHECKING
 
 import ibis
 
 from segment_lab.engine._attributes import (
-    ATTRIBUTE_NODES,
+    COMPARE,
     Columns,
     Instant,
     attribute_predicate,
     resolve_time,
+    row_predicate,
 )
+from segment_lab.engine._dispatch import refuse, register_each, rule_walk
 from segment_lab.engine._schema import Tables
-from segment_lab.errors import InvalidValueError
-from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
+from segment_lab.errors import InvalidValueError, UnsupportedNodeError
+from segment_lab.model._nodes import (
+    ATTRIBUTE_NODES,
+    NODE_TYPES,
+    And,
+    EventCondition,
+    InSegment,
+    Not,
+    Or,
+    Rule,
+    walk,
+)
 from segment_lab.model._time import Between, Within
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["AsOfPlan", "compile_members", "event_nodes", "used_fields"]
+__all__ = [
+    "SUM_TYPE",
+    "AsOfPlan",
+    "compile_members",
+    "event_nodes",
+    "holds_without_events",
+    "plan_asof",
+    "universe",
+    "used_fields",
+    "window_filter",
+]
 
 #: Sums of event values are exact decimals, so that as-of and history agree to the cent.
 SUM_TYPE = "decimal(38, 9)"
-
-_CMP = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
 
 
 def event_nodes(rule: Rule) -> list[EventCondition]:
@@ -82,18 +94,13 @@ def window_filter(
         cond &= (ev[b.ts] >= lo) & (ev[b.ts] < hi)
     if node.where is not None:
         cols = Columns(ev, tables.event_dtype, "events", t, safe=False)  # a FILTER clause
-        cond &= _where(node.where, cols)
+        cond &= row_predicate(node.where, cols)
     return cond
 
 
-def _where(rule: Rule, cols: Columns) -> ir.BooleanValue:
-    if isinstance(rule, And):
-        return ibis.and_(*(_where(r, cols) for r in rule.rules))
-    if isinstance(rule, Or):
-        return ibis.or_(*(_where(r, cols) for r in rule.rules))
-    if isinstance(rule, Not):
-        return ~_where(rule.rule, cols.negatable())
-    return attribute_predicate(rule, cols)
+def holds_without_events(node: EventCondition) -> bool:
+    """Whether the condition holds for a contact with no matching events (count or sum 0)."""
+    return node.measure in ("count", "sum") and COMPARE[node.op](0, node.value)
 
 
 def metric(
@@ -144,10 +151,7 @@ def _required(rule: Rule) -> set[EventCondition]:
     """Event conditions a member must satisfy and that fail without events: the rule's
     top-level conjuncts such as ``count(...) >= 3`` (an inner join may drop the rest)."""
     conjuncts = rule.rules if isinstance(rule, And) else (rule,)
-    return {
-        c for c in conjuncts
-        if isinstance(c, EventCondition) and not (c.measure in ("count", "sum") and _CMP[c.op](0, c.value))
-    }  # fmt: skip
+    return {c for c in conjuncts if isinstance(c, EventCondition) and not holds_without_events(c)}
 
 
 def _join_events(
@@ -224,12 +228,18 @@ def compile_members(rule: Rule, tables: Tables, t: Instant) -> ir.Table:
     return plan.frame.filter(universe(plan.frame, tables, t) & plan.predicate(rule)).select(cid)
 
 
-@singledispatch
+@rule_walk(NODE_TYPES)
 def _predicate(rule: Rule, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
-    if isinstance(rule, ATTRIBUTE_NODES):
-        cols = Columns(plan.frame, plan.tables.contact_dtype, "contacts", plan.t, safe)
-        return attribute_predicate(rule, cols)
-    raise TypeError(f"The as-of engine cannot compile {type(rule).__name__}: {rule!r}.")
+    raise UnsupportedNodeError.of(rule, "The as-of engine")
+
+
+@register_each(_predicate, ATTRIBUTE_NODES)
+def _(rule: Rule, plan: AsOfPlan, safe: bool) -> ir.BooleanValue:
+    cols = Columns(plan.frame, plan.tables.contact_dtype, "contacts", plan.t, safe)
+    return attribute_predicate(rule, cols)
+
+
+refuse(_predicate, (InSegment,), "The as-of engine", "resolve references with inline() first")
 
 
 @_predicate.register(And)
@@ -258,9 +268,9 @@ def _measure_predicate(
     """``measure op value`` on the aggregated column ``col`` (NULL: the contact has no events)."""
     if rule.measure in ("count", "sum"):
         value = ibis.literal(rule.value).cast(SUM_TYPE) if rule.measure == "sum" else rule.value
-        if not safe and not _CMP[rule.op](0, rule.value):
-            return _CMP[rule.op](col, value)  # no events: NULL, not selected either way
-        return _CMP[rule.op](col.fill_null(0), value)
+        if not safe and not holds_without_events(rule):
+            return COMPARE[rule.op](col, value)  # no events: NULL, not selected either way
+        return COMPARE[rule.op](col.fill_null(0), value)
     value = resolve_time(rule.value, t)  # type: ignore[arg-type]
-    cmp = _CMP[rule.op](col, value)
+    cmp = COMPARE[rule.op](col, value)
     return cmp.fill_null(False) if safe else cmp

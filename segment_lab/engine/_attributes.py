@@ -7,14 +7,31 @@ logic, docs/semantics.md#attribute-conditions), so ``~`` is an exact complement.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
-from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from segment_lab.errors import InvalidValueError
-from segment_lab.model._nodes import Compare, IsEmpty, IsIn, IsNull, ListHas, Range, Rule, TextMatch
+from segment_lab.engine._dispatch import refuse, register_each, rule_walk
+from segment_lab.errors import InvalidValueError, UnsupportedNodeError
+from segment_lab.model._nodes import (
+    ATTRIBUTE_NODES,
+    NODE_TYPES,
+    And,
+    Compare,
+    EventCondition,
+    InSegment,
+    IsEmpty,
+    IsIn,
+    IsNull,
+    ListHas,
+    Not,
+    Or,
+    Range,
+    Rule,
+    TextMatch,
+)
 from segment_lab.model._time import AbsoluteTime, RelativeTime, parse_instant
 
 if TYPE_CHECKING:
@@ -22,14 +39,19 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 __all__ = [
-    "ATTRIBUTE_NODES",
+    "COMPARE",
     "Columns",
     "attribute_predicate",
     "coerce",
     "resolve_time",
+    "row_predicate",
 ]
 
-ATTRIBUTE_NODES = (Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas)
+#: What each comparison operator computes, on Python values and Ibis values alike.
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt,
+    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
 
 
 class Columns:
@@ -138,19 +160,10 @@ def _safe(expr: ir.BooleanValue, cols: Columns | None = None) -> ir.BooleanValue
     return expr if cols is not None and not cols.safe else expr.fill_null(False)
 
 
-@singledispatch
+@rule_walk(ATTRIBUTE_NODES)
 def attribute_predicate(node: Rule, cols: Columns) -> ir.BooleanValue:
     """Compile an attribute condition over ``cols``."""
-    raise TypeError(f"{type(node).__name__} is not an attribute condition.")
-
-
-_OPS = {
-    "==": lambda c, v: c == v,
-    "<": lambda c, v: c < v,
-    "<=": lambda c, v: c <= v,
-    ">": lambda c, v: c > v,
-    ">=": lambda c, v: c >= v,
-}
+    raise UnsupportedNodeError.of(node, "An attribute condition")
 
 
 @attribute_predicate.register(Compare)
@@ -159,7 +172,7 @@ def _(node: Compare, cols: Columns) -> ir.BooleanValue:
     value = coerce(node.value, dtype, node.field, cols.t)
     if node.op == "!=":
         return ~_safe(col == value)
-    return _safe(_OPS[node.op](col, value), cols)
+    return _safe(COMPARE[node.op](col, value), cols)
 
 
 @attribute_predicate.register(IsIn)
@@ -238,3 +251,35 @@ def _(node: ListHas, cols: Columns) -> ir.BooleanValue:
         return ibis.and_(*hits)
     anyhit = ibis.or_(*hits)
     return ~anyhit if node.mode == "none" else anyhit
+
+
+# -- attribute-only rules ----------------------------------------------------------
+@rule_walk(NODE_TYPES)
+def row_predicate(rule: Rule, cols: Columns) -> ir.BooleanValue:
+    """An attribute-only rule (And/Or/Not of attribute conditions) as one predicate on
+    each row of ``cols``: an event's ``where``, or attributes read from one table."""
+    raise UnsupportedNodeError.of(rule, "A row predicate")
+
+
+register_each(row_predicate, ATTRIBUTE_NODES)(attribute_predicate)
+refuse(
+    row_predicate,
+    (EventCondition, InSegment),
+    "A row predicate",
+    "it tests the columns of one row (an event's where, or a contact's attributes)",
+)
+
+
+@row_predicate.register(And)
+def _(rule: And, cols: Columns) -> ir.BooleanValue:
+    return ibis.and_(*(row_predicate(r, cols) for r in rule.rules))
+
+
+@row_predicate.register(Or)
+def _(rule: Or, cols: Columns) -> ir.BooleanValue:
+    return ibis.or_(*(row_predicate(r, cols) for r in rule.rules))
+
+
+@row_predicate.register(Not)
+def _(rule: Not, cols: Columns) -> ir.BooleanValue:
+    return ~row_predicate(rule.rule, cols.negatable())

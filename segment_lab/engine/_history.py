@@ -20,7 +20,7 @@ def grid_counts(intervals: ir.Table) -> ir.Table:
     """Per grid index j: how many membership runs start and end there.
 
     ``intervals`` are maximal index ranges ``[lo, hi)`` (compiled with a grid, see
-    :class:`~segment_lab.engine._intervals.IntervalContext`): a start at j means
+    :class:`~segment_lab.engine.IntervalContext`): a start at j means
     "member at j, not at j-1", an end at j the reverse.  Returns ``(j, starts, ends)``.
     """
     starts = intervals.group_by(j=intervals.lo).aggregate(

@@ -21,7 +21,7 @@ from segment_lab.model._nodes import (
     Rule,
     TextMatch,
 )
-from segment_lab.model._time import AbsoluteTime, Between, RelativeTime, Within
+from segment_lab.model._time import UNIT_WORDS, AbsoluteTime, Between, RelativeTime, Within
 
 if TYPE_CHECKING:
     from segment_lab.model._segment import Catalog, Segment
@@ -50,7 +50,6 @@ _TIME_WORDS = {
     "==": "is", "!=": "is not", "<": "is before", "<=": "is on or before",
     ">": "is after", ">=": "is on or after",
 }  # fmt: skip
-_UNIT_WORDS = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week"}
 
 
 def label(name: str) -> str:
@@ -88,7 +87,7 @@ def time_text(value: AbsoluteTime | RelativeTime) -> str:
     ]
     if off is None or off.amount == 0:
         return base
-    span = _plural(abs(off.amount), _UNIT_WORDS[off.unit])
+    span = _plural(abs(off.amount), UNIT_WORDS[off.unit])
     if value.anchor == "now":
         return f"{span} ago" if off.amount < 0 else f"{span} from now"
     return f"{span} {'before' if off.amount < 0 else 'after'} {base}"
@@ -174,7 +173,7 @@ def window_text(window: Within | Between | None) -> str:
         return ""
     if isinstance(window, Within):
         d = window.duration
-        span = _UNIT_WORDS[d.unit] if d.amount == 1 else _plural(d.amount, _UNIT_WORDS[d.unit])
+        span = UNIT_WORDS[d.unit] if d.amount == 1 else _plural(d.amount, UNIT_WORDS[d.unit])
         return f" in the last {span}"
     return f" between {time_text(window.start)} and {time_text(window.end)}"
 
@@ -231,7 +230,7 @@ def _is_ago(op: str, value: object) -> bool:
 def _ago_text(op: str, value: object) -> str:
     """``< -90d`` -> "more than 90 days ago"; other times -> "before <time>"."""
     if _is_ago(op, value):
-        span = _plural(-value.offset.amount, _UNIT_WORDS[value.offset.unit])
+        span = _plural(-value.offset.amount, UNIT_WORDS[value.offset.unit])
         words = {"<": "more than", "<=": "at least", ">": "less than", ">=": "at most"}[op]
         return f"{words} {span} ago"
     return f"{_TIME_WORDS[op].removeprefix('is ')} {value_text(value)}"

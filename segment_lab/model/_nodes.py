@@ -564,10 +564,12 @@ class Not(Rule):
         return (self.rule,)
 
 
-NODE_TYPES: tuple[type[Rule], ...] = (
+#: Conditions on one field of one row (a contact's attributes, or an event's columns).
+ATTRIBUTE_NODES: tuple[type[Rule], ...] = (
     Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas,
-    EventCondition, InSegment, And, Or, Not,
 )  # fmt: skip
+#: Every node type of the language: each engine walk has an implementation for each.
+NODE_TYPES: tuple[type[Rule], ...] = (*ATTRIBUTE_NODES, EventCondition, InSegment, And, Or, Not)
 
 
 def node_fields(node: Rule) -> list[str]:
@@ -575,4 +577,4 @@ def node_fields(node: Rule) -> list[str]:
     return [f.name for f in fields(node)]  # type: ignore[arg-type]
 
 
-__all__ += ["NODE_TYPES", "Scalar", "TimeValue", "node_fields"]
+__all__ += ["ATTRIBUTE_NODES", "NODE_TYPES", "Scalar", "TimeValue", "node_fields"]

@@ -12,6 +12,7 @@ from segment_lab.errors import InvalidDurationError, InvalidTimeError, did_you_m
 __all__ = [
     "ANCHORS",
     "UNITS",
+    "UNIT_WORDS",
     "AbsoluteTime",
     "Between",
     "Duration",
@@ -25,6 +26,8 @@ __all__ = [
 
 #: Seconds per duration unit.
 UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+#: The word for each duration unit, in the singular ("30d" reads "30 days").
+UNIT_WORDS: dict[str, str] = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week"}
 #: Named instants relative to the evaluation instant t.
 ANCHORS = ("now", "today", "yesterday", "tomorrow")
 

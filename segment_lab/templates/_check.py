@@ -22,7 +22,8 @@ from segment_lab.model import (
     Segment,
     walk,
 )
-from segment_lab.templates._definitions import _ATTRIBUTE_NODES, _INLINE, TEMPLATES, churn_risks
+from segment_lab.model._nodes import ATTRIBUTE_NODES
+from segment_lab.templates._definitions import _INLINE, TEMPLATES, churn_risks
 
 
 class Requirements(NamedTuple):
@@ -76,11 +77,11 @@ def _collect(rule: Rule, found: dict[str, dict[str, None]]) -> None:
             found["event_fields"][rule.column] = None
         if rule.where is not None:
             for node in walk(rule.where):
-                if isinstance(node, _ATTRIBUTE_NODES):
+                if isinstance(node, ATTRIBUTE_NODES):
                     found["event_fields"][node.field] = None
     elif isinstance(rule, InSegment):
         found["segments"][rule.name] = None
-    elif isinstance(rule, _ATTRIBUTE_NODES):
+    elif isinstance(rule, ATTRIBUTE_NODES):
         found["fields"][rule.field] = None
     for child in rule.children():
         _collect(child, found)

@@ -14,19 +14,13 @@ from segment_lab.errors import (
 )
 from segment_lab.model import (
     Catalog,
-    Compare,
     Duration,
-    IsEmpty,
-    IsIn,
-    IsNull,
-    ListHas,
-    Range,
     RelativeTime,
     Rule,
     Segment,
-    TextMatch,
     Within,
 )
+from segment_lab.model._time import UNIT_WORDS
 
 #: Every event type the sample data counts as activity.
 ACTIVITY_EVENTS = ("email_open", "email_click", "page_visit", "form_submit", "purchase")
@@ -35,8 +29,6 @@ _NOUNS = {
     "page_view": "page views", "form_submit": "form submissions", "purchase": "purchases",
     "unsubscribe": "unsubscribes", "email_sent": "emails sent",
 }  # fmt: skip
-_UNITS = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week"}
-_ATTRIBUTE_NODES = (Compare, IsIn, Range, TextMatch, IsNull, IsEmpty, ListHas)
 
 
 # -- building blocks ---------------------------------------------------------------------
@@ -64,7 +56,7 @@ def _ago(value: object, param: str) -> RelativeTime:
 
 
 def _span(d: Duration) -> str:
-    unit = _UNITS[d.unit]
+    unit = UNIT_WORDS[d.unit]
     return f"{d.amount} {unit}" + ("" if d.amount == 1 else "s")
 
 

@@ -1,0 +1,174 @@
+"""Comparisons with times relative to t, solved for t.
+
+``x > -30d`` holds at the instants t with ``x > t - 30d``, that is ``t < x + 30d``:
+per row, a comparison with a relative time holds on an interval of t (two for
+``!=``), which :func:`solve_time` computes exactly.  Relative times are ``t + s``
+(anchor ``now``) or ``midnight(t) + s`` (``today``, ``yesterday``, ``tomorrow``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from segment_lab.engine._attributes import COMPARE
+from segment_lab.engine._dispatch import register_each, rule_walk
+from segment_lab.engine._grid import DAY, US
+from segment_lab.errors import InvalidValueError, UnsupportedNodeError
+from segment_lab.model._nodes import (
+    ATTRIBUTE_NODES,
+    And,
+    Compare,
+    IsEmpty,
+    IsIn,
+    IsNull,
+    ListHas,
+    Not,
+    Or,
+    Range,
+    Rule,
+    TextMatch,
+)
+from segment_lab.model._time import AbsoluteTime, RelativeTime
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = [
+    "bound_hi",
+    "bound_lo",
+    "check_time_field",
+    "has_relative",
+    "solve_time",
+    "split_relative",
+]
+
+
+def _shift(tv: RelativeTime) -> ibis.Value | None:
+    secs = int(tv.shift.total_seconds())
+    return ibis.interval(seconds=secs) if secs else None
+
+
+def _unshift(x: ir.Value, tv: RelativeTime) -> ir.Value:
+    """``x - shift``: ``x op anchor(t) + shift`` is ``x - shift op anchor(t)``."""
+    shift = _shift(tv)
+    return x - shift if shift is not None else x
+
+
+def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
+    """Pieces of the rows' ``[lo, hi)`` where ``x op tv.resolve(t)`` holds, as tables.
+
+    ``x`` is a timestamp per row; ``tv`` an absolute or relative time.
+    """
+    rows = rows.filter(x.notnull())  # NULL never compares (LEAST/GREATEST would skip it)
+    if isinstance(tv, AbsoluteTime):
+        return [rows.filter(COMPARE[op](x, tv.value).fill_null(False)).select("cid", "lo", "hi")]
+    y = _unshift(x, tv)
+    if tv.anchor == "now":
+        return _against_now(rows, y, op)
+    return _against_midnight(rows, y, op)
+
+
+def _piece(rows: ir.Table, a: Any, b: Any, cond: Any = None) -> ir.Table:
+    """The rows' ``[a, b)`` where ``cond`` holds (and the interval is not empty)."""
+    out = rows.select(cid=rows.cid, lo=a, hi=b, ok=cond if cond is not None else True)
+    return out.filter(out.ok & (out.lo < out.hi)).select("cid", "lo", "hi")
+
+
+def _against_now(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
+    """Where ``y op t`` holds."""
+    lo, hi, after = rows.lo, rows.hi, y + US
+    if op == "!=":
+        return [_piece(rows, lo, ibis.least(hi, y)), _piece(rows, ibis.greatest(lo, after), hi)]
+    bounds = {
+        ">": (lo, ibis.least(hi, y)),
+        ">=": (lo, ibis.least(hi, after)),
+        "<": (ibis.greatest(lo, after), hi),
+        "<=": (ibis.greatest(lo, y), hi),
+        "==": (ibis.greatest(lo, y), ibis.least(hi, after)),
+    }[op]
+    return [_piece(rows, *bounds)]
+
+
+def _against_midnight(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
+    """Where ``y op midnight(t)`` holds."""
+    lo, hi = rows.lo, rows.hi
+    floor = y.truncate("D")
+    exact = y == floor
+    if op == "!=":
+        return [
+            _piece(rows, lo, hi, ~exact),
+            _piece(rows, lo, ibis.least(hi, floor), exact),
+            _piece(rows, ibis.greatest(lo, floor + DAY), hi, exact),
+        ]
+    if op == "==":
+        return [_piece(rows, ibis.greatest(lo, floor), ibis.least(hi, floor + DAY), exact)]
+    ceil = ibis.ifelse(exact, floor, floor + DAY)
+    bounds = {
+        ">": (lo, ibis.least(hi, ceil)),
+        ">=": (lo, ibis.least(hi, floor + DAY)),
+        "<": (ibis.greatest(lo, floor + DAY), hi),
+        "<=": (ibis.greatest(lo, ceil), hi),
+    }[op]
+    return [_piece(rows, *bounds)]
+
+
+def bound_lo(tv: RelativeTime, ts: ir.Value) -> ir.Value:
+    """Earliest t at which an event at ``ts`` is before the window's end ``tv(t)``."""
+    y = _unshift(ts, tv)
+    if tv.anchor == "now":  # ts < t + s  <=>  t > ts - s
+        return y + US
+    return y.truncate("D") + DAY  # ts < midnight(t) + s  <=>  midnight(t) > ts - s
+
+
+def bound_hi(tv: RelativeTime, ts: ir.Value) -> ir.Value:
+    """First t at which an event at ``ts`` is before the window's start ``tv(t)``."""
+    y = _unshift(ts, tv)
+    if tv.anchor == "now":  # t + s <= ts  <=>  t <= ts - s
+        return y + US
+    return y.truncate("D") + DAY  # midnight(t) + s <= ts  <=>  midnight(t) <= ts - s
+
+
+def has_relative(node: Rule) -> bool:
+    """Whether a condition compares with a time relative to t."""
+    values = [getattr(node, a, None) for a in ("value", "low", "high")] + list(
+        getattr(node, "values", ())
+    )
+    return any(isinstance(v, RelativeTime) for v in values)
+
+
+def check_time_field(name: str, dtype: Any, what: str) -> None:
+    """Raise InvalidValueError unless ``dtype`` (of field ``name``) holds instants."""
+    if not (dtype.is_timestamp() or dtype.is_date()):
+        raise InvalidValueError(
+            f"{what} {name!r} is {dtype}; relative times compare only with timestamps."
+        )
+
+
+@rule_walk(ATTRIBUTE_NODES)
+def split_relative(node: Rule) -> Rule | None:
+    """An attribute condition with relative times as plain comparisons, or None if it
+    is one already: ``!=`` is ``~(==)``, ``between`` two comparisons, ``isin`` an OR."""
+    raise UnsupportedNodeError.of(node, "Solving relative times")
+
+
+@split_relative.register(Compare)
+def _(node: Compare) -> Rule | None:
+    return Not(Compare(node.field, "==", node.value)) if node.op == "!=" else None
+
+
+@split_relative.register(Range)
+def _(node: Range) -> Rule | None:
+    return And((Compare(node.field, ">=", node.low), Compare(node.field, "<=", node.high)))
+
+
+@split_relative.register(IsIn)
+def _(node: IsIn) -> Rule | None:
+    inner = Or(tuple(Compare(node.field, "==", v) for v in node.values))
+    return Not(inner) if node.negate else inner
+
+
+@register_each(split_relative, (TextMatch, IsNull, IsEmpty, ListHas))
+def _(node: Rule) -> Rule | None:
+    raise InvalidValueError(f"{type(node).__name__} cannot hold relative times: {node!r}.")
