@@ -199,7 +199,7 @@ class UnsupportedNodeError(SegmentLabError, TypeError):
 
     @classmethod
     def of(cls, node: object, where: str, why: str = "") -> UnsupportedNodeError:
-        """The error for ``node`` met by ``where`` (e.g. "The as-of engine").
+        """Return the error for ``node`` met by ``where`` (e.g. "The as-of engine").
 
         >>> print(UnsupportedNodeError.of(3, "The as-of engine"))
         The as-of engine has no implementation for int nodes (got 3).

@@ -246,7 +246,7 @@ class Workspace:
 
     @classmethod
     def demo(cls, scale: str = "sample", *, rebuild: bool = False) -> Workspace:
-        """The generated sample data (built on first use) with the demo catalog.
+        """Open the generated sample data (built on first use) with the demo catalog.
 
         "now" is the last instant of the sample data (see ``datasets/README.md``);
         the attributes the generator never changes are bound as static.
@@ -281,7 +281,7 @@ class Workspace:
 
     @classmethod
     def from_cdnow(cls, path: str | os.PathLike | None = None) -> Workspace:
-        """The real CDNOW purchase log (1997-01 to 1998-06, 23,570 customers).
+        """Open the real CDNOW purchase log (1997-01 to 1998-06, 23,570 customers).
 
         Needs the ``lifetimes`` package, which ships the data file
         (``pip install 'segment_lab[cdnow]'``). "now" is the last day of the data and the
@@ -314,7 +314,7 @@ class Workspace:
 
     # -- values, not mutation ---------------------------------------------------------
     def with_catalog(self, catalog: CatalogLike) -> Workspace:
-        """A workspace whose ``in_segment`` references resolve in ``catalog``.
+        """Return a workspace whose ``in_segment`` references resolve in ``catalog``.
 
         Parameters
         ----------
@@ -336,7 +336,7 @@ class Workspace:
         return Workspace(self._tables, _as_catalog(catalog), self._now)
 
     def with_now(self, now: Any) -> Workspace:
-        """A workspace whose "now" (the default ``as_of``) is ``now``.
+        """Return a workspace whose "now" (the default ``as_of``) is ``now``.
 
         Parameters
         ----------
@@ -440,7 +440,7 @@ class Workspace:
         return resolve_instant(value, self.now, what)
 
     def resolve(self, segment: SegmentLike) -> Rule:
-        """The rule of a segment with every ``in_segment`` reference inlined.
+        """Return the rule of a segment with every ``in_segment`` reference inlined.
 
         Parameters
         ----------
@@ -475,7 +475,7 @@ class Workspace:
         return inline(rule, self._catalog, (name,) if name else ())
 
     def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
-        """The grid ``t_k = start + k*every <= end`` that :meth:`history` samples.
+        """Return the grid ``t_k = start + k*every <= end`` that :meth:`history` samples.
 
         Parameters
         ----------
@@ -546,7 +546,7 @@ class Workspace:
         return compile_members(rule, self._tables, t)
 
     def count(self, segment: SegmentLike, as_of: Any = None) -> int:
-        """Number of members at ``as_of``.
+        """Count the members at ``as_of``.
 
         On DuckDB a rule's count query is compiled once per workspace and then run at
         each instant asked for (only the SQL text is kept, never a result), so counting
@@ -590,7 +590,7 @@ class Workspace:
         return self._plans.count(rule, t)
 
     def sql(self, segment: SegmentLike, as_of: Any = None, dialect: str | None = None) -> str:
-        """The SQL of the members query at ``as_of``.
+        """Return the SQL of the members query at ``as_of``.
 
         Parameters
         ----------
@@ -837,7 +837,7 @@ class Workspace:
         return movers(before, after, self._tables, columns)
 
     def __repr__(self) -> str:
-        """The tables bound, the catalog's size and "now"."""
+        """Describe the tables bound, the catalog's size and "now"."""
         t = self._tables
         parts = [
             "contacts",

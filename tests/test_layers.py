@@ -324,33 +324,45 @@ def _strong_components(graph: dict[str, dict[str, Edge]]) -> Iterator[set[str]]:
     for start in sorted(graph):
         if start in index:
             continue
-        work = [(start, iter(sorted(graph.get(start, {}))))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = set()
-                    while True:
-                        top = stack.pop()
-                        on_stack.discard(top)
-                        component.add(top)
-                        if top == node:
-                            break
-                    yield component
-            elif child not in index:
-                index[child] = low[child] = len(index)
-                stack.append(child)
-                on_stack.add(child)
-                work.append((child, iter(sorted(graph.get(child, {})))))
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
+        yield from _strong_components_from(start, graph, index, low, stack, on_stack)
+
+
+def _strong_components_from(
+    start: str,
+    graph: dict[str, dict[str, Edge]],
+    index: dict[str, int],
+    low: dict[str, int],
+    stack: list[str],
+    on_stack: set[str],
+) -> Iterator[set[str]]:
+    """One depth-first search of Tarjan's algorithm from ``start`` (not yet indexed)."""
+    work = [(start, iter(sorted(graph.get(start, {}))))]
+    index[start] = low[start] = len(index)
+    stack.append(start)
+    on_stack.add(start)
+    while work:
+        node, children = work[-1]
+        child = next(children, None)
+        if child is None:
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.add(top)
+                    if top == node:
+                        break
+                yield component
+        elif child not in index:
+            index[child] = low[child] = len(index)
+            stack.append(child)
+            on_stack.add(child)
+            work.append((child, iter(sorted(graph.get(child, {})))))
+        elif child in on_stack:
+            low[node] = min(low[node], index[child])
 
 
 def _a_cycle_in(component: set[str], graph: dict[str, dict[str, Edge]]) -> list[Edge]:

@@ -106,7 +106,7 @@ def holds_without_events(node: EventCondition) -> bool:
 def metric(
     ev: ir.Table, node: EventCondition, cond: ir.BooleanValue | None, tables: Tables
 ) -> ir.Value:
-    """The aggregate of one event condition over the (pre-filtered) events ``ev``."""
+    """Return the aggregate of one event condition over the (pre-filtered) events ``ev``."""
     ts = ev[tables.bindings.ts]
     if node.measure == "count":
         return ev.count() if cond is None else ts.count(where=cond)
@@ -132,7 +132,7 @@ class AsOfPlan:
     t: Instant
 
     def predicate(self, rule: Rule, safe: bool = False) -> ir.BooleanValue:
-        """The rule as a filter (``safe``: exactly true/false, e.g. to sum or negate it)."""
+        """Return the rule as a filter (``safe``: exactly true/false, e.g. to sum or negate it)."""
         return _predicate(rule, self, safe)
 
 
@@ -148,8 +148,11 @@ def _group_aggregate(
 
 
 def _required(rule: Rule) -> set[EventCondition]:
-    """Event conditions a member must satisfy and that fail without events: the rule's
-    top-level conjuncts such as ``count(...) >= 3`` (an inner join may drop the rest)."""
+    """Return the event conditions a member must satisfy and that fail without events.
+
+    These are the rule's top-level conjuncts such as ``count(...) >= 3`` (an inner join
+    may drop the rest).
+    """
     conjuncts = rule.rules if isinstance(rule, And) else (rule,)
     return {c for c in conjuncts if isinstance(c, EventCondition) and not holds_without_events(c)}
 
@@ -157,8 +160,11 @@ def _required(rule: Rule) -> set[EventCondition]:
 def _join_events(
     frame: ir.Table, rule: Rule, tables: Tables, t: Instant, prune: bool
 ) -> tuple[ir.Table, dict]:
-    """Join one aggregate per set of events: each scan reads only its own types and window,
-    as hand-written SQL would, and sets every member needs are inner joins."""
+    """Join one aggregate per set of events.
+
+    Each scan reads only its own types and window, as hand-written SQL would, and sets
+    every member needs are inner joins.
+    """
     if tables.events is None:
         tables.event_dtype(tables.bindings.ts)  # raises BindingError: no events table
     nodes = event_nodes(rule)

@@ -77,7 +77,7 @@ class Columns:
         return self.table[name]
 
     def negatable(self) -> Columns:
-        """The same columns for predicates under a negation (two-valued, NULL-free)."""
+        """Return the same columns for predicates under a negation (two-valued, NULL-free)."""
         return self if self.safe else Columns(self.table, self.dtype, self.what, self.t, True)
 
 
@@ -99,7 +99,7 @@ Instant = Any  # a datetime, or an Ibis timestamp scalar (the evaluation instant
 
 
 def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
-    """The instant ``value`` denotes at the evaluation instant ``t``.
+    """Return the instant ``value`` denotes at the evaluation instant ``t``.
 
     ``t`` may be an Ibis timestamp expression: then a relative time is
     an expression of it, such as ``t - INTERVAL 30 DAY``, which the database folds
@@ -113,7 +113,10 @@ def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
 
 
 def coerce(value: Any, dtype: idt.DataType, name: str, t: Instant) -> Any:
-    """The literal (or instant expression) to compare column ``name`` of type ``dtype`` with."""
+    """Return the literal (or instant expression) to compare column ``name`` with.
+
+    The column is of type ``dtype``.
+    """
     family = _family(dtype)
     if isinstance(value, (AbsoluteTime, RelativeTime)):
         if family != "time":
@@ -256,8 +259,11 @@ def _(node: ListHas, cols: Columns) -> ir.BooleanValue:
 # -- attribute-only rules ----------------------------------------------------------
 @rule_walk(NODE_TYPES)
 def row_predicate(rule: Rule, cols: Columns) -> ir.BooleanValue:
-    """An attribute-only rule (And/Or/Not of attribute conditions) as one predicate on
-    each row of ``cols``: an event's ``where``, or attributes read from one table."""
+    """Return an attribute-only rule as one predicate on each row of ``cols``.
+
+    The rule is an And/Or/Not of attribute conditions: an event's ``where``, or
+    attributes read from one table.
+    """
     raise UnsupportedNodeError.of(rule, "A row predicate")
 
 

@@ -65,5 +65,5 @@ class Bindings:
         return cls(**{**settings, **overrides})
 
     def replace(self, **changes: object) -> Bindings:
-        """A copy with some names changed."""
+        """Return a copy with some names changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -62,7 +62,7 @@ def _check_history(h: ir.Table, b: Bindings) -> None:
 
 
 def event_types_present(tables: Tables, limit: int = 10_000) -> list[str] | None:
-    """The distinct event types in the events table, sorted.
+    """Return the distinct event types in the events table, sorted.
 
     At most ``limit`` of them; None when there is no events table.
     """

@@ -23,7 +23,7 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def stale_fields(rule: Rule, tables: Tables) -> list[str]:
-    """The contact fields ``rule`` reads whose past values are unknown.
+    """Return the contact fields ``rule`` reads whose past values are unknown.
 
     Those are fields with no contact_history bound that are not declared static
     (``Bindings(static=...)``); the contact id and ``created_at`` never change.
@@ -64,7 +64,7 @@ def warn_current(
 
 
 def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside segment_lab."""
+    """Return the ``stacklevel`` that points a warning at the first frame outside segment_lab."""
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1

@@ -119,7 +119,10 @@ def _run_direct(backend: Any, expr: ir.Expr, fetch: Callable[[Any], Any]) -> Any
 
 # -- SQL text on DuckDB (count plans) ------------------------------------------------------
 def duckdb_backend(expr: ir.Expr) -> Any | None:
-    """The DuckDB backend ``expr`` runs on (to send SQL straight to its connection), or None."""
+    """Return the DuckDB backend ``expr`` runs on, or None.
+
+    The backend is for sending SQL straight to its connection.
+    """
     try:
         backend = expr._find_backend(use_default=True)
     except Exception:  # no backend to talk to directly: let Ibis decide
@@ -128,7 +131,7 @@ def duckdb_backend(expr: ir.Expr) -> Any | None:
 
 
 def compile_sql(backend: Any, expr: ir.Expr) -> str:
-    """The SQL ``backend`` runs for ``expr``, its in-memory tables registered first.
+    """Return the SQL ``backend`` runs for ``expr``, its in-memory tables registered first.
 
     Raises
     ------
@@ -149,7 +152,7 @@ def literal_sql(backend: Any, value: ir.Scalar) -> str:
 
 
 def run_scalar_sql(backend: Any, sql: str) -> Any:
-    """The first value of the first row of ``sql`` run on ``backend``'s connection."""
+    """Return the first value of the first row of ``sql`` run on ``backend``'s connection."""
     try:
         return backend.con.execute(sql).fetchone()[0]
     except Exception as exc:
@@ -157,7 +160,7 @@ def run_scalar_sql(backend: Any, sql: str) -> Any:
 
 
 def to_sql(expr: ir.Expr, dialect: str | None = None) -> str:
-    """The SQL of ``expr`` in ``dialect`` (an Ibis backend name or a common alias).
+    """Return the SQL of ``expr`` in ``dialect`` (an Ibis backend name or a common alias).
 
     Raises
     ------
@@ -175,7 +178,7 @@ def to_sql(expr: ir.Expr, dialect: str | None = None) -> str:
 def duckdb_tables(
     path: str | os.PathLike, bindings: Bindings, read_only: bool = True
 ) -> tuple[ir.Table, ir.Table | None, ir.Table | None]:
-    """The contacts, events and contact_history tables of a DuckDB file (None: absent).
+    """Return the contacts, events and contact_history tables of a DuckDB file (None: absent).
 
     Raises
     ------
@@ -223,7 +226,7 @@ def pandas_tables(
     events: pd.DataFrame | None = None,
     contact_history: pd.DataFrame | None = None,
 ) -> tuple[ir.Table, ir.Table | None, ir.Table | None]:
-    """The frames as tables of one new in-memory DuckDB connection (None stays None).
+    """Return the frames as tables of one new in-memory DuckDB connection (None stays None).
 
     Raises
     ------
@@ -237,7 +240,10 @@ def pandas_tables(
 
 
 def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
-    """A DuckDB table from a DataFrame; what DuckDB cannot store becomes a BindingError."""
+    """Return a DuckDB table from a DataFrame.
+
+    What DuckDB cannot store becomes a BindingError.
+    """
     import pandas as pd
 
     if not isinstance(df, pd.DataFrame):

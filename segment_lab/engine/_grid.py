@@ -95,11 +95,11 @@ class IntervalContext:
         return out.filter(out.lo <= self.end)
 
     def lifetime(self) -> ir.Table:
-        """The lifetime in output positions (instants, or grid indices)."""
+        """Return the lifetime in output positions (instants, or grid indices)."""
         return self.to_pos(self.lifetime_time())
 
     def clip(self, table: ir.Table) -> ir.Table:
-        """A maximal ``table`` (in positions) within each contact's lifetime, maximal again.
+        """Clip a maximal ``table`` (in positions) to each contact's lifetime, maximal again.
 
         The same as intersecting it with :meth:`lifetime`, but the position of each
         ``created_at`` is computed only for the contacts the join keeps, not for all of
@@ -132,6 +132,6 @@ def complement(table: ir.Table, ctx: IntervalContext) -> ir.Table:
 
 
 def empty(ctx: IntervalContext) -> ir.Table:
-    """An interval table with no rows (in the context's positions)."""
+    """Return an interval table with no rows (in the context's positions)."""
     life = ctx.lifetime()
     return life.filter(ibis.literal(False))

@@ -36,8 +36,10 @@ def grid_counts(intervals: ir.Table) -> ir.Table:
 def history_frame(
     counts: Iterable[tuple[int, int, int]], g0: dt.datetime, every: dt.timedelta, npoints: int
 ) -> pd.DataFrame:
-    """``period, size, entered, exited`` for grid indices 1..npoints-1 from the
-    ``(j, starts, ends)`` rows of ``grid_counts``."""
+    """Return ``period, size, entered, exited`` for grid indices 1..npoints-1.
+
+    They are computed from the ``(j, starts, ends)`` rows of ``grid_counts``.
+    """
     import numpy as np
     import pandas as pd
 

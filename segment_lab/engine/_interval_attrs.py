@@ -133,7 +133,7 @@ def _(rule: Range | TextMatch) -> bool:
 
 
 def fusable_source(rule: Rule, ctx: IntervalContext) -> str | None:
-    """The one table all of an attribute-only subtree reads, or None if it is not one.
+    """Return the one table all of an attribute-only subtree reads, or None if not one.
 
     Such a subtree is a predicate on one row at a time, so it compiles to a single
     filter over the rows' validity intervals instead of one sweep per leaf.

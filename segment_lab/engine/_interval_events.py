@@ -75,8 +75,11 @@ def _between_bounds(window: Between, ts: ir.Value, ctx: IntervalContext) -> tupl
 
 
 def _window_bounds(node: EventCondition, ts: ir.Value, ctx: IntervalContext) -> tuple:
-    """``(conditions on ts, lo, hi)``: which events the window can hold, and the
-    instants ``[lo, hi)`` at which an event at ``ts`` lies in it."""
+    """Return ``(conditions on ts, lo, hi)`` for the window of ``node``.
+
+    These say which events the window can hold, and the instants ``[lo, hi)`` at which
+    an event at ``ts`` lies in it.
+    """
     if isinstance(node.window, Within):
         return _within_bounds(node.window, ts, ctx)
     if isinstance(node.window, Between):
@@ -85,7 +88,7 @@ def _window_bounds(node: EventCondition, ts: ir.Value, ctx: IntervalContext) -> 
 
 
 def _weight(node: EventCondition, ev: ir.Table, ctx: IntervalContext) -> ir.Value:
-    """What each event adds to the measure: 1, or its value for a sum."""
+    """Return what each event adds to the measure: 1, or its value for a sum."""
     if node.measure != "sum":
         return ibis.literal(1)
     dtype = ctx.tables.event_dtype(node.column)  # type: ignore[arg-type]
@@ -144,9 +147,12 @@ def _event_pos(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir
 
 # -- measures ----------------------------------------------------------------------
 def _at_least(rows: ir.Table, n: int) -> ir.Table:
-    """Where at least ``n`` of the rows' intervals overlap, for intervals whose ``lo`` and
-    ``hi`` both grow with ``ts`` (true of every event window): at least n events count
-    at p exactly when, for some event i, p is in ``[lo_i, hi_(i-n+1))``."""
+    """Return where at least ``n`` of the rows' intervals overlap.
+
+    This is for intervals whose ``lo`` and ``hi`` both grow with ``ts`` (true of every
+    event window): at least n events count at p exactly when, for some event i, p is in
+    ``[lo_i, hi_(i-n+1))``.
+    """
     order = ["ts"]
     if n <= 1:
         return merge_monotone(rows, order)
@@ -204,8 +210,10 @@ def _seen_leaf(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir
 def _seen_leaf_general(
     node: EventCondition, rows: ir.Table, ctx: IntervalContext, clipped: Callable
 ) -> ir.Table:
-    """last_seen / first_seen over pieces whose bounds do not grow with ``ts``: through
-    "some active event has ts op v(t)"."""
+    """Compute last_seen / first_seen over pieces whose bounds do not grow with ``ts``.
+
+    This goes through "some active event has ts op v(t)".
+    """
 
     def some(op: str) -> ir.Table:  # instants at which an active event has ts op v(t)
         return merge(ctx.to_pos(_concat(solve_time(rows, rows.ts, op, node.value))))

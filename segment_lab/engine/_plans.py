@@ -55,12 +55,12 @@ class CountPlan:
     expr: Any  # kept alive: in-memory tables it reads stay registered with the backend
 
     def run(self, t: dt.datetime) -> int:
-        """The number of members at ``t``."""
+        """Count the members at ``t``."""
         return int(run_scalar_sql(self.backend, self.sql.replace(self.marker, _literal(t))))
 
 
 def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
-    """The count plan of ``rule`` (references inlined), or None where plans do not apply.
+    """Return the count plan of ``rule`` (references inlined), or None where plans do not apply.
 
     Plans apply on DuckDB, when the stand-in's literal is found in the SQL and nowhere
     else (a rule whose text values contain it, however unlikely, is compiled per call).
@@ -87,7 +87,7 @@ class CountPlans:
         self._plans: OrderedDict[Rule, CountPlan | None] = OrderedDict()
 
     def get(self, rule: Rule) -> CountPlan | None:
-        """The plan of ``rule``, compiled on first use; None if it has none."""
+        """Return the plan of ``rule``, compiled on first use; None if it has none."""
         if rule in self._plans:
             self._plans.move_to_end(rule)
             return self._plans[rule]
@@ -98,7 +98,7 @@ class CountPlans:
         return plan
 
     def count(self, rule: Rule, t: dt.datetime) -> int:
-        """The number of members of ``rule`` at ``t``: by its plan, else compiled at ``t``."""
+        """Count the members of ``rule`` at ``t``: by its plan, else compiled at ``t``."""
         plan = self.get(rule)
         if plan is not None:
             return plan.run(t)

@@ -69,7 +69,7 @@ class Grid:
 
 
 def make_grid(start: dt.datetime, end: dt.datetime, every: Any) -> Grid:
-    """The grid from ``start`` up to ``end``, every ``every`` (a duration or ``"1w"``).
+    """Return the grid from ``start`` up to ``end``, every ``every`` (a duration or ``"1w"``).
 
     Raises
     ------
@@ -89,7 +89,7 @@ def make_grid(start: dt.datetime, end: dt.datetime, every: Any) -> Grid:
 
 
 def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list[int]:
-    """The number of members of each rule (references inlined) at ``t``, in one query."""
+    """Count the members of each rule (references inlined) at ``t``, in one query."""
     plan = plan_asof(And(tuple(rules)), tables, t, prune=False)
     frame = plan.frame.filter(universe(plan.frame, tables, t))
     aggs = {f"s{i}": plan.predicate(r, safe=True).cast("int64").sum() for i, r in enumerate(rules)}

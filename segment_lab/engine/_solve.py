@@ -71,7 +71,7 @@ def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
 
 
 def _piece(rows: ir.Table, a: Any, b: Any, cond: Any = None) -> ir.Table:
-    """The rows' ``[a, b)`` where ``cond`` holds (and the interval is not empty)."""
+    """Return the rows' ``[a, b)`` where ``cond`` holds (and the interval is not empty)."""
     out = rows.select(cid=rows.cid, lo=a, hi=b, ok=cond if cond is not None else True)
     return out.filter(out.ok & (out.lo < out.hi)).select("cid", "lo", "hi")
 
@@ -148,8 +148,11 @@ def check_time_field(name: str, dtype: Any, what: str) -> None:
 
 @rule_walk(ATTRIBUTE_NODES)
 def split_relative(node: Rule) -> Rule | None:
-    """An attribute condition with relative times as plain comparisons, or None if it
-    is one already: ``!=`` is ``~(==)``, ``between`` two comparisons, ``isin`` an OR."""
+    """Return an attribute condition with relative times as plain comparisons.
+
+    None if it is one already: ``!=`` is ``~(==)``, ``between`` two comparisons,
+    ``isin`` an OR.
+    """
     raise UnsupportedNodeError.of(node, "Solving relative times")
 
 

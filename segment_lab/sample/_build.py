@@ -178,7 +178,7 @@ def is_current(path: str | os.PathLike, scale: str | Scale = "sample", seed: int
 
 
 def ensure_database(scale: str | Scale = "sample", *, rebuild: bool = False) -> str:
-    """The path of the generated database at :func:`default_path`, built on first use.
+    """Return the path of the generated database at :func:`default_path`, built on first use.
 
     A missing or stale file (see :func:`is_current`) is built; a lock file next to it
     makes concurrent processes wait for one build instead of racing.  This is what
