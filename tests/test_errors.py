@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 
+import segment_lab
 from segment_lab import errors, serde
 from segment_lab.errors import (
     BindingError,
@@ -112,7 +113,7 @@ CASES = [
     ("missing-segment", "dict", cat(seg("vip"), seg("b", ref("vipp"))),
      UnknownSegmentError, ["in_segment('vipp')", "Did you mean 'vip'?"]),
     ("future-version", "dict", {"segment_lab": 2, "kind": "isnull", "field": "a"},
-     UnsupportedVersionError, ["format version 2", "reads format version 1", "Upgrade segment_lab"]),
+     UnsupportedVersionError, ["format version 2", f"segment_lab ({segment_lab.__version__}) reads format version 1", "Upgrade segment_lab"]),
     ("version-as-text", "dict", {"segment_lab": "1", "kind": "isnull", "field": "a"},
      SerializationError, ["At segment_lab: The format version must be a whole number", "'1'"]),
     ("count-as-text", "dict", ev(value="3"),

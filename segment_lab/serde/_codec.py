@@ -359,6 +359,16 @@ def _decode_top(data: object, path: str, expect: str | None) -> Any:
     return _decode(data, path, _TOP[expect], _WHAT[expect])
 
 
+def _installed_version() -> str:
+    """Return the installed segment_lab version (read from its metadata, not the package)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("segment_lab")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown version"
+
+
 def _check_version(version: object, path: str) -> None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise SerializationError(
@@ -368,7 +378,7 @@ def _check_version(version: object, path: str) -> None:
     if version > FORMAT_VERSION:
         raise UnsupportedVersionError(
             f"This document has segment_lab format version {version}, but this segment_lab "
-            f"reads format version {FORMAT_VERSION} and older. "
+            f"({_installed_version()}) reads format version {FORMAT_VERSION} and older. "
             f"Upgrade segment_lab (pip install --upgrade segment_lab) to read it."
         )
 
