@@ -31,7 +31,7 @@ from segment_lab.engine import (
     to_sql,
     warn_current,
 )
-from segment_lab.errors import BindingError, InvalidValueError
+from segment_lab.errors import BindingError, InvalidValueError, UnknownSegmentError
 from segment_lab.model import And, Catalog, Rule, Segment
 from segment_lab.model._instants import resolve_instant
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Workspace"]
 
-SegmentLike = Segment | Rule
+SegmentLike = Segment | Rule | str  # a str names a segment of the bound catalog
 CatalogLike = Catalog | Iterable[Segment] | None
 
 
@@ -439,13 +439,58 @@ class Workspace:
         """
         return resolve_instant(value, self.now, what)
 
+    def lookup(self, segment: SegmentLike) -> Segment | Rule:
+        """Return the catalog segment a name stands for; a Segment or rule comes back as is.
+
+        Parameters
+        ----------
+        segment
+            A Segment, a rule, or the name of a segment of :attr:`catalog`.
+
+        Returns
+        -------
+        Segment or Rule
+
+        Raises
+        ------
+        UnknownSegmentError
+            When the name is not in the catalog ("did you mean"), or no catalog is bound.
+        TypeError
+            When ``segment`` is neither a Segment, a rule nor a str.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.lookup("churn-risk") is ws.catalog["churn-risk"]
+        True
+        >>> ws.lookup("churn-risks")
+        Traceback (most recent call last):
+        ...
+        segment_lab.errors.UnknownSegmentError: No segment named 'churn-risks' in the catalog. Segments: ... Did you mean 'churn-risk'?
+        """
+        if isinstance(segment, (Segment, Rule)):
+            return segment
+        if not isinstance(segment, str):
+            raise TypeError(
+                f"Expected a Segment, a rule (e.g. field('city') == 'Tokyo') or the name of a "
+                f"catalog segment, got {segment!r} ({type(segment).__name__})."
+            )
+        if self._catalog is None:
+            raise UnknownSegmentError(
+                f"{segment!r} names a segment, but this workspace has no catalog to look it "
+                f"up in: bind one with ws = ws.with_catalog(catalog) (a Catalog or a list of "
+                f"segments), or pass the Segment or rule itself."
+            )
+        return self._catalog[segment]
+
     def resolve(self, segment: SegmentLike) -> Rule:
         """Return the rule of a segment with every ``in_segment`` reference inlined.
 
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of :attr:`catalog`.
 
         Returns
         -------
@@ -455,7 +500,8 @@ class Workspace:
         Raises
         ------
         UnknownSegmentError
-            When a reference names a segment not in the catalog.
+            When a name or reference is not in the catalog, or a name is given and no
+            catalog is bound.
         CyclicReferenceError
             When segments reference each other in a cycle.
 
@@ -465,13 +511,15 @@ class Workspace:
         >>> ws = sl.Workspace.demo()
         >>> ws.resolve(sl.in_segment("churn-risk")) == ws.catalog["churn-risk"].rule
         True
+        >>> ws.resolve("churn-risk") == ws.catalog["churn-risk"].rule
+        True
         >>> from segment_lab.model import InSegment, walk
         >>> [type(n).__name__ for n in walk(ws.catalog["customers-at-risk"].rule) if isinstance(n, InSegment)]
         ['InSegment']
         >>> [n for n in walk(ws.resolve(ws.catalog["customers-at-risk"])) if isinstance(n, InSegment)]
         []
         """
-        rule, name = as_rule(segment)
+        rule, name = as_rule(self.lookup(segment))
         return inline(rule, self._catalog, (name,) if name else ())
 
     def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
@@ -511,7 +559,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -555,7 +603,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -595,7 +643,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
         dialect
@@ -629,7 +677,7 @@ class Workspace:
         Parameters
         ----------
         segments
-            Segments or rules; default the workspace's catalog.
+            Segments, rules or names of catalog segments; default the workspace's catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -658,7 +706,9 @@ class Workspace:
         """
         import pandas as pd
 
-        items = list(self._catalog if segments is None else segments)  # type: ignore[arg-type]
+        if isinstance(segments, (str, Segment, Rule)):
+            segments = [segments]
+        items = [self.lookup(s) for s in (self._catalog if segments is None else segments)]  # type: ignore[union-attr]
         if not items:
             raise InvalidValueError("sizes() needs at least one segment (or a workspace catalog).")
         rules = [self.resolve(s) for s in items]
@@ -693,8 +743,8 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule; or several (a list or a catalog), which gives a long
-            frame with a ``segment`` column first.
+            A Segment, a rule or the name of a catalog segment; or several (a list or a
+            catalog), which gives a long frame with a ``segment`` column first.
         start, end, every
             The grid, as for :meth:`grid`.
         progress
@@ -728,9 +778,9 @@ class Workspace:
         import pandas as pd
 
         grid = self.grid(start, end, every)
-        if isinstance(segment, (Segment, Rule)):
+        if isinstance(segment, (Segment, Rule, str)):
             return self._history(segment, grid)
-        items = list(segment)
+        items = [self.lookup(item) for item in segment]
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
         frames = [
@@ -754,7 +804,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         start
             Leave out intervals that end before it (default: keep all).
         end
@@ -802,7 +852,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         start, end
             The two instants compared (``end`` defaults to :attr:`now`).
         columns
