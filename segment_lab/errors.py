@@ -214,4 +214,8 @@ class CurrentValueWarning(UserWarning):
     """A rule evaluated in the past used current attribute values (no history bound)."""
 
 
-__all__ += ["CurrentValueWarning"]
+class MissingTableWarning(UserWarning):
+    """A database opened lacks a table the bindings name (e.g. no events table)."""
+
+
+__all__ += ["CurrentValueWarning", "MissingTableWarning"]

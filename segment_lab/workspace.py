@@ -21,6 +21,7 @@ from segment_lab.engine import (
     check_tables,
     compile_members,
     duckdb_tables,
+    file_tables,
     inline,
     make_grid,
     membership_intervals,
@@ -242,6 +243,69 @@ class Workspace:
         """
         bindings = bindings or Bindings()
         tables = duckdb_tables(path, bindings, read_only)
+        return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
+
+    @classmethod
+    def read(
+        cls,
+        contacts: str | os.PathLike,
+        events: str | os.PathLike | None = None,
+        contact_history: str | os.PathLike | None = None,
+        *,
+        bindings: Bindings | None = None,
+        catalog: CatalogLike = None,
+        now: Any = None,
+        validate: bool = True,
+        **options: Any,
+    ) -> Workspace:
+        """Read Parquet or CSV files (globs allowed) through an in-memory DuckDB connection.
+
+        The format follows the suffix (``.parquet``/``.pq``; ``.csv``/``.tsv``, optionally
+        gzipped). The files are not copied: DuckDB reads them at each query.
+
+        Parameters
+        ----------
+        contacts, events, contact_history
+            Paths or globs (``"events/*.parquet"``, ``"events/**/*.csv"``) of files with
+            the columns :meth:`from_ibis` describes; None leaves a table out.
+        bindings, catalog, now, validate
+            As for :meth:`from_ibis`.
+        **options
+            Passed to DuckDB's ``read_csv`` / ``read_parquet`` for every file, e.g.
+            ``delim=";"`` or ``dateformat="%d/%m/%Y"`` for CSV.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        BindingError
+            When a path matches no file (the message lists what its folder holds), its
+            suffix is not one of those above, DuckDB cannot read it, or a table lacks a
+            column (as :meth:`from_ibis`).
+        DataError
+            When ``validate`` finds bad data.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pandas as pd
+        >>> import segment_lab as sl
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> pd.DataFrame({"contact_id": ["a", "b"], "plan": ["pro", "free"]}).to_csv(
+        ...     folder / "contacts.csv", index=False)
+        >>> (folder / "events").mkdir()
+        >>> for month in ("05", "06"):
+        ...     pd.DataFrame({"contact_id": ["a", "b"], "event_type": ["login", "login"],
+        ...                   "ts": pd.to_datetime([f"2024-{month}-10", f"2024-{month}-20"])},
+        ...                  ).to_parquet(folder / "events" / f"2024-{month}.parquet")
+        >>> ws = sl.Workspace.read(folder / "contacts.csv", str(folder / "events" / "*.parquet"),
+        ...                        now="2024-06-30")
+        >>> ws.count(sl.event("login").count(within="60d") >= 2)
+        2
+        """
+        tables = file_tables(contacts, events, contact_history, options)
         return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
 
     @classmethod
