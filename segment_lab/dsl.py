@@ -34,9 +34,21 @@ from segment_lab.model._nodes import (
     Rule,
     TextMatch,
 )
+from segment_lab.model._python import rule_to_python
+from segment_lab.model._segment import Segment
 from segment_lab.model._time import Between, Window, Within, as_time_value
 
-__all__ = ["EventMeasure", "EventSpec", "Field", "all_of", "any_of", "event", "field", "in_segment"]
+__all__ = [
+    "EventMeasure",
+    "EventSpec",
+    "Field",
+    "all_of",
+    "any_of",
+    "event",
+    "field",
+    "in_segment",
+    "to_python",
+]
 
 
 def _no_bool(self: object) -> bool:
@@ -1105,3 +1117,49 @@ def any_of(*rules: Rule) -> Rule:
     756
     """
     return Or(_rules(rules, "any_of"))
+
+
+def to_python(rule: Rule | Segment) -> str:
+    """Write a rule (or a segment's rule) as the DSL code that builds it.
+
+    Evaluating the code with the DSL's names in scope gives back an equal rule:
+    ``eval(to_python(r), namespace) == r``, where the namespace holds ``field``,
+    ``event``, ``in_segment``, ``all_of``, ``any_of`` (``datetime`` for datetime values
+    of attributes, ``segment_lab.model.Not`` for a double negation).
+
+    Parameters
+    ----------
+    rule : Rule or Segment
+        The rule; for a segment, its rule (name, description and tags are not code).
+
+    Returns
+    -------
+    str
+        One Python expression, comparisons in parentheses wherever ``&``, ``|`` or
+        ``~`` combine them.
+
+    Raises
+    ------
+    TypeError
+        When ``rule`` is neither a rule nor a segment.
+
+    Examples
+    --------
+    >>> from segment_lab import field, event
+    >>> from segment_lab.dsl import to_python
+    >>> rule = (field("city") == "Tokyo") & (event("email_open").count(within="30d") >= 3)
+    >>> code = to_python(rule)
+    >>> print(code)
+    (field('city') == 'Tokyo') & (event('email_open').count(within='30d') >= 3)
+    >>> eval(code, {"field": field, "event": event}) == rule
+    True
+    >>> print(to_python(~event("page_visit").where(field("url").contains("/pricing")).exists(within="14d")))
+    ~event('page_visit').where(field('url').contains('/pricing')).exists(within='14d')
+    """
+    if isinstance(rule, Segment):
+        rule = rule.rule
+    if not isinstance(rule, Rule):
+        raise TypeError(
+            f"to_python() takes a rule or a Segment, got {rule!r} ({type(rule).__name__})."
+        )
+    return rule_to_python(rule)
