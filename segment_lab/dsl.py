@@ -33,6 +33,7 @@ from segment_lab.model._nodes import (
     Range,
     Rule,
     TextMatch,
+    combine_error,
 )
 from segment_lab.model._python import rule_to_python
 from segment_lab.model._segment import Segment
@@ -55,6 +56,30 @@ def _no_bool(self: object) -> bool:
     raise TypeError(
         f"{self!r} is not a rule yet: compare it, e.g. field('points') > 10 or "
         f"event('purchase').count() >= 1; combine rules with &, | and ~, not and/or/not."
+    )
+
+
+def _no_and(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("&", self, other))
+
+
+def _no_rand(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("&", other, self))
+
+
+def _no_or(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("|", self, other))
+
+
+def _no_ror(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("|", other, self))
+
+
+def _no_invert(self: object) -> Rule:
+    raise TypeError(
+        f"~ negates a rule, got {self!r}, which is not a rule yet. Missing parentheses? "
+        f"Python applies ~ before ==, so ~field('a') == 1 reads as (~field('a')) == 1: "
+        f"write ~(field('a') == 1)."
     )
 
 
@@ -100,6 +125,8 @@ class Field:
     name: str
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
     __hash__ = None  # type: ignore[assignment]  # == builds a rule
 
     def __eq__(self, other: object) -> Rule:  # type: ignore[override]
@@ -650,6 +677,8 @@ class EventMeasure:
     column: str | None = None
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
     __hash__ = None  # type: ignore[assignment]
 
     def _cmp(self, op: str, value: object) -> EventCondition:
@@ -770,6 +799,8 @@ class EventSpec:
     where_rule: Rule | None = None
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
 
     def where(self, rule: Rule) -> EventSpec:
         """Keep only events for which ``rule`` (over event columns) holds.
