@@ -29,6 +29,7 @@ from segment_lab.engine import (
     pandas_tables,
     segment_history,
     segment_sizes,
+    summarise,
     to_sql,
     warn_current,
 )
@@ -950,6 +951,13 @@ class Workspace:
         after = self.members(segment, end)
         return movers(before, after, self._tables, columns)
 
+    def _repr_html_(self) -> str:
+        """Summarise the data in Jupyter: tables, row counts, the events' span and types, now.
+
+        Two aggregate queries (row counts; events by type), whatever the catalog holds.
+        """
+        return _workspace_html(self, summarise(self._tables))
+
     def __repr__(self) -> str:
         """Describe the tables bound, the catalog's size and "now"."""
         t = self._tables
@@ -981,3 +989,52 @@ def _progress(items: list, enabled: bool | None, what: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(items, desc=what, unit="segment")
+
+
+_TOP_TYPES = 10
+_HTML_CSS = "font-family:system-ui,sans-serif;line-height:1.4"
+
+
+def _workspace_html(ws: Workspace, s: Any) -> str:
+    """Render a :class:`~segment_lab.engine.DataSummary` of ``ws``; user text is escaped."""
+    from html import escape
+
+    b = ws.bindings
+    rows = [(b.contacts_table, s.contacts)]
+    if s.events is not None:
+        rows.append((b.events_table, s.events))
+    if s.history is not None:
+        rows.append((b.history_table, s.history))
+    tables = "".join(
+        f"<tr><td><code>{escape(name)}</code></td><td style='text-align:right'>{n:,}</td></tr>"
+        for name, n in rows
+    )
+    parts = [
+        f"<div style='{_HTML_CSS}'><b>Workspace</b>",
+        f"<table><tr><th>table</th><th>rows</th></tr>{tables}</table>",
+    ]
+    if s.events is not None:
+        span = (
+            f"{s.first_event:%Y-%m-%d %H:%M} to {s.last_event:%Y-%m-%d %H:%M}"
+            if s.first_event is not None
+            else "none (no events)"
+        )
+        parts.append(f"<div><i>Events:</i> {span}</div>")
+        parts.append(_event_types_html(s.event_types))
+    parts.append(f"<div><i>Now:</i> {ws.now:%Y-%m-%d %H:%M:%S}</div>")
+    cat = ws.catalog
+    if cat:
+        names = ", ".join(
+            f"<code title='{escape(_description(seg))}'>{escape(seg.name)}</code>" for seg in cat
+        )
+        parts.append(f"<div><i>Catalog:</i> {len(cat)} segments: {names}</div>")
+    return "".join(parts) + "</div>"
+
+
+def _event_types_html(types: tuple[tuple[str, int], ...]) -> str:
+    from html import escape
+
+    shown = ", ".join(f"<code>{escape(t)}</code> {n:,}" for t, n in types[:_TOP_TYPES])
+    rest = types[_TOP_TYPES:]
+    more = f", and {len(rest)} more types ({sum(n for _, n in rest):,} events)" if rest else ""
+    return f"<div><i>Event types:</i> {shown or 'none'}{more}</div>"

@@ -45,8 +45,11 @@ from segment_lab.engine._queries import (
 )
 from segment_lab.engine._refs import as_rule, inline
 from segment_lab.engine._schema import Tables, check_tables
+from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
+    "DataSummary",
+    "summarise",
     "HI",
     "LO",
     "STAND_IN",
