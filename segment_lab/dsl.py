@@ -52,6 +52,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
 def _no_bool(self: object) -> bool:
     raise TypeError(
         f"{self!r} is not a rule yet: compare it, e.g. field('points') > 10 or "

@@ -34,6 +34,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
 def did_you_mean(value: object, options: Iterable[object]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest option, or ``""``.
 

@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Workspace"]
 
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
 SegmentLike = Segment | Rule | str  # a str names a segment of the bound catalog
 CatalogLike = Catalog | Iterable[Segment] | None
 

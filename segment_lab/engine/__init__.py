@@ -85,3 +85,8 @@ __all__ = [
     "warn_current",
     "window_filter",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

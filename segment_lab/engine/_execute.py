@@ -408,6 +408,7 @@ def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
 
     if not isinstance(df, pd.DataFrame):
         raise BindingError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+    df = _type_empty_lists(df)
     try:
         with _pandas_conversion():
             return con.create_table(name, df)
@@ -420,3 +421,29 @@ def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
             else ""
         )
         raise BindingError(f"The {name} frame cannot be loaded: {exc}.{hint}") from None
+
+
+def _type_empty_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """Give list columns holding only empty lists (or NULL) the type list<string>.
+
+    DuckDB cannot infer an element type from ``[]`` alone and fails with a SQL parser
+    error (``NULL[]``); a list of strings is what tags and the like hold.
+    """
+    empty = [c for c in df.columns if df[c].dtype == object and _only_empty_lists(df[c])]
+    if not empty:
+        return df
+    import pandas as pd
+    import pyarrow as pa
+
+    out = df.copy()
+    for c in empty:
+        out[c] = out[c].astype(pd.ArrowDtype(pa.list_(pa.string())))
+    return out
+
+
+def _only_empty_lists(column: pd.Series) -> bool:
+    values = column.dropna()
+    return bool(len(values)) and all(
+        hasattr(v, "__len__") and not isinstance(v, (str, bytes, dict)) and len(v) == 0
+        for v in values
+    )
