@@ -233,7 +233,7 @@ def _warn_no_events(path: str, table: str, others: list[str]) -> None:
         f"The database {path!r} has no table {table!r}, so event conditions cannot be "
         f"evaluated. Other tables: {', '.join(map(repr, others)) or 'none'}." + fix,
         MissingTableWarning,
-        stacklevel=5,
+        stacklevel=4,
     )
 
 
