@@ -89,3 +89,11 @@ def test_the_demo_counts_churn_risk_by_name(demo_ws):
     assert demo_ws.count("churn-risk") == demo_ws.count(
         sl.in_segment("churn-risk") & (field("contact_id").notnull())
     )
+
+
+def test_templates_check_takes_a_name(demo_ws):
+    from segment_lab import templates
+
+    by_name = templates.check(demo_ws, "churn-risk")
+    assert by_name == templates.check(demo_ws, demo_ws.catalog["churn-risk"])
+    assert "email_open" in by_name.event_types
