@@ -83,3 +83,11 @@ def test_the_demo_summary_matches_its_counts(demo_ws):
     n_events = int(demo_ws.tables.events.count().execute())
     assert f"{n_events:,}" in out
     assert all("<code title=" in out and name in out for name in demo_ws.catalog.names)
+
+
+def test_a_time_zone_aware_ts_column_shows_its_span_in_utc(frames):
+    contacts, events = frames
+    aware = events.assign(ts=events["ts"].dt.tz_localize("Europe/Paris"))
+    out = sl.Workspace.from_pandas(contacts, aware, now="2024-03-01")._repr_html_()
+    utc = aware["ts"].dt.tz_convert("UTC")
+    assert f"{utc.min():%Y-%m-%d %H:%M} to {utc.max():%Y-%m-%d %H:%M}" in out

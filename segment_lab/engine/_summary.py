@@ -45,24 +45,24 @@ def summarise(tables: Tables) -> DataSummary:
     if tables.events is None:
         return DataSummary(int(row[0]), None, history, None, None, ())
     e = tables.events
+    # epoch seconds: the same instants for naive UTC and time-zone-aware columns (whose
+    # values the driver could only hand back with pytz)
     by_type = e.group_by(type=e[b.event_type]).aggregate(
-        n=e.count(), first=e[b.ts].min(), last=e[b.ts].max()
+        n=e.count(), first=e[b.ts].min().epoch_seconds(), last=e[b.ts].max().epoch_seconds()
     )
     rows = sorted(execute_rows(by_type), key=lambda r: (-r[1], str(r[0])))
-    firsts = [r[2] for r in rows if r[2] is not None]
-    lasts = [r[3] for r in rows if r[3] is not None]
+    firsts = [r[2] for r in rows if r[2] is not None and r[2] == r[2]]
+    lasts = [r[3] for r in rows if r[3] is not None and r[3] == r[3]]
     return DataSummary(
         contacts=int(row[0]),
         events=sum(int(r[1]) for r in rows),
         history=history,
-        first_event=_naive(min(firsts)) if firsts else None,
-        last_event=_naive(max(lasts)) if lasts else None,
+        first_event=_utc(min(firsts)) if firsts else None,
+        last_event=_utc(max(lasts)) if lasts else None,
         event_types=tuple(("NULL" if r[0] is None else str(r[0]), int(r[1])) for r in rows),
     )
 
 
-def _naive(value: dt.datetime) -> dt.datetime:
-    """Return ``value`` as naive UTC (a timezone-aware ``ts`` column gives aware values)."""
-    if getattr(value, "tzinfo", None) is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
+def _utc(epoch: float) -> dt.datetime:
+    """Return epoch seconds as a naive UTC datetime."""
+    return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(epoch))
