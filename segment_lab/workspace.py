@@ -236,9 +236,17 @@ class Workspace:
         Raises
         ------
         BindingError
-            When the file does not exist, cannot be opened or has no contacts table.
+            When the file does not exist, is not a DuckDB database (a CSV, Parquet or
+            SQLite file, a folder: the message says what opens it), cannot be opened or
+            has no contacts table.
         DatabaseLockedError
             When another process has the file open for writing.
+
+        Warns
+        -----
+        MissingTableWarning
+            When the database has no events table (the message names the other tables
+            and the ``Bindings(events_table=...)`` fix).
 
         Examples
         --------
