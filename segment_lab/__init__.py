@@ -53,5 +53,20 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'segment_lab' has no attribute {name!r}")
 
 
+#: The subpackages reachable as attributes (``segment_lab.charts``), imported on first use.
+_SUBPACKAGES = (
+    "analytics",
+    "charts",
+    "dsl",
+    "errors",
+    "interop",
+    "model",
+    "sample",
+    "serde",
+    "templates",
+)
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """List the public names and subpackages (tab completion hides the imports)."""
+    return sorted({*__all__, *_SUBPACKAGES})

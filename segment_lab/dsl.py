@@ -33,16 +33,58 @@ from segment_lab.model._nodes import (
     Range,
     Rule,
     TextMatch,
+    combine_error,
 )
+from segment_lab.model._python import rule_to_python
+from segment_lab.model._segment import Segment
 from segment_lab.model._time import Between, Window, Within, as_time_value
 
-__all__ = ["EventMeasure", "EventSpec", "Field", "all_of", "any_of", "event", "field", "in_segment"]
+__all__ = [
+    "EventMeasure",
+    "EventSpec",
+    "Field",
+    "all_of",
+    "any_of",
+    "event",
+    "field",
+    "in_segment",
+    "to_python",
+]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
 
 
 def _no_bool(self: object) -> bool:
     raise TypeError(
         f"{self!r} is not a rule yet: compare it, e.g. field('points') > 10 or "
         f"event('purchase').count() >= 1; combine rules with &, | and ~, not and/or/not."
+    )
+
+
+def _no_and(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("&", self, other))
+
+
+def _no_rand(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("&", other, self))
+
+
+def _no_or(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("|", self, other))
+
+
+def _no_ror(self: object, other: object) -> Rule:
+    raise TypeError(combine_error("|", other, self))
+
+
+def _no_invert(self: object) -> Rule:
+    raise TypeError(
+        f"~ negates a rule, got {self!r}, which is not a rule yet. Missing parentheses? "
+        f"Python applies ~ before ==, so ~field('a') == 1 reads as (~field('a')) == 1: "
+        f"write ~(field('a') == 1)."
     )
 
 
@@ -88,6 +130,8 @@ class Field:
     name: str
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
     __hash__ = None  # type: ignore[assignment]  # == builds a rule
 
     def __eq__(self, other: object) -> Rule:  # type: ignore[override]
@@ -638,6 +682,8 @@ class EventMeasure:
     column: str | None = None
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
     __hash__ = None  # type: ignore[assignment]
 
     def _cmp(self, op: str, value: object) -> EventCondition:
@@ -758,6 +804,8 @@ class EventSpec:
     where_rule: Rule | None = None
 
     __bool__ = _no_bool
+    __and__, __rand__, __or__, __ror__ = _no_and, _no_rand, _no_or, _no_ror
+    __invert__ = _no_invert
 
     def where(self, rule: Rule) -> EventSpec:
         """Keep only events for which ``rule`` (over event columns) holds.
@@ -1105,3 +1153,49 @@ def any_of(*rules: Rule) -> Rule:
     756
     """
     return Or(_rules(rules, "any_of"))
+
+
+def to_python(rule: Rule | Segment) -> str:
+    """Write a rule (or a segment's rule) as the DSL code that builds it.
+
+    Evaluating the code with the DSL's names in scope gives back an equal rule:
+    ``eval(to_python(r), namespace) == r``, where the namespace holds ``field``,
+    ``event``, ``in_segment``, ``all_of``, ``any_of`` (``datetime`` for datetime values
+    of attributes, ``segment_lab.model.Not`` for a double negation).
+
+    Parameters
+    ----------
+    rule : Rule or Segment
+        The rule; for a segment, its rule (name, description and tags are not code).
+
+    Returns
+    -------
+    str
+        One Python expression, comparisons in parentheses wherever ``&``, ``|`` or
+        ``~`` combine them.
+
+    Raises
+    ------
+    TypeError
+        When ``rule`` is neither a rule nor a segment.
+
+    Examples
+    --------
+    >>> from segment_lab import field, event
+    >>> from segment_lab.dsl import to_python
+    >>> rule = (field("city") == "Tokyo") & (event("email_open").count(within="30d") >= 3)
+    >>> code = to_python(rule)
+    >>> print(code)
+    (field('city') == 'Tokyo') & (event('email_open').count(within='30d') >= 3)
+    >>> eval(code, {"field": field, "event": event}) == rule
+    True
+    >>> print(to_python(~event("page_visit").where(field("url").contains("/pricing")).exists(within="14d")))
+    ~event('page_visit').where(field('url').contains('/pricing')).exists(within='14d')
+    """
+    if isinstance(rule, Segment):
+        rule = rule.rule
+    if not isinstance(rule, Rule):
+        raise TypeError(
+            f"to_python() takes a rule or a Segment, got {rule!r} ({type(rule).__name__})."
+        )
+    return rule_to_python(rule)

@@ -34,6 +34,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
 def did_you_mean(value: object, options: Iterable[object]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest option, or ``""``.
 
@@ -214,4 +219,8 @@ class CurrentValueWarning(UserWarning):
     """A rule evaluated in the past used current attribute values (no history bound)."""
 
 
-__all__ += ["CurrentValueWarning"]
+class MissingTableWarning(UserWarning):
+    """A database opened lacks a table the bindings name (e.g. no events table)."""
+
+
+__all__ += ["CurrentValueWarning", "MissingTableWarning"]

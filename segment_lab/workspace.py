@@ -21,6 +21,7 @@ from segment_lab.engine import (
     check_tables,
     compile_members,
     duckdb_tables,
+    file_tables,
     inline,
     make_grid,
     membership_intervals,
@@ -28,10 +29,11 @@ from segment_lab.engine import (
     pandas_tables,
     segment_history,
     segment_sizes,
+    summarise,
     to_sql,
     warn_current,
 )
-from segment_lab.errors import BindingError, InvalidValueError
+from segment_lab.errors import BindingError, InvalidValueError, UnknownSegmentError
 from segment_lab.model import And, Catalog, Rule, Segment
 from segment_lab.model._instants import resolve_instant
 
@@ -41,7 +43,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Workspace"]
 
-SegmentLike = Segment | Rule
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
+SegmentLike = Segment | Rule | str  # a str names a segment of the bound catalog
 CatalogLike = Catalog | Iterable[Segment] | None
 
 
@@ -228,9 +236,17 @@ class Workspace:
         Raises
         ------
         BindingError
-            When the file does not exist, cannot be opened or has no contacts table.
+            When the file does not exist, is not a DuckDB database (a CSV, Parquet or
+            SQLite file, a folder: the message says what opens it), cannot be opened or
+            has no contacts table.
         DatabaseLockedError
             When another process has the file open for writing.
+
+        Warns
+        -----
+        MissingTableWarning
+            When the database has no events table (the message names the other tables
+            and the ``Bindings(events_table=...)`` fix).
 
         Examples
         --------
@@ -242,6 +258,69 @@ class Workspace:
         """
         bindings = bindings or Bindings()
         tables = duckdb_tables(path, bindings, read_only)
+        return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
+
+    @classmethod
+    def read(
+        cls,
+        contacts: str | os.PathLike,
+        events: str | os.PathLike | None = None,
+        contact_history: str | os.PathLike | None = None,
+        *,
+        bindings: Bindings | None = None,
+        catalog: CatalogLike = None,
+        now: Any = None,
+        validate: bool = True,
+        **options: Any,
+    ) -> Workspace:
+        """Read Parquet or CSV files (globs allowed) through an in-memory DuckDB connection.
+
+        The format follows the suffix (``.parquet``/``.pq``; ``.csv``/``.tsv``, optionally
+        gzipped). The files are not copied: DuckDB reads them at each query.
+
+        Parameters
+        ----------
+        contacts, events, contact_history
+            Paths or globs (``"events/*.parquet"``, ``"events/**/*.csv"``) of files with
+            the columns :meth:`from_ibis` describes; None leaves a table out.
+        bindings, catalog, now, validate
+            As for :meth:`from_ibis`.
+        **options
+            Passed to DuckDB's ``read_csv`` / ``read_parquet`` for every file, e.g.
+            ``delim=";"`` or ``dateformat="%d/%m/%Y"`` for CSV.
+
+        Returns
+        -------
+        Workspace
+
+        Raises
+        ------
+        BindingError
+            When a path matches no file (the message lists what its folder holds), its
+            suffix is not one of those above, DuckDB cannot read it, or a table lacks a
+            column (as :meth:`from_ibis`).
+        DataError
+            When ``validate`` finds bad data.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pandas as pd
+        >>> import segment_lab as sl
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> pd.DataFrame({"contact_id": ["a", "b"], "plan": ["pro", "free"]}).to_csv(
+        ...     folder / "contacts.csv", index=False)
+        >>> (folder / "events").mkdir()
+        >>> for month in ("05", "06"):
+        ...     pd.DataFrame({"contact_id": ["a", "b"], "event_type": ["login", "login"],
+        ...                   "ts": pd.to_datetime([f"2024-{month}-10", f"2024-{month}-20"])},
+        ...                  ).to_parquet(folder / "events" / f"2024-{month}.parquet")
+        >>> ws = sl.Workspace.read(folder / "contacts.csv", str(folder / "events" / "*.parquet"),
+        ...                        now="2024-06-30")
+        >>> ws.count(sl.event("login").count(within="60d") >= 2)
+        2
+        """
+        tables = file_tables(contacts, events, contact_history, options)
         return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
 
     @classmethod
@@ -439,13 +518,58 @@ class Workspace:
         """
         return resolve_instant(value, self.now, what)
 
+    def lookup(self, segment: SegmentLike) -> Segment | Rule:
+        """Return the catalog segment a name stands for; a Segment or rule comes back as is.
+
+        Parameters
+        ----------
+        segment
+            A Segment, a rule, or the name of a segment of :attr:`catalog`.
+
+        Returns
+        -------
+        Segment or Rule
+
+        Raises
+        ------
+        UnknownSegmentError
+            When the name is not in the catalog ("did you mean"), or no catalog is bound.
+        TypeError
+            When ``segment`` is neither a Segment, a rule nor a str.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.lookup("churn-risk") is ws.catalog["churn-risk"]
+        True
+        >>> ws.lookup("churn-risks")
+        Traceback (most recent call last):
+        ...
+        segment_lab.errors.UnknownSegmentError: No segment named 'churn-risks' in the catalog. Segments: ... Did you mean 'churn-risk'?
+        """
+        if isinstance(segment, (Segment, Rule)):
+            return segment
+        if not isinstance(segment, str):
+            raise TypeError(
+                f"Expected a Segment, a rule (e.g. field('city') == 'Tokyo') or the name of a "
+                f"catalog segment, got {segment!r} ({type(segment).__name__})."
+            )
+        if self._catalog is None:
+            raise UnknownSegmentError(
+                f"{segment!r} names a segment, but this workspace has no catalog to look it "
+                f"up in: bind one with ws = ws.with_catalog(catalog) (a Catalog or a list of "
+                f"segments), or pass the Segment or rule itself."
+            )
+        return self._catalog[segment]
+
     def resolve(self, segment: SegmentLike) -> Rule:
         """Return the rule of a segment with every ``in_segment`` reference inlined.
 
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of :attr:`catalog`.
 
         Returns
         -------
@@ -455,7 +579,8 @@ class Workspace:
         Raises
         ------
         UnknownSegmentError
-            When a reference names a segment not in the catalog.
+            When a name or reference is not in the catalog, or a name is given and no
+            catalog is bound.
         CyclicReferenceError
             When segments reference each other in a cycle.
 
@@ -465,13 +590,15 @@ class Workspace:
         >>> ws = sl.Workspace.demo()
         >>> ws.resolve(sl.in_segment("churn-risk")) == ws.catalog["churn-risk"].rule
         True
+        >>> ws.resolve("churn-risk") == ws.catalog["churn-risk"].rule
+        True
         >>> from segment_lab.model import InSegment, walk
         >>> [type(n).__name__ for n in walk(ws.catalog["customers-at-risk"].rule) if isinstance(n, InSegment)]
         ['InSegment']
         >>> [n for n in walk(ws.resolve(ws.catalog["customers-at-risk"])) if isinstance(n, InSegment)]
         []
         """
-        rule, name = as_rule(segment)
+        rule, name = as_rule(self.lookup(segment))
         return inline(rule, self._catalog, (name,) if name else ())
 
     def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
@@ -511,7 +638,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -555,7 +682,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -595,7 +722,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
         dialect
@@ -629,7 +756,7 @@ class Workspace:
         Parameters
         ----------
         segments
-            Segments or rules; default the workspace's catalog.
+            Segments, rules or names of catalog segments; default the workspace's catalog.
         as_of
             The instant (as for :meth:`instant`; default :attr:`now`).
 
@@ -658,7 +785,9 @@ class Workspace:
         """
         import pandas as pd
 
-        items = list(self._catalog if segments is None else segments)  # type: ignore[arg-type]
+        if isinstance(segments, (str, Segment, Rule)):
+            segments = [segments]
+        items = [self.lookup(s) for s in (self._catalog if segments is None else segments)]  # type: ignore[union-attr]
         if not items:
             raise InvalidValueError("sizes() needs at least one segment (or a workspace catalog).")
         rules = [self.resolve(s) for s in items]
@@ -693,8 +822,8 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule; or several (a list or a catalog), which gives a long
-            frame with a ``segment`` column first.
+            A Segment, a rule or the name of a catalog segment; or several (a list or a
+            catalog), which gives a long frame with a ``segment`` column first.
         start, end, every
             The grid, as for :meth:`grid`.
         progress
@@ -728,9 +857,9 @@ class Workspace:
         import pandas as pd
 
         grid = self.grid(start, end, every)
-        if isinstance(segment, (Segment, Rule)):
+        if isinstance(segment, (Segment, Rule, str)):
             return self._history(segment, grid)
-        items = list(segment)
+        items = [self.lookup(item) for item in segment]
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
         frames = [
@@ -754,7 +883,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         start
             Leave out intervals that end before it (default: keep all).
         end
@@ -802,7 +931,7 @@ class Workspace:
         Parameters
         ----------
         segment
-            A Segment or a rule.
+            A Segment, a rule, or the name of a segment of the catalog.
         start, end
             The two instants compared (``end`` defaults to :attr:`now`).
         columns
@@ -836,6 +965,13 @@ class Workspace:
         after = self.members(segment, end)
         return movers(before, after, self._tables, columns)
 
+    def _repr_html_(self) -> str:
+        """Summarise the data in Jupyter: tables, row counts, the events' span and types, now.
+
+        Two aggregate queries (row counts; events by type), whatever the catalog holds.
+        """
+        return _workspace_html(self, summarise(self._tables))
+
     def __repr__(self) -> str:
         """Describe the tables bound, the catalog's size and "now"."""
         t = self._tables
@@ -867,3 +1003,52 @@ def _progress(items: list, enabled: bool | None, what: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(items, desc=what, unit="segment")
+
+
+_TOP_TYPES = 10
+_HTML_CSS = "font-family:system-ui,sans-serif;line-height:1.4"
+
+
+def _workspace_html(ws: Workspace, s: Any) -> str:
+    """Render a :class:`~segment_lab.engine.DataSummary` of ``ws``; user text is escaped."""
+    from html import escape
+
+    b = ws.bindings
+    rows = [(b.contacts_table, s.contacts)]
+    if s.events is not None:
+        rows.append((b.events_table, s.events))
+    if s.history is not None:
+        rows.append((b.history_table, s.history))
+    tables = "".join(
+        f"<tr><td><code>{escape(name)}</code></td><td style='text-align:right'>{n:,}</td></tr>"
+        for name, n in rows
+    )
+    parts = [
+        f"<div style='{_HTML_CSS}'><b>Workspace</b>",
+        f"<table><tr><th>table</th><th>rows</th></tr>{tables}</table>",
+    ]
+    if s.events is not None:
+        span = (
+            f"{s.first_event:%Y-%m-%d %H:%M} to {s.last_event:%Y-%m-%d %H:%M}"
+            if s.first_event is not None
+            else "none (no events)"
+        )
+        parts.append(f"<div><i>Events:</i> {span}</div>")
+        parts.append(_event_types_html(s.event_types))
+    parts.append(f"<div><i>Now:</i> {ws.now:%Y-%m-%d %H:%M:%S}</div>")
+    cat = ws.catalog
+    if cat:
+        names = ", ".join(
+            f"<code title='{escape(_description(seg))}'>{escape(seg.name)}</code>" for seg in cat
+        )
+        parts.append(f"<div><i>Catalog:</i> {len(cat)} segments: {names}</div>")
+    return "".join(parts) + "</div>"
+
+
+def _event_types_html(types: tuple[tuple[str, int], ...]) -> str:
+    from html import escape
+
+    shown = ", ".join(f"<code>{escape(t)}</code> {n:,}" for t, n in types[:_TOP_TYPES])
+    rest = types[_TOP_TYPES:]
+    more = f", and {len(rest)} more types ({sum(n for _, n in rest):,} events)" if rest else ""
+    return f"<div><i>Event types:</i> {shown or 'none'}{more}</div>"

@@ -398,7 +398,7 @@ def test_lifecycle_rejects_unknown_status() -> None:
 
 MISSING = [
     (charts.size_chart, history_frame, "exited"),
-    (charts.compare_chart, compare_frame, "segment"),
+    (charts.compare_chart, compare_frame, "period"),  # without "segment": one line
     (charts.overlap_heatmap, overlap_frame, "jaccard"),
     (charts.transition_chart, transitions_frame, "contacts"),
     (charts.funnel_chart, funnel_frame, "kept"),

@@ -132,6 +132,12 @@ def test_segment_describe_and_html() -> None:
     assert "Big &amp; loyal" in html
     assert "City is Tokyo and is in segment &#x27;vip&#x27;" in html
     assert ">geo</span>" in html
+    # the definition as DSL code, escaped, and the YAML on demand
+    code = "(field(&#x27;city&#x27;) == &#x27;Tokyo&#x27;) &amp; in_segment(&#x27;vip&#x27;)"
+    assert f"<code>{code}</code>" in html
+    assert "<details><summary>YAML</summary><pre>" in html
+    assert "name: tokyo &lt;vip&gt;" in html
+    assert "Compare(" not in html  # not the internal repr
     assert (field("a") < 3)._repr_html_().endswith(">A is less than 3</div>")
     cat = Catalog([Segment("vip", field("points") > 9), seg])
     assert "Catalog of 2 segments" in cat._repr_html_()
@@ -158,3 +164,15 @@ def test_unknown_node_fails_loudly_with_its_type_name() -> None:
 
     with pytest.raises(TypeError, match="No description for rule node Custom"):
         describe_rule(Custom())
+
+
+def test_segment_html_escapes_every_user_string() -> None:
+    seg = Segment(
+        "<script>name</script>",
+        (field("<b>f</b>") == "</code></pre><script>v</script>") & event("<i>e</i>").exists(),
+        "<img src=x onerror=alert(1)>",
+        ("<u>tag</u>",),
+    )
+    html = seg._repr_html_()
+    for raw in ("<script>", "<b>f", "</code></pre><script>", "<i>e", "<img", "<u>"):
+        assert raw not in html, raw

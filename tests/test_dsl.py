@@ -113,11 +113,40 @@ def test_composition_operators_build_and_or_not() -> None:
     assert all_of(A) == And((A,))
 
 
-def test_foreign_operands_are_not_implemented() -> None:
-    assert A.__and__(1) is NotImplemented
-    assert A.__or__("x") is NotImplemented
-    with pytest.raises(TypeError):
+def test_foreign_operands_name_the_operands_and_the_parentheses() -> None:
+    with pytest.raises(TypeError, match=r"& combines rules, got .* and True \(bool\)"):
         A & True
+    with pytest.raises(TypeError, match=r"\| combines rules, got 'x' \(str\) and "):
+        "x" | A
+
+
+PARENS = "Put parentheses around each comparison: (field('a') == 1) {op} (field('b') == 2)."
+
+
+@pytest.mark.parametrize(
+    ("op", "forgot"),
+    [
+        ("&", lambda: field("a") == 1 & field("b") == 2),
+        ("&", lambda: field("a") == 1 & (field("b") == 2)),
+        ("&", lambda: (field("a") == 1) & field("b") == 2),
+        ("|", lambda: field("a") == 1 | field("b") == 2),
+        ("&", lambda: event("x").count() >= 3 & field("b") == 2),
+        ("&", lambda: field("plan") == "pro" & event("login").exists()),
+        ("|", lambda: event("x").count(within="7d") | (field("b") == 2)),
+    ],
+    ids=["both", "right-parenthesised", "left-parenthesised", "or", "event", "str", "measure"],
+)
+def test_missing_parentheses_say_where_they_go(op, forgot) -> None:
+    # Python reads field("a") == 1 & field("b") == 2 as field("a") == (1 & field("b")) == 2
+    with pytest.raises(TypeError) as info:
+        forgot()
+    assert "Missing parentheses?" in str(info.value)
+    assert PARENS.format(op=op) in str(info.value)
+
+
+def test_negating_a_field_before_comparing_says_where_the_parentheses_go() -> None:
+    with pytest.raises(TypeError, match=r"write ~\(field\('a'\) == 1\)"):
+        ~field("a") == 1  # noqa: B015 - the expression is the test
 
 
 @pytest.mark.parametrize(
@@ -152,8 +181,9 @@ def test_unfinished_expressions_have_no_truth_value(unfinished: object) -> None:
 
 def test_chained_comparison_is_refused() -> None:
     # 1 < field("x") < 5 would silently drop half of the condition
-    with pytest.raises(TypeError, match="use & instead of 'and'"):
+    with pytest.raises(TypeError, match="use & instead of 'and'") as info:
         1 < field("x") < 5  # noqa: B015 - the expression is the test
+    assert "write field('points').between(1, 5)" in str(info.value)
 
 
 def test_dsl_objects_are_unhashable_where_eq_builds_a_rule() -> None:

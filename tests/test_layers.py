@@ -84,6 +84,7 @@ DELEGATIONS: tuple[Delegation, ...] = (
     Delegation("segment_lab.model._segment", "Catalog.from_dict", "segment_lab.serde", _SERDE),
     Delegation("segment_lab.model._segment", "Catalog.load", "segment_lab.serde", _SERDE),
     Delegation("segment_lab.model._segment", "Catalog.save", "segment_lab.serde", _SERDE),
+    Delegation("segment_lab.model._segment", "Segment._repr_html_", "segment_lab.serde", _SERDE),
     # within model: _describe imports _nodes and _segment; they reach it only on a call
     Delegation("segment_lab.model._nodes", "Rule.describe", "segment_lab.model._describe", _DESCRIBE),
     Delegation("segment_lab.model._nodes", "Rule._repr_html_", "segment_lab.model._describe", _DESCRIBE),

@@ -235,10 +235,15 @@ CASES = {
         E.UnknownFieldError,
         "Unknown field 'seen' in the events table",
     ),
-    "not a rule": (
+    "a segment name without a catalog": (
         lambda: ws_with().count("city == Tokyo"),
+        E.UnknownSegmentError,
+        "this workspace has no catalog to look it up in: bind one with ws = ws.with_catalog(",
+    ),
+    "not a rule": (
+        lambda: ws_with().count(3),
         TypeError,
-        "Expected a Segment or a rule",
+        "Expected a Segment, a rule (e.g. field('city') == 'Tokyo') or the name of a catalog",
     ),
 }
 

@@ -24,3 +24,8 @@ __all__ = [
     "transitions",
     "trends",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

@@ -44,19 +44,23 @@ def check_workspace(ws: object, what: str) -> None:
 
 
 def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
-    """Turn a segment, a rule, a list of them or a catalog into a list of :class:`Named`."""
-    if isinstance(segments, (Segment, Rule)):
+    """Turn a segment, a rule, a name, a list of them or a catalog into :class:`Named` items.
+
+    A str names a segment of the workspace's catalog (:meth:`Workspace.lookup`).
+    """
+    if isinstance(segments, (Segment, Rule, str)):
         items = [segments]
     elif isinstance(segments, (Catalog, Iterable)) and not isinstance(segments, (str, bytes)):
         items = list(segments)
     else:
         raise InvalidValueError(
-            f"{what}() needs a segment, a rule, a list of them or a catalog; got {segments!r}."
+            f"{what}() needs a segment, a rule, a catalog segment's name, a list of them or a "
+            f"catalog; got {segments!r}."
         )
     if not items:
         raise InvalidValueError(f"{what}() got an empty list of segments.")
     out = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(map(ws.lookup, items)):
         rule, name = as_rule(item)
         out.append(Named(name or f"rule_{i}", rule, ws.resolve(item)))
     names = [n.name for n in out]

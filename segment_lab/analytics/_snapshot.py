@@ -207,7 +207,7 @@ def funnel(ws: Workspace, segment: Segment | Rule | list, as_of: Any = None) -> 
     'Job title is CTO'
     """
     check_workspace(ws, "funnel")
-    rules = _funnel_conditions(segment)
+    rules = _funnel_conditions(ws.lookup(segment) if isinstance(segment, str) else segment)
     n = len(rules)
     table = masks(ws, [ws.resolve(r) for r in rules], ws.instant(as_of), everyone=True)
     sums = dict.fromkeys(
@@ -232,7 +232,8 @@ def _funnel_conditions(segment: Any) -> list[Rule]:
     if isinstance(segment, (list, tuple)) and segment and all(isinstance(r, Rule) for r in segment):
         return list(segment)
     raise InvalidValueError(
-        f"funnel() needs a segment, a rule or a non-empty list of rules; got {segment!r}."
+        f"funnel() needs a segment, a catalog segment's name, a rule or a non-empty list of "
+        f"rules; got {segment!r}."
     )
 
 

@@ -31,16 +31,16 @@ Examples
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import os as _os
+from pathlib import Path as _Path
 
-import altair as alt
-import pandas as pd
+import altair as _alt
+import pandas as _pd
 
-from segment_lab.charts import _build as build
-from segment_lab.charts import _export as export
-from segment_lab.charts._theme import enable_if_default
-from segment_lab.errors import InvalidValueError, did_you_mean
+from segment_lab.charts import _build, _export
+from segment_lab.charts._theme import enable_if_default as _enable_if_default
+from segment_lab.errors import InvalidValueError as _InvalidValueError
+from segment_lab.errors import did_you_mean as _did_you_mean
 
 __all__ = [
     "compare_chart",
@@ -54,16 +54,22 @@ __all__ = [
     "transition_chart",
 ]
 
-enable_if_default()
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
+_enable_if_default()
 
 
 def size_chart(
-    frame: pd.DataFrame,
-    alerts: pd.DataFrame | None = None,
+    frame: _pd.DataFrame,
+    alerts: _pd.DataFrame | None = None,
     *,
     segment: str | None = None,
     title: str | None = None,
-) -> alt.VConcatChart:
+) -> _alt.VConcatChart:
     """Size over time (top) above entries and exits per period (bottom, diverging bars).
 
     Parameters
@@ -97,12 +103,12 @@ def size_chart(
     >>> len(chart.vconcat), chart.title
     (2, 'churn-risk: size, entries and exits')
     """
-    return build.size(frame, alerts, segment, title)
+    return _build.size(frame, alerts, segment, title)
 
 
 def compare_chart(
-    frame: pd.DataFrame, *, value: str = "size", index: bool = False, title: str | None = None
-) -> alt.Chart | alt.LayerChart:
+    frame: _pd.DataFrame, *, value: str = "size", index: bool = False, title: str | None = None
+) -> _alt.Chart | _alt.LayerChart:
     """Several segments over time, one line each; ``index=True`` rescales each to 100.
 
     Parameters
@@ -110,6 +116,8 @@ def compare_chart(
     frame
         A long frame with ``segment``, ``period`` and the ``value`` column (``history`` or
         ``trends`` of several segments).  Colours follow the segments' order in the frame.
+        A frame without ``segment`` (one rule's ``history``) is one line, named ``title``
+        (or ``value``).
     value
         The numeric column to draw (``"size"``, ``"entered"``, ``"net"``, ...).
     index
@@ -127,12 +135,12 @@ def compare_chart(
     >>> compare_chart(frame, index=True).layer[0].data["index"].tolist()
     [100.0, 200.0, 100.0, 75.0]
     """
-    return build.compare(frame, value, index, title)
+    return _build.compare(frame, value, index, title)
 
 
 def overlap_heatmap(
-    frame: pd.DataFrame, *, value: str = "jaccard", title: str | None = None
-) -> alt.LayerChart:
+    frame: _pd.DataFrame, *, value: str = "jaccard", title: str | None = None
+) -> _alt.LayerChart:
     """How much segments share, as a heatmap of every pair (the diagonal shows sizes).
 
     Parameters
@@ -155,10 +163,10 @@ def overlap_heatmap(
     >>> overlap_heatmap(frame).data["label"].tolist()
     ['n=10', '0.36', '0.36', 'n=5']
     """
-    return build.overlap(frame, value, title)
+    return _build.overlap(frame, value, title)
 
 
-def transition_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def transition_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
     """Where the members of each state at the start are at the end: a bipartite flow.
 
     States at the start are stacked on the left, states at the end on the right, each as
@@ -182,10 +190,10 @@ def transition_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.La
     >>> sorted(set(transition_chart(frame).layer[0].data["link"]))
     ['a → a', 'a → in none', 'in none → in none']
     """
-    return build.transitions(frame, title)
+    return _build.transitions(frame, title)
 
 
-def funnel_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def funnel_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
     """Contacts kept after each condition of a segment, with the bottleneck highlighted.
 
     Each bar is ``kept`` after a step, labelled with the count and share; a light bar
@@ -211,10 +219,10 @@ def funnel_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
     >>> funnel_chart(frame).data[["role", "text"]].values.tolist()[-1]
     ['bottleneck', '7 (0.4%)  ← bottleneck: +45 without it']
     """
-    return build.funnel(frame, title)
+    return _build.funnel(frame, title)
 
 
-def retention_heatmap(frame: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def retention_heatmap(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
     """Share of each entry cohort still in the segment k periods later.
 
     Parameters
@@ -235,10 +243,10 @@ def retention_heatmap(frame: pd.DataFrame, *, title: str | None = None) -> alt.L
     >>> retention_heatmap(frame).data["label"].tolist()
     ['100%', '75%', '100%']
     """
-    return build.retention(frame, title)
+    return _build.retention(frame, title)
 
 
-def lifecycle_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def lifecycle_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
     """Active contacts per period by status, dormant contacts drawn below zero.
 
     New, returning and resurrecting contacts stack upward (new on top, as in the legend);
@@ -261,16 +269,17 @@ def lifecycle_chart(frame: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     >>> lifecycle_chart(frame).layer[0].data["value"].tolist()
     [5, 0, 2, -3]
     """
-    return build.lifecycle(frame, title)
+    return _build.lifecycle(frame, title)
 
 
-def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+def save(chart: _alt.TopLevelMixin, path: str | _os.PathLike[str], *, scale: float = 2.0) -> _Path:
     """Write ``chart`` to ``.png``, ``.svg``, ``.html`` (offline) or ``.json``, atomically.
 
     The file is rendered in memory with vl-convert (in the ``segment_lab`` theme, whatever
     theme is active), written to a temporary file in the same folder and moved into place,
     so a failure never leaves a half-written file.  HTML inlines the JavaScript it needs
-    (about 1 MB) and works offline.
+    (about 1 MB) and works offline.  The folder must exist (it is not created, so a
+    misspelt folder does not silently appear).
 
     Parameters
     ----------
@@ -286,6 +295,13 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], *, scale: float
     Path
         ``path``.
 
+    Raises
+    ------
+    InvalidValueError
+        When the suffix is not one of the formats above.
+    FileNotFoundError
+        When the folder does not exist (the message names it).
+
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
@@ -294,15 +310,29 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], *, scale: float
     >>> save(compare_chart(frame), folder / "compare.svg").read_text()[:4]
     '<svg'
     """
-    path = Path(path)
+    path = _Path(path)
     suffix = path.suffix.lower()
-    if suffix not in export.FORMATS:
-        raise InvalidValueError(
+    if suffix not in _export.FORMATS:
+        raise _InvalidValueError(
             f"save(): cannot write {path.name!r}: the suffix must be one of "
-            f"{', '.join(export.FORMATS)}." + did_you_mean(suffix, export.FORMATS)
+            f"{', '.join(_export.FORMATS)}." + _did_you_mean(suffix, _export.FORMATS)
         )
-    export.write_atomic(path, export.render(chart, suffix, scale))
+    _check_folder(path)
+    _export.write_atomic(path, _export.render(chart, suffix, scale))
     return path
+
+
+def _check_folder(path: _Path) -> None:
+    """Raise FileNotFoundError naming the missing folder (folders are not created)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    existing = next((p for p in folder.parents if p.is_dir()), None)
+    above = f"; the nearest existing folder is '{existing}'" if existing is not None else ""
+    raise FileNotFoundError(
+        f"save(): cannot write {str(path)!r}: the folder '{folder}' does not exist{above}. "
+        f"Create it first, e.g. pathlib.Path({str(folder)!r}).mkdir(parents=True)."
+    )
 
 
 def enable_offline() -> str:
@@ -317,12 +347,13 @@ def enable_offline() -> str:
     --------
     >>> enable_offline() in {"jupyter", "svg"}
     True
+    >>> import altair as alt
     >>> _ = alt.renderers.enable("default")  # back to Altair's default
     """
     import importlib.util
 
     if importlib.util.find_spec("anywidget") is not None:
-        alt.renderers.enable("jupyter", offline=True)
+        _alt.renderers.enable("jupyter", offline=True)
         return "jupyter"
-    alt.renderers.enable("svg")
+    _alt.renderers.enable("svg")
     return "svg"

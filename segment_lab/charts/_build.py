@@ -89,6 +89,8 @@ def _rule_at(value: float, dash: tuple[int, int] = (1, 0)) -> alt.Chart:
 
 def compare(frame: pd.DataFrame, value: str, index: bool, title: str | None) -> alt.TopLevelMixin:
     what = "compare_chart()"
+    if isinstance(frame, pd.DataFrame) and "segment" not in frame.columns:
+        frame = frame.assign(segment=title or value)  # one segment's history: one line
     frame = fr.check_frame(frame, ("segment", "period", value), what)
     if not pd.api.types.is_numeric_dtype(frame[value]):
         raise InvalidValueError(f"{what}: value={value!r} must name a numeric column.")

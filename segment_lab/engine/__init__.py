@@ -8,7 +8,7 @@ Code outside the engine imports these names from here, never from the private mo
   ``membership_intervals``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
   current-value warning (``warn_current``);
-* execution (``execute``, ``to_sql``, ``duckdb_tables``, ``pandas_tables``): the one
+* execution (``execute``, ``to_sql``, ``duckdb_tables``, ``file_tables``, ``pandas_tables``): the one
   module that touches backend internals.
 """
 
@@ -29,6 +29,7 @@ from segment_lab.engine._execute import (
     execute,
     execute_rows,
     execute_scalar,
+    file_tables,
     pandas_tables,
     to_sql,
 )
@@ -44,8 +45,11 @@ from segment_lab.engine._queries import (
 )
 from segment_lab.engine._refs import as_rule, inline
 from segment_lab.engine._schema import Tables, check_tables
+from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
+    "DataSummary",
+    "summarise",
     "HI",
     "LO",
     "STAND_IN",
@@ -60,6 +64,7 @@ __all__ = [
     "compile_count",
     "compile_members",
     "duckdb_tables",
+    "file_tables",
     "event_types_present",
     "execute",
     "execute_rows",
@@ -80,3 +85,8 @@ __all__ = [
     "warn_current",
     "window_filter",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

@@ -12,6 +12,8 @@ pandas and Ibis; that harmless warning is silenced here, around those conversion
 from __future__ import annotations
 
 import contextlib
+import difflib
+import glob
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,6 +25,7 @@ from segment_lab.errors import (
     BindingError,
     DatabaseLockedError,
     EvaluationError,
+    MissingTableWarning,
     SegmentLabError,
     did_you_mean,
 )
@@ -41,6 +44,7 @@ __all__ = [
     "execute",
     "execute_rows",
     "execute_scalar",
+    "file_tables",
     "literal_sql",
     "pandas_tables",
     "run_scalar_sql",
@@ -183,13 +187,22 @@ def duckdb_tables(
     Raises
     ------
     BindingError
-        When the file is missing, unreadable or has no contacts table.
+        When the file is missing, not a DuckDB database (the message says how to open
+        what it is), unreadable or has no contacts table.
     DatabaseLockedError
         When another process holds the file open for writing.
+
+    Warns
+    -----
+    MissingTableWarning
+        When the database has no events table (event conditions cannot be evaluated).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise BindingError(f"No DuckDB database at {path!r}: the file does not exist.")
+        raise BindingError(
+            f"No DuckDB database at {path!r}: the file does not exist.{_nearby(path)}"
+        )
+    _check_duckdb_file(path)
     con = _connect_duckdb(path, read_only)
     names = set(con.list_tables())
     b = bindings
@@ -198,10 +211,157 @@ def duckdb_tables(
             f"The database {path!r} has no table {b.contacts_table!r}. Tables: "
             f"{', '.join(sorted(map(repr, names))) or 'none'}."
             + did_you_mean(b.contacts_table, names)
+            + " Name the tables with sl.Bindings(contacts_table=..., events_table=...)."
         )
+    if b.events_table not in names:
+        _warn_no_events(path, b.events_table, sorted(names - {b.contacts_table, b.history_table}))
     events = con.table(b.events_table) if b.events_table in names else None
     history = con.table(b.history_table) if b.history_table in names else None
     return con.table(b.contacts_table), events, history
+
+
+def _warn_no_events(path: str, table: str, others: list[str]) -> None:
+    likely = (difflib.get_close_matches(table, others, n=1, cutoff=0.4) or others[:1] or [""])[0]
+    fix = (
+        f" If the events are in one of them, connect with "
+        f"bindings=sl.Bindings(events_table={likely!r})."
+        if others
+        else " Rules without event conditions still work; to add events, put them in a "
+        f"table {table!r} or build the workspace with sl.Workspace.read or from_pandas."
+    )
+    warnings.warn(
+        f"The database {path!r} has no table {table!r}, so event conditions cannot be "
+        f"evaluated. Other tables: {', '.join(map(repr, others)) or 'none'}." + fix,
+        MissingTableWarning,
+        stacklevel=4,
+    )
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_FILE_SUFFIXES = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".csv.gz": "csv",
+    ".tsv.gz": "csv",
+}
+
+
+def _check_duckdb_file(path: str) -> None:
+    """Raise a BindingError saying how to open ``path`` when it is not a DuckDB database."""
+    if os.path.isdir(path):
+        raise BindingError(
+            f"{path!r} is a folder, not a DuckDB database file. For Parquet or CSV files "
+            f"use sl.Workspace.read(contacts='contacts.parquet', events='events/*.parquet')."
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[8:12] == b"DUCK" or not head:
+        return
+    if head.startswith(_SQLITE_MAGIC):
+        raise BindingError(
+            f"{path!r} is a SQLite database, not a DuckDB one. Open it with Ibis and bind "
+            f"its tables: con = ibis.sqlite.connect({path!r}); ws = sl.Workspace.from_ibis("
+            f"con.table('contacts'), con.table('events'))."
+        )
+    if _file_format(path) or head.startswith(b"PAR1"):
+        raise BindingError(
+            f"{path!r} is a data file, not a DuckDB database: read it with "
+            f"sl.Workspace.read(contacts={path!r}, events=...)."
+        )
+    raise BindingError(
+        f"{path!r} is not a DuckDB database (its first bytes are {head[:8]!r}). "
+        f"Workspace.connect opens DuckDB files; Parquet and CSV files open with "
+        f"sl.Workspace.read(...), other databases through Ibis and sl.Workspace.from_ibis(...)."
+    )
+
+
+def _file_format(path: str) -> str | None:
+    name = path.lower()
+    return next((f for suffix, f in _FILE_SUFFIXES.items() if name.endswith(suffix)), None)
+
+
+def _nearby(path: str) -> str:
+    """Say what the folder of ``path`` holds (or the nearest folder above that exists)."""
+    folder = os.path.dirname(path)
+    while glob.has_magic(folder):
+        folder = os.path.dirname(folder)
+    folder, missing = folder or ".", ""
+    if not os.path.isdir(folder):
+        missing, name = folder, folder
+        while folder and not os.path.isdir(folder):
+            folder, name = os.path.dirname(folder), folder
+        folder = folder or "."
+        path = name
+        missing = f" The folder {missing!r} does not exist either;"
+    entries = sorted(e for e in os.listdir(folder) if not e.startswith("."))
+    data = [
+        e + ("/" if os.path.isdir(os.path.join(folder, e)) else "")
+        for e in entries
+        if _file_format(e) or os.path.isdir(os.path.join(folder, e))
+    ]
+    shown = ", ".join(map(repr, data[:12])) + (", ..." if len(data) > 12 else "")
+    others = len(entries) - len(data)
+    rest = f" (and {others} other file(s))" if others else ""
+    hint = did_you_mean(os.path.basename(path), [d.rstrip("/") for d in data])
+    where = f"{missing} the folder {folder!r}" if missing else f" The folder {folder!r}"
+    if not data:
+        return f"{where} holds no Parquet or CSV files and no folders{rest}."
+    return f"{where} holds: {shown}{rest}.{hint}"
+
+
+def file_tables(
+    contacts: str | os.PathLike,
+    events: str | os.PathLike | None = None,
+    contact_history: str | os.PathLike | None = None,
+    options: dict[str, Any] | None = None,
+) -> tuple[ir.Table, ir.Table | None, ir.Table | None]:
+    """Return Parquet or CSV files (by suffix; globs allowed) as tables of one DuckDB connection.
+
+    The files stay where they are: DuckDB reads them at each query.  ``options`` go to
+    DuckDB's ``read_csv`` / ``read_parquet`` (e.g. ``delim=";"``).
+
+    Raises
+    ------
+    BindingError
+        When a path matches no file (naming what its folder holds), has a suffix other
+        than .parquet, .pq, .csv, .tsv (optionally .gz), or DuckDB cannot read it.
+    """
+    con = ibis.duckdb.connect()
+    paths = {"contacts": contacts, "events": events, "contact_history": contact_history}
+    c, e, h = (
+        None if p is None else _read_file(con, name, p, options or {}) for name, p in paths.items()
+    )
+    return c, e, h  # type: ignore[return-value]
+
+
+def _read_file(con: Any, name: str, path: Any, options: dict[str, Any]) -> ir.Table:
+    if not isinstance(path, (str, os.PathLike)):
+        raise BindingError(
+            f"{name} must be a file path (a str or pathlib.Path, globs allowed), got "
+            f"{path!r} ({type(path).__name__})."
+        )
+    path = os.fspath(path)
+    fmt = _file_format(path)
+    if fmt is None:
+        raise BindingError(
+            f"Cannot tell the format of {name}={path!r} from its suffix: Workspace.read "
+            f"reads {', '.join(_FILE_SUFFIXES)} files. For a DuckDB database use "
+            f"sl.Workspace.connect(path); for a pandas frame sl.Workspace.from_pandas(...)."
+        )
+    matched = sorted(glob.glob(path, recursive=True))
+    if not matched:
+        what = "matches no file" if glob.has_magic(path) else "does not exist"
+        raise BindingError(f"{name}={path!r} {what}.{_nearby(path)}")
+    reader = con.read_parquet if fmt == "parquet" else con.read_csv
+    try:
+        return reader(matched, table_name=name, **options)
+    except Exception as exc:
+        raise BindingError(
+            f"Could not read {name} from {path!r} ({len(matched)} file(s)) as {fmt}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _connect_duckdb(path: str, read_only: bool) -> Any:
@@ -248,6 +408,7 @@ def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
 
     if not isinstance(df, pd.DataFrame):
         raise BindingError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+    df = _type_empty_lists(df)
     try:
         with _pandas_conversion():
             return con.create_table(name, df)
@@ -260,3 +421,29 @@ def _table_from_pandas(con: Any, name: str, df: Any) -> ir.Table:
             else ""
         )
         raise BindingError(f"The {name} frame cannot be loaded: {exc}.{hint}") from None
+
+
+def _type_empty_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """Give list columns holding only empty lists (or NULL) the type list<string>.
+
+    DuckDB cannot infer an element type from ``[]`` alone and fails with a SQL parser
+    error (``NULL[]``); a list of strings is what tags and the like hold.
+    """
+    empty = [c for c in df.columns if df[c].dtype == object and _only_empty_lists(df[c])]
+    if not empty:
+        return df
+    import pandas as pd
+    import pyarrow as pa
+
+    out = df.copy()
+    for c in empty:
+        out[c] = out[c].astype(pd.ArrowDtype(pa.list_(pa.string())))
+    return out
+
+
+def _only_empty_lists(column: pd.Series) -> bool:
+    values = column.dropna()
+    return bool(len(values)) and all(
+        hasattr(v, "__len__") and not isinstance(v, (str, bytes, dict)) and len(v) == 0
+        for v in values
+    )

@@ -5,3 +5,18 @@ Each submodule is imported on demand, so ``import segment_lab`` stays light:
 * :mod:`segment_lab.interop.cdnow` — the CDNOW purchase data set as contacts and events
   (needs the ``cdnow`` extra: ``pip install 'segment_lab[cdnow]'``).
 """
+
+__all__ = ["cdnow"]
+
+
+def __dir__() -> list[str]:
+    """List the submodules (imported on first use)."""
+    return sorted(__all__)
+
+
+def __getattr__(name: str) -> object:
+    if name == "cdnow":  # imported on first use: it reads a data file of the lifetimes package
+        import segment_lab.interop.cdnow  # noqa: F401 -- sets the attribute on this package
+
+        return globals()["cdnow"]
+    raise AttributeError(f"module 'segment_lab.interop' has no attribute {name!r}")

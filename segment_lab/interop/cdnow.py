@@ -45,6 +45,12 @@ __all__ = [
     "workspace",
 ]
 
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)
+
+
 #: First and last purchase dates in the data set.
 CDNOW_START = dt.datetime(1997, 1, 1)
 CDNOW_END = dt.datetime(1998, 6, 30)

@@ -57,3 +57,8 @@ __all__ = [
     "references",
     "walk",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

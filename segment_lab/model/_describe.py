@@ -21,6 +21,7 @@ from segment_lab.model._nodes import (
     Rule,
     TextMatch,
 )
+from segment_lab.model._python import rule_to_python
 from segment_lab.model._time import UNIT_WORDS, AbsoluteTime, Between, RelativeTime, Within
 
 if TYPE_CHECKING:
@@ -274,13 +275,18 @@ def _(rule: Not) -> str:
 
 # -- HTML ------------------------------------------------------------------------
 _CSS = "font-family:system-ui,sans-serif;line-height:1.4"
+_CODE = "background:#f6f8fa;padding:4px 8px;margin:4px 0;white-space:pre-wrap"
 
 
 def rule_html(rule: Rule) -> str:
     return f"<div style='{_CSS}'>{html.escape(describe_rule(rule))}</div>"
 
 
-def segment_html(seg: Segment) -> str:
+def segment_html(seg: Segment, yaml_text: str | None = None) -> str:
+    """Return a segment as HTML: name, tags, description, who, the DSL code, YAML on demand.
+
+    Every user string (name, tags, description, field names, values) is escaped.
+    """
     desc = (
         f"<div style='color:#555'>{html.escape(seg.description)}</div>" if seg.description else ""
     )
@@ -288,11 +294,16 @@ def segment_html(seg: Segment) -> str:
         f"<span style='background:#eef;border-radius:3px;padding:0 4px'>{html.escape(t)}</span>"
         for t in seg.tags
     )
+    yaml_block = (
+        f"<details><summary>YAML</summary><pre>{html.escape(yaml_text)}</pre></details>"
+        if yaml_text is not None
+        else ""
+    )
     return (
         f"<div style='{_CSS}'><b>Segment {html.escape(seg.name)}</b> {tags}{desc}"
         f"<div><i>Who:</i> {html.escape(seg.describe())}</div>"
-        f"<details><summary>definition</summary><pre>{html.escape(repr(seg.rule))}</pre>"
-        f"</details></div>"
+        f"<pre style='{_CODE}'><code>{html.escape(rule_to_python(seg.rule))}</code></pre>"
+        f"{yaml_block}</div>"
     )
 
 

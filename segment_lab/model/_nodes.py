@@ -97,7 +97,7 @@ class Rule:
                    Compare(field='c', op='==', value=3)))
         """
         if not isinstance(other, Rule):
-            return NotImplemented
+            raise TypeError(combine_error("&", self, other))
         left = self.rules if isinstance(self, And) else (self,)
         right = other.rules if isinstance(other, And) else (other,)
         return And(left + right)
@@ -112,7 +112,7 @@ class Rule:
         'City is Tokyo or City is London'
         """
         if not isinstance(other, Rule):
-            return NotImplemented
+            raise TypeError(combine_error("|", self, other))
         left = self.rules if isinstance(self, Or) else (self,)
         right = other.rules if isinstance(other, Or) else (other,)
         return Or(left + right)
@@ -130,11 +130,19 @@ class Rule:
         """
         return self.rule if isinstance(self, Not) else Not(self)
 
+    def __rand__(self, other: object) -> Rule:
+        raise TypeError(combine_error("&", other, self))
+
+    def __ror__(self, other: object) -> Rule:
+        raise TypeError(combine_error("|", other, self))
+
     def __bool__(self) -> bool:
         raise TypeError(
             "A segment rule has no truth value: use & instead of 'and', | instead of "
             "'or' and ~ instead of 'not', with parentheses around each comparison, e.g. "
-            "(field('city') == 'Tokyo') & (field('points') > 10)."
+            "(field('city') == 'Tokyo') & (field('points') > 10). A chained comparison "
+            "(1 < field('points') < 5) asks for one too: write "
+            "field('points').between(1, 5) or (field('points') > 1) & (field('points') < 5)."
         )
 
     def children(self) -> tuple[Rule, ...]:
@@ -186,6 +194,35 @@ class Rule:
         from segment_lab.model._describe import rule_html
 
         return rule_html(self)
+
+
+def combine_error(op: str, left: object, right: object) -> str:
+    """Return the message for ``left op right`` where one side is not a rule.
+
+    The usual cause is missing parentheses: Python applies ``&`` and ``|`` before
+    comparisons, so ``field("a") == 1 & field("b") == 2`` first computes
+    ``1 & field("b")``.
+
+    Examples
+    --------
+    >>> from segment_lab import field
+    >>> field("a") == 1 & field("b") == 2
+    Traceback (most recent call last):
+    ...
+    TypeError: & combines rules, got 1 (int) and Field(name='b') (Field). Missing parentheses? ...
+    """
+    return (
+        f"{op} combines rules, got {_short(left)} ({type(left).__name__}) and "
+        f"{_short(right)} ({type(right).__name__}). Missing parentheses? Python applies "
+        f"{op} before ==, <, >= ..., so field('a') == 1 {op} field('b') == 2 reads as "
+        f"field('a') == (1 {op} field('b')) == 2. Put parentheses around each comparison: "
+        f"(field('a') == 1) {op} (field('b') == 2)."
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def walk(rule: Rule) -> Iterator[Rule]:
@@ -577,4 +614,4 @@ def node_fields(node: Rule) -> list[str]:
     return [f.name for f in fields(node)]  # type: ignore[arg-type]
 
 
-__all__ += ["ATTRIBUTE_NODES", "NODE_TYPES", "Scalar", "TimeValue", "node_fields"]
+__all__ += ["ATTRIBUTE_NODES", "NODE_TYPES", "Scalar", "TimeValue", "combine_error", "node_fields"]

@@ -331,9 +331,11 @@ class Segment:
         return definition_hash(self)
 
     def _repr_html_(self) -> str:
+        """Show the segment in Jupyter: who, the DSL code, and its YAML in a <details>."""
         from segment_lab.model._describe import segment_html
+        from segment_lab.serde import to_yaml
 
-        return segment_html(self)
+        return segment_html(self, to_yaml(self))
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,8 @@ __all__ = [
     "is_current",
     "main",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

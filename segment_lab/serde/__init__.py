@@ -73,3 +73,8 @@ __all__ = [
     "to_json",
     "to_yaml",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

@@ -61,3 +61,8 @@ __all__ = [
     "pricing_intent",
     "requirements",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names only (tab completion hides the imports)."""
+    return sorted(__all__)

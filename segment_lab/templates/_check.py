@@ -293,7 +293,8 @@ def check(ws: Any, segment: Segment | Rule | Catalog) -> Requirements:
     ws
         A :class:`~segment_lab.Workspace`; references resolve in its catalog.
     segment
-        A Segment, a rule, or a Catalog (each segment checked on its own).
+        A Segment, a rule, a catalog segment's name, or a Catalog (each segment checked
+        on its own).
 
     Returns
     -------
@@ -322,6 +323,8 @@ def check(ws: Any, segment: Segment | Rule | Catalog) -> Requirements:
     segment_lab.errors.BindingError: Segment 'newsletter-readers' needs data the workspace does not have:
       - event type 'email_opened' never occurs in the events table (present: ...). Did you mean 'email_open'? Built by templates.newsletter_readers(): pass open_event='email_open'.
     """
+    if isinstance(segment, str):
+        segment = ws.lookup(segment)
     targets, cat = _targets(segment, ws)
     present = _present_event_types(ws) if requirements(_rules(targets)).event_types else []
     contact_fields = list(ws.tables.contact_fields())
