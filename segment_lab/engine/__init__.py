@@ -8,7 +8,7 @@ Code outside the engine imports these names from here, never from the private mo
   ``membership_intervals``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
   current-value warning (``warn_current``);
-* execution (``execute``, ``to_sql``, ``duckdb_tables``, ``pandas_tables``): the one
+* execution (``execute``, ``interrupt``, ``to_sql``, ``duckdb_tables``, ``pandas_tables``): the one
   module that touches backend internals.
 """
 
@@ -29,6 +29,7 @@ from segment_lab.engine._execute import (
     execute,
     execute_rows,
     execute_scalar,
+    interrupt,
     pandas_tables,
     to_sql,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "execute_rows",
     "execute_scalar",
     "inline",
+    "interrupt",
     "make_grid",
     "membership",
     "membership_intervals",

@@ -41,6 +41,7 @@ __all__ = [
     "execute",
     "execute_rows",
     "execute_scalar",
+    "interrupt",
     "literal_sql",
     "pandas_tables",
     "run_scalar_sql",
@@ -115,6 +116,37 @@ def _run_direct(backend: Any, expr: ir.Expr, fetch: Callable[[Any], Any]) -> Any
         return fetch(backend.con.execute(backend.compile(expr)))
     except Exception as exc:
         raise _failed(exc) from exc
+
+
+def interrupt(expr: ir.Expr) -> bool:
+    """Interrupt the query running on the DuckDB connection of ``expr``'s backend.
+
+    A query that is interrupted fails with an :class:`~segment_lab.errors.EvaluationError`
+    in the thread that ran it; with no query running nothing happens (the next query runs
+    as usual).  Other backends have no interrupt: their query runs to its end.
+
+    Parameters
+    ----------
+    expr : ibis.expr.types.Expr
+        Any expression on the backend (e.g. the contacts table).
+
+    Returns
+    -------
+    bool
+        Whether an interrupt was sent (False: not DuckDB).
+
+    Examples
+    --------
+    >>> import segment_lab as sl
+    >>> from segment_lab.engine import interrupt
+    >>> interrupt(sl.Workspace.demo().tables.contacts)
+    True
+    """
+    backend = duckdb_backend(expr)
+    if backend is None:
+        return False
+    backend.con.interrupt()
+    return True
 
 
 # -- SQL text on DuckDB (count plans) ------------------------------------------------------

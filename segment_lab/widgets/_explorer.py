@@ -1,0 +1,1 @@
+"""SegmentExplorer (placeholder until written)."""
