@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,11 @@ DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "py
 
 _INFER_STRING = "The 'future.infer_string' option is deprecated"
 
+#: Queries run one at a time: a DuckDB connection used by two threads at once (a
+#: builder's counting thread and the notebook) mixes up their results.  A query waiting
+#: here is not interrupted; :func:`interrupt` stops the one running.
+_QUERY_LOCK = threading.RLock()
+
 
 @contextlib.contextmanager
 def _pandas_conversion() -> Iterator[None]:
@@ -78,7 +84,7 @@ def execute(expr: ir.Expr) -> Any:
         When the backend fails.
     """
     try:
-        with _pandas_conversion():
+        with _QUERY_LOCK, _pandas_conversion():
             return expr.execute()
     except SegmentLabError:
         raise
@@ -112,8 +118,9 @@ def execute_rows(expr: ir.Table) -> list[tuple]:
 
 def _run_direct(backend: Any, expr: ir.Expr, fetch: Callable[[Any], Any]) -> Any:
     try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return fetch(backend.con.execute(backend.compile(expr)))
+        with _QUERY_LOCK:
+            backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+            return fetch(backend.con.execute(backend.compile(expr)))
     except Exception as exc:
         raise _failed(exc) from exc
 
@@ -171,7 +178,8 @@ def compile_sql(backend: Any, expr: ir.Expr) -> str:
         When the expression does not compile.
     """
     try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+        with _QUERY_LOCK:
+            backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
         return backend.compiler.to_sqlglot(expr).sql(dialect=backend.dialect, copy=False)
     except Exception as exc:
         raise EvaluationError(f"Could not compile the segment to SQL: {exc}") from exc
@@ -186,7 +194,8 @@ def literal_sql(backend: Any, value: ir.Scalar) -> str:
 def run_scalar_sql(backend: Any, sql: str) -> Any:
     """Return the first value of the first row of ``sql`` run on ``backend``'s connection."""
     try:
-        return backend.con.execute(sql).fetchone()[0]
+        with _QUERY_LOCK:
+            return backend.con.execute(sql).fetchone()[0]
     except Exception as exc:
         raise _failed(exc) from exc
 

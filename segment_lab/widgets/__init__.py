@@ -12,5 +12,4 @@ from __future__ import annotations
 
 from segment_lab.widgets._builder import SegmentBuilder
 
-
 __all__ = ["SegmentBuilder"]

@@ -91,7 +91,11 @@ class SegmentBuilder(w.VBox):
             segment = Segment("new-segment", segment)
         self._base = segment
         self._error: Exception | None = None
-        self.name = w.Text(value=segment.name if segment else "new-segment", description="name", layout=w.Layout(width="300px"))
+        self.name = w.Text(
+            value=segment.name if segment else "new-segment",
+            description="name",
+            layout=w.Layout(width="300px"),
+        )
         self.as_of = w.Text(value=_as_of_text(as_of), placeholder="now", description="as of",
                             layout=w.Layout(width="220px"))  # fmt: skip
         self.as_of_date = w.DatePicker(layout=w.Layout(width="150px"))
@@ -282,5 +286,7 @@ def _count_html(n: int | None, state: str) -> str:
 def _freshness(t: dt.datetime, seconds: float, notes: list[str]) -> str:
     clock = dt.datetime.now().strftime("%H:%M:%S")
     text = f"as of {t:%Y-%m-%d %H:%M:%S} · counted at {clock} in {seconds:.2f} s"
-    extra = "".join(f'<br><span class="sl-note">{html.escape(n)}</span>' for n in dict.fromkeys(notes))
+    extra = "".join(
+        f'<br><span class="sl-note">{html.escape(n)}</span>' for n in dict.fromkeys(notes)
+    )
     return f'<span class="sl-status" data-state="fresh">✓ {html.escape(text)}</span>{extra}'

@@ -44,7 +44,7 @@ NAMESPACE = {
 
 
 def to_python(rule: Rule) -> str:
-    """Return DSL code for ``rule``.
+    r"""Return DSL code for ``rule``.
 
     Parameters
     ----------
@@ -60,8 +60,8 @@ def to_python(rule: Rule) -> str:
     --------
     >>> from segment_lab import field, event
     >>> from segment_lab.widgets._code import to_python
-    >>> to_python((field("city") == "Tokyo") & (event("email_open").count(within="30d") >= 3))
-    '(field(\\'city\\') == \\'Tokyo\\') & (event(\\'email_open\\').count(within=\\'30d\\') >= 3)'
+    >>> print(repr(to_python((field("city") == "Tokyo") & (event("email_open").count(within="30d") >= 3))))
+    "(field('city') == 'Tokyo') & (event('email_open').count(within='30d') >= 3)"
     """
     return _code(rule)
 
@@ -79,7 +79,7 @@ def _values(values: tuple) -> str:
 
 
 def _time(v: object) -> str:
-    """A time value where the DSL parses strings as times (windows, last/first seen)."""
+    """Render a time value where the DSL parses strings as times (windows, last/first seen)."""
     return repr(str(v)) if isinstance(v, (AbsoluteTime, RelativeTime)) else repr(v)
 
 
@@ -155,7 +155,11 @@ def _(rule: EventCondition) -> str:
 
 def _operand(rule: Rule) -> str:
     code = _code(rule)
-    return code if isinstance(rule, (Not, InSegment)) or code.endswith(")") and _atomic(rule) else f"({code})"
+    return (
+        code
+        if isinstance(rule, (Not, InSegment)) or (code.endswith(")") and _atomic(rule))
+        else f"({code})"
+    )
 
 
 def _atomic(rule: Rule) -> bool:

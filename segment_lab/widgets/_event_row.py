@@ -10,6 +10,7 @@ import ipywidgets as w
 from segment_lab.errors import InvalidValueError
 from segment_lab.model import Between, Duration, EventCondition, Rule, Within
 from segment_lab.model._nodes import COMPARISONS
+from segment_lab.model._time import as_time_value
 from segment_lab.widgets._rows import Row
 from segment_lab.widgets._values import TIME_KINDS, ValueInput
 
@@ -87,13 +88,21 @@ class EventRow(Row):
 
     def _build_threshold(self, value: object) -> None:
         kinds = TIME_KINDS if self.measure.value in ("last_seen", "first_seen") else ("number",)
-        self.threshold = ValueInput(value, kinds=kinds, dtype="time" if len(kinds) > 1 else "number")
+        self.threshold = ValueInput(
+            value, kinds=kinds, dtype="time" if len(kinds) > 1 else "number"
+        )
         self.threshold.observe(self._changed)
         self.threshold_box = getattr(self, "threshold_box", w.HBox())
         self.threshold_box.children = [self.threshold.widget]
 
     def _build_window(self, window: object) -> None:
-        kind = "within" if isinstance(window, Within) else "between" if isinstance(window, Between) else "all"
+        kind = (
+            "within"
+            if isinstance(window, Within)
+            else "between"
+            if isinstance(window, Between)
+            else "all"
+        )
         self.window = w.Dropdown(options=[(v, k) for k, v in WINDOWS.items()], value=kind,
                                  layout=w.Layout(width="130px"))  # fmt: skip
         within = str(window.duration) if isinstance(window, Within) else "30d"
@@ -111,7 +120,7 @@ class EventRow(Row):
     def _measure_changed(self, change: dict) -> None:
         timed = ("last_seen", "first_seen")
         if (change["old"] in timed) != (change["new"] in timed):
-            self._build_threshold("-30d" if change["new"] in timed else 1)
+            self._build_threshold(as_time_value("-30d") if change["new"] in timed else 1)
         self._show()
 
     def _show(self, _change: object = None) -> None:

@@ -76,11 +76,16 @@ class Group:
             style={"button_width": "100px"},
         )  # fmt: skip
         self.combinator.observe(lambda _: self.changed(), "value")
-        adds = [self._add_button("+ condition", "attribute")]
-        if scope == "contacts":
-            adds += [self._add_button("+ event", "event")]
-            adds += [self._add_button("+ segment", "segment")] if context.segments else []
-        adds.append(self._add_button("+ group", "group"))
+        whats = (
+            ["attribute", "event", "segment", "group"]
+            if scope == "contacts"
+            else ["attribute", "group"]
+        )
+        if not context.segments and "segment" in whats:
+            whats.remove("segment")
+        #: The add buttons by what they add: ``attribute``, ``event``, ``segment``, ``group``.
+        self.add_buttons = {what: self._add_button(what) for what in whats}
+        adds = list(self.add_buttons.values())
         self.body = w.VBox()
         border = "1px solid #ccc" if not root else "none"
         self.widget = w.VBox(
@@ -91,7 +96,8 @@ class Group:
         self._load(rule)
 
     # -- structure ---------------------------------------------------------------------
-    def _add_button(self, text: str, what: str) -> w.Button:
+    def _add_button(self, what: str) -> w.Button:
+        text = {"attribute": "+ condition"}.get(what, f"+ {what}")
         button = w.Button(description=text, layout=w.Layout(width="auto"))
         button.add_class(f"sl-add-{what}")
         button.on_click(lambda _: self.add(what))
@@ -195,7 +201,9 @@ class Group:
 
     def show_error(self, text: str | None) -> None:
         """Show a message about the group itself (e.g. an empty group)."""
-        self.message.value = "" if not text else f'<span class="sl-error" style="color:#b00020">{_esc(text)}</span>'
+        self.message.value = (
+            "" if not text else f'<span class="sl-error" style="color:#b00020">{_esc(text)}</span>'
+        )
 
     def rule(self) -> Rule | None:
         """Return the group's rule; messages go next to each invalid row, then it raises.

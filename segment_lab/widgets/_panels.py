@@ -35,7 +35,8 @@ def sparkline_svg(sizes: list[int], width: int = 360, height: int = 48) -> str:
     span = (hi - lo) or 1
     step = width / max(len(sizes) - 1, 1)
     points = " ".join(
-        f"{i * step:.1f},{height - 2 - (s - lo) / span * (height - 4):.1f}" for i, s in enumerate(sizes)
+        f"{i * step:.1f},{height - 2 - (s - lo) / span * (height - 4):.1f}"
+        for i, s in enumerate(sizes)
     )
     return (
         f'<svg class="sl-sparkline" width="{width}" height="{height}" role="img">'
@@ -75,5 +76,7 @@ class Panels:
 def _history_html(frame: pd.DataFrame) -> str:
     sizes = [int(s) for s in frame["size"]]
     first, last = frame["period"].iloc[0], frame["period"].iloc[-1]
-    label = html.escape(f"{first:%Y-%m-%d} … {last:%Y-%m-%d}: {min(sizes):,} to {max(sizes):,} members")
+    label = html.escape(
+        f"{first:%Y-%m-%d} … {last:%Y-%m-%d}: {min(sizes):,} to {max(sizes):,} members"
+    )
     return f"{sparkline_svg(sizes)}<br><small>{label}</small>"

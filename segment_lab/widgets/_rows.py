@@ -62,7 +62,9 @@ class Row:
     def show_error(self, text: str | None) -> None:
         """Show ``text`` (escaped) next to the row, or clear the message."""
         self.message.value = (
-            "" if not text else f'<span class="sl-error" style="color:#b00020">{html.escape(text)}</span>'
+            ""
+            if not text
+            else f'<span class="sl-error" style="color:#b00020">{html.escape(text)}</span>'
         )
 
 
@@ -124,16 +126,22 @@ class AttributeRow(Row):
 
     label = "condition"
 
-    def __init__(self, schema: Schema, rule: Rule | None = None, *, table: str = "contacts") -> None:
+    def __init__(
+        self, schema: Schema, rule: Rule | None = None, *, table: str = "contacts"
+    ) -> None:
         super().__init__()
         self.schema, self.table = schema, table
         name, op, value = attribute_state(rule) if rule is not None else (None, None, None)  # type: ignore[misc]
         name = name if name is not None else next(iter(schema.types), "")
-        self.field = w.Dropdown(options=schema.options(name), value=name, layout=w.Layout(width="220px"))
+        self.field = w.Dropdown(
+            options=schema.options(name), value=name, layout=w.Layout(width="220px")
+        )
         dtype = schema.dtype(name)
         ops = self._ops(dtype, op)
         self.op = w.Dropdown(
-            options=[(OPERATORS[o], o) for o in ops], value=op or ops[0], layout=w.Layout(width="130px")
+            options=[(OPERATORS[o], o) for o in ops],
+            value=op or ops[0],
+            layout=w.Layout(width="130px"),
         )
         self.value_box = w.HBox()
         self._inputs: list[Any] = []
@@ -141,6 +149,11 @@ class AttributeRow(Row):
         self.field.observe(self._field_changed, "value")
         self.op.observe(self._op_changed, "value")
         self.widget = w.HBox([self.field, self.op, self.value_box, self.message])
+
+    @property
+    def inputs(self) -> list[Any]:
+        """The value inputs shown for the operator (none, one, or two for ``between``)."""
+        return list(self._inputs)
 
     @staticmethod
     def _ops(dtype: str | None, current: str | None) -> tuple[str, ...]:
@@ -161,7 +174,9 @@ class AttributeRow(Row):
             low, high = value if value is not None else (None, None)
             self._inputs = [ValueInput(v, dtype=dtype, suggestions=hints) for v in (low, high)]
         elif family == "pattern":
-            self._inputs = [w.Text(value=value or "", placeholder="text", layout=w.Layout(width="170px"))]
+            self._inputs = [
+                w.Text(value=value or "", placeholder="text", layout=w.Layout(width="170px"))
+            ]
         else:
             self._inputs = []
         for item in self._inputs:
@@ -175,9 +190,8 @@ class AttributeRow(Row):
         dtype = self.schema.dtype(self.field.value)
         ops = self._ops(dtype, None)
         keep = self.op.value if self.op.value in ops else ops[0]
-        with self.op.hold_trait_notifications():
-            self.op.options = [(OPERATORS[o], o) for o in ops]
-            self.op.value = keep
+        self.op.options = [(OPERATORS[o], o) for o in ops]
+        self.op.value = keep
         for item in self._inputs:
             if hasattr(item, "set_dtype"):
                 item.set_dtype(dtype, self._suggestions())

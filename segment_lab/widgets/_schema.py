@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["LOW_CARDINALITY", "OPERATORS", "Context", "Schema", "operators_for"]
 
 #: String columns with at most this many distinct values get a pick list.
-LOW_CARDINALITY = 50
+LOW_CARDINALITY = 100
 
 #: Operator keys of an attribute row, by family, as shown in the picker.
 OPERATORS: dict[str, str] = {

@@ -7,7 +7,6 @@ every value the language accepts comes back exactly: ``"123"`` (text) is not ``1
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -102,7 +101,8 @@ class ValueInput:
         suggestions: Sequence[str] = (),
         description: str = "",
     ) -> None:
-        kind = kind_of(value) if value is not None else _kind_default(dtype, kinds)
+        known = value is not None and kind_of(value) in kinds
+        kind = kind_of(value) if known else _kind_default(dtype, kinds)
         self.kinds = tuple(kinds)
         self.suggestions = list(suggestions)
         self.kind = w.Dropdown(options=self.kinds, value=kind, layout=w.Layout(width="90px"))
@@ -149,10 +149,6 @@ class ValueInput:
             raise InvalidValueError(f"Enter a {self.kind.value} value.")
         return parse_value(self.kind.value, self.text.value)
 
-    def set_today(self) -> None:
-        """Put today's date in (for a new date value)."""
-        self.date.value = dt.date.today()
-
 
 class ValuesInput:
     """A list of values of one kind, as tags (suggestions from the data for text)."""
@@ -172,8 +168,9 @@ class ValuesInput:
 
     @staticmethod
     def representable(values: Sequence[object]) -> bool:
-        """Tell whether the tags can show ``values`` (all of one kind)."""
-        return len({kind_of(v) for v in values}) <= 1
+        """Tell whether the tags can show ``values`` (all of one kind, none blank)."""
+        blank = any(not format_value(v).strip() for v in values)
+        return not blank and len({kind_of(v) for v in values}) <= 1
 
     def set_dtype(self, dtype: str | None, suggestions: Sequence[str]) -> None:
         """Offer ``suggestions`` as the allowed tags when the current tags are among them."""
