@@ -11,5 +11,6 @@ This package is a leaf: nothing else in segment_lab imports it.
 from __future__ import annotations
 
 from segment_lab.widgets._builder import SegmentBuilder
+from segment_lab.widgets._explorer import SegmentExplorer
 
-__all__ = ["SegmentBuilder"]
+__all__ = ["SegmentBuilder", "SegmentExplorer"]
