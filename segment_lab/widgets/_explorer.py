@@ -84,9 +84,9 @@ class SegmentExplorer(w.VBox):
         self.show_button.on_click(lambda _: self.show())
         self.edit_button.on_click(lambda _: self.edit())
         self.message = w.HTML()
-        self.charts = w.Output()
+        self.charts = w.VBox()
         self.movers_html = w.HTML()
-        self.overlap_out = w.Output()
+        self.overlap_out = w.VBox()
         self.editor = w.VBox()
         tabs = w.Tab(children=[self.charts, self.movers_html, self.overlap_out, self.editor])
         tabs.titles = ("size, entries, exits", "movers", "overlap", "edit")
@@ -124,25 +124,20 @@ class SegmentExplorer(w.VBox):
         self.overlap = analytics.overlap(ws, picked, as_of=end) if len(picked) > 1 else None
 
     def _draw(self) -> None:
-        from IPython.display import display
-
         from segment_lab import charts
 
         charts.enable_offline()
         self.figures = [
             charts.size_chart(self.history, self.alerts, segment=n) for n in self.segments.value
         ]
-        self.charts.clear_output()
-        with self.charts:
-            for figure in self.figures:
-                display(figure)
+        self.charts.children = [_chart_widget(f) for f in self.figures]
         self.movers_html.value = _movers_html(self.movers)
-        self.overlap_out.clear_output()
-        with self.overlap_out:
-            if self.overlap is None:
-                display(w.HTML("<i>pick two segments or more to see their overlap</i>"))
-            else:
-                display(charts.overlap_heatmap(self.overlap))
+        if self.overlap is None:
+            self.overlap_out.children = [
+                w.HTML("<i>pick two segments or more to see their overlap</i>")
+            ]
+        else:
+            self.overlap_out.children = [_chart_widget(charts.overlap_heatmap(self.overlap))]
 
     def edit(self) -> SegmentBuilder | None:
         """Open the first picked segment in a builder (the "edit" tab)."""
@@ -157,6 +152,19 @@ class SegmentExplorer(w.VBox):
         self.editor.children = [self.builder]
         self.tabs.selected_index = 3
         return self.builder
+
+
+def _chart_widget(chart: Any) -> w.Widget:
+    """Return a widget drawing ``chart`` offline: Altair's JupyterChart, else a static SVG."""
+    import importlib.util
+
+    if importlib.util.find_spec("anywidget") is not None:
+        import altair as alt
+
+        return alt.JupyterChart(chart, offline=True)
+    import vl_convert
+
+    return w.HTML(vl_convert.vegalite_to_svg(chart.to_json()))
 
 
 def _movers(ws: Workspace, picked: list[Segment], span: dict[str, Any]) -> pd.DataFrame:
