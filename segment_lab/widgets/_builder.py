@@ -207,18 +207,22 @@ class SegmentBuilder(w.VBox):
 
     def _edited(self) -> None:
         segment, t = self._current()
-        self.count = None
-        self.count_html.value = _count_html(None, "counting")
-        self.status.value = '<span class="sl-status">counting…</span>'
         invalid = self._invalid
         rule = segment.rule if segment is not None and invalid is None else None
-        self.panels.show_rule(rule, to_python(rule) if rule is not None else "")
+        code = to_python(rule) if rule is not None else ""
         blocks = self._blocks_wanted(rule)
-        self._counter.submit(lambda: self._job(rule, t, invalid, blocks))
+
+        def counting() -> None:  # under the counter's lock: no older result lands after it
+            self.count = None
+            self.count_html.value = _count_html(None, "counting")
+            self.status.value = '<span class="sl-status" data-state="counting">counting…</span>'
+            self.panels.show_rule(rule, code)
+            for item in self.root.items:
+                item.side.value = ""
+
+        self._counter.submit(lambda: self._job(rule, t, invalid, blocks), counting)
 
     def _blocks_wanted(self, rule: Rule | None) -> bool:
-        for item in self.root.items:
-            item.side.value = ""
         return isinstance(rule, And) and len(self.root.items) > 1
 
     def _job(self, rule: Rule | None, t: Any, invalid: Exception | None, blocks: bool) -> Iterator:

@@ -51,10 +51,16 @@ class Counter:
         self._thread = threading.Thread(target=self._loop, name="segment-lab-counter", daemon=True)
         self._thread.start()
 
-    def submit(self, job: Job) -> int:
-        """Queue ``job`` as the newest generation; interrupt a running query. Return its number."""
+    def submit(self, job: Job, on_submit: Callable[[], None] | None = None) -> int:
+        """Queue ``job`` as the newest generation; interrupt a running query. Return its number.
+
+        ``on_submit`` runs under the lock once the generation is counted, so what it shows
+        (e.g. "counting…") cannot be overwritten by an older job's result.
+        """
         with self.lock:
             self.generation += 1
+            if on_submit is not None:
+                on_submit()
             self._pending = job
             self._due = time.monotonic() + self.debounce
             if self._running:

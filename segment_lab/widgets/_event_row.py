@@ -57,6 +57,7 @@ class EventRow(Row):
             value=types,
             allowed_tags=context.event_types if set(types) <= known else [],
             allow_duplicates=True,
+            layout=w.Layout(min_width="200px"),
         )
         self.measure = w.Dropdown(
             options=[(v, k) for k, v in MEASURES.items()], value=_measure_of(rule),
@@ -82,7 +83,7 @@ class EventRow(Row):
         self.where_on.observe(self._show, "value")
         self.line = w.HBox([w.HTML("<b>event</b>"), self.types, self.measure, self.column, self.op,
                             self.threshold_box, self.window, self.window_box, self.where_on,
-                            self.message])  # fmt: skip
+                            self.message], layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
         self.widget = w.VBox([self.line, self.where.widget])
         self._show()
 

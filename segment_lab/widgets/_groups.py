@@ -36,7 +36,7 @@ class Item:
                                      layout=w.Layout(width="52px"))  # fmt: skip
         self.up = w.Button(description="↑", tooltip="move up", layout=_SMALL)
         self.down = w.Button(description="↓", tooltip="move down", layout=_SMALL)
-        self.copy = w.Button(description="⧉", tooltip="duplicate", layout=_SMALL)
+        self.copy = w.Button(description="copy", tooltip="duplicate", layout=w.Layout(width="60px"))
         self.remove = w.Button(description="✕", tooltip="remove", layout=_SMALL)
         self.side = w.HTML(layout=w.Layout(min_width="120px"))  # the funnel's "blocks"
         self.up.on_click(lambda _: group.move(self, -1))
@@ -44,7 +44,9 @@ class Item:
         self.copy.on_click(lambda _: group.duplicate(self))
         self.remove.on_click(lambda _: group.remove(self))
         self.negate.observe(lambda _: group.changed(), "value")
-        tools = w.HBox([self.negate, self.up, self.down, self.copy, self.remove])
+        tools = w.HBox([self.negate, self.up, self.down, self.copy, self.remove],
+                       layout=w.Layout(flex="0 0 auto"))  # fmt: skip
+        self.side.layout.flex = "0 0 auto"
         self.widget = w.HBox([tools, node.widget, self.side])
         self.widget.add_class("sl-item")
 
