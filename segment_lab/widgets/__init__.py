@@ -10,6 +10,13 @@ This package is a leaf: nothing else in segment_lab imports it.
 
 from __future__ import annotations
 
+try:
+    import ipywidgets  # noqa: F401
+except ImportError:  # pragma: no cover - the widgets extra is missing
+    raise ImportError(
+        "segment_lab.widgets needs ipywidgets: pip install 'segment_lab[widgets]'"
+    ) from None
+
 from segment_lab.widgets._builder import SegmentBuilder
 from segment_lab.widgets._explorer import SegmentExplorer
 
