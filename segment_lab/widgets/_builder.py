@@ -29,6 +29,8 @@ __all__ = ["SegmentBuilder"]
 
 #: Seconds of quiet after an edit before the count starts.
 DEBOUNCE = 0.3
+#: Seconds of quiet after the count before the extras (funnel, SQL, sparkline) start.
+EXTRAS_DELAY = 0.5
 
 
 class SegmentBuilder(w.VBox):
@@ -50,6 +52,8 @@ class SegmentBuilder(w.VBox):
     as_of : optional
         The instant to count at (a datetime, ISO text or a relative form like ``"-30d"``;
         default: the workspace's now).
+    debounce : float
+        Seconds of quiet after an edit before the count starts (default 0.3).
 
     Attributes
     ----------
@@ -92,7 +96,7 @@ class SegmentBuilder(w.VBox):
         self._base = segment
         self._error: Exception | None = None
         self.name = w.Text(
-            value=segment.name if segment else "new-segment",
+            value=segment.name if segment is not None else "new-segment",
             description="name",
             layout=w.Layout(width="300px"),
         )
@@ -104,11 +108,11 @@ class SegmentBuilder(w.VBox):
         self.count_html = w.HTML(_count_html(None, "counting"))
         self.status = w.HTML()
         self.panels = Panels()
-        self.root = Group(self.context, segment.rule if segment else None, root=True)
+        self.root = Group(self.context, segment.rule if segment is not None else None, root=True)
         self.root.widget.add_class("sl-root")
         self._counter = Counter(self._publish, lambda: interrupt(ws.tables.contacts), debounce)
         self.root.on_change(self._edited)
-        self.name.observe(lambda _: self._edited(), "value")
+        self.name.observe(lambda _: self._current(), "value")  # a new name needs no recount
         self.as_of.observe(lambda _: self._edited(), "value")
         header = w.HBox([self.name, self.as_of, self.as_of_date, self.as_of_message])
         counter = w.HBox([self.count_html, self.status])
@@ -235,6 +239,7 @@ class SegmentBuilder(w.VBox):
             warnings.simplefilter("always")
             n = self.ws.count(rule, as_of=t)
         yield "count", (n, t, time.perf_counter() - started, [str(c.message) for c in caught])
+        yield "pause", EXTRAS_DELAY
         if blocks:
             from segment_lab.analytics import funnel
 

@@ -117,8 +117,12 @@ class Counter:
             except Exception as exc:  # shown in the UI as a message, never as a traceback
                 stage, value = "error", exc
             with self.lock:
+                if stage == "pause":  # let a newer edit come first: no query to interrupt
+                    self.lock.wait_for(lambda: not self.current(generation), value)
                 if not self.current(generation):
                     return
+                if stage == "pause":
+                    continue
                 self.publish(stage, value)
                 if stage in ("count", "error"):
                     self.done = generation
