@@ -9,6 +9,7 @@ back to an equal rule.  A superseded count never overwrites a newer one.
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from typing import Any
@@ -426,4 +427,25 @@ def test_the_ui_thread_does_not_wait_for_a_count(demo_ws):
         assert b.wait() == demo_ws.count(field("city") == "Osaka")
     finally:
         release.set()
+        b.close()
+
+
+def test_the_as_of_picker_and_current_value_warnings_show_in_the_status(hand_ws):
+    import datetime as dt
+    import warnings
+
+    b = SegmentBuilder(hand_ws, debounce=0)
+    try:
+        condition(b.root, "city", "==", "Tokyo")
+        b.as_of_date.value = dt.date(2024, 3, 5)
+        assert b.as_of.value == "2024-03-05"
+        t = dt.datetime(2024, 3, 5)
+        assert b.wait() == len(evaluate(b.rule, t, hand_cases.DATA, hand_cases.CATALOG))
+        assert "as of 2024-03-05 00:00:00" in b.status.value
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hand_ws.count(b.rule, as_of=t)
+        (warning,) = {str(w.message) for w in caught}  # hand data: no history bound
+        assert html.escape(warning) in b.status.value  # said, never silent
+    finally:
         b.close()
