@@ -1,5 +1,7 @@
 """Charts render in JupyterLab with no internet (docs/decisions.md), checked in a real browser.
 
+The server and browser machinery is shared with the widget test, in ``tests/browser.py``.
+
 A JupyterLab server on 127.0.0.1 (configuration, runtime, settings and workspace folders
 all in a temporary folder; the kernel is this interpreter on this checkout, through a
 kernel spec on a temporary ``JUPYTER_PATH`` as in ``test_notebooks.py``) serves two small

@@ -299,7 +299,7 @@ def test_to_python_evaluates_back_to_an_equal_rule(rule):
 
 
 @settings(
-    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(segment=segments(rules(segment_names=["churn-risk", "dormant"], max_leaves=6)))
 def test_segments_load_into_a_builder_and_read_back_equal(demo_ws, segment):
