@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The browser tests (tests/test_browser.py) drive Debian's chromium through playwright:
+# The browser tests (tests/test_browser*.py, machinery in tests/browser.py) drive Debian's chromium through playwright:
 # no `playwright install`, no browser download.
 chromium:
 	@command -v chromium >/dev/null || { \

@@ -1,5 +1,7 @@
 """Charts render in JupyterLab with no internet (docs/decisions.md), checked in a real browser.
 
+The server and browser machinery is shared with the widget test, in ``tests/browser.py``.
+
 A JupyterLab server on 127.0.0.1 (configuration, runtime, settings and workspace folders
 all in a temporary folder; the kernel is this interpreter on this checkout, through a
 kernel spec on a temporary ``JUPYTER_PATH`` as in ``test_notebooks.py``) serves two small
@@ -21,33 +23,20 @@ On failure, a screenshot and the server log are left in the test's ``tmp_path``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import nbformat
 import pytest
 
-from tests.kernelspec import checkout_pythonpath, write_kernel_spec
+from tests.browser import Lab, launch_chromium, open_and_run, start_lab
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "segment-lab-browser-tests"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-SERVER_START_TIMEOUT = 120  # seconds
 RENDER_TIMEOUT = 90  # seconds, from "run all cells" to the chart on screen
 CONTROL_WAIT = 15  # seconds the negative control waits for a chart that must not appear
 
@@ -117,223 +106,23 @@ INSPECT_JS = """
 }
 """
 
-# Waits for the notebook to be open with its kernel idle, then runs every cell.
-RUN_ALL_JS = """
-async (path) => {
-  const app = window.jupyterapp;
-  const panel = app.shell.currentWidget;
-  if (panel.context.path !== path) throw new Error(`${panel.context.path} is in front`);
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  await app.commands.execute('notebook:run-all-cells');
-  return panel.sessionContext.session.kernel.name;
-}
-"""
-NOTEBOOK_READY_JS = """
-(path) => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = w && w.sessionContext && w.sessionContext.session
-    && w.sessionContext.session.kernel;
-  return !!(w && w.context && w.context.path === path && kernel && kernel.status === 'idle');
-}
-"""
-
-
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass
-class Lab:
-    url: str  # http://127.0.0.1:<port>/
-    token: str
-    root: Path
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_notebooks(root: Path) -> None:
-    for name, renderer in NOTEBOOKS.items():
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {
-            "name": KERNEL,
-            "display_name": "segment_lab browser tests",
-            "language": "python",
-        }
-        nb.cells = [
-            nbformat.v4.new_code_cell(CHART_CELL.format(renderer=renderer)),
-            nbformat.v4.new_code_cell(WHERE_CELL),
-        ]
-        nbformat.write(nb, root / name)
-
-
-def _wait_for_server(proc: subprocess.Popen, runtime: Path, token: str, log: Path) -> str:
-    """The server's URL once /api/status answers; fails with the log if it does not."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        # The server writes its actual port here (it moves on if ours was taken meanwhile).
-        for info_file in runtime.glob(f"jpserver-{proc.pid}.json"):
-            try:
-                url = f"http://127.0.0.1:{json.loads(info_file.read_text())['port']}/"
-                with NO_PROXY.open(f"{url}api/status?token={token}", timeout=5) as r:
-                    if r.status == 200:
-                        return url
-            except (OSError, ValueError, KeyError):  # not written, or not answering, yet
-                pass
-        time.sleep(0.5)
-    pytest.fail(
-        f"jupyter lab did not start in {SERVER_START_TIMEOUT} s:\n{log.read_text()[-4000:]}"
-    )
-
-
-def _stop(proc: subprocess.Popen, marker: str) -> None:
-    """SIGTERM (the server shuts its kernels down), then kill whatever still names ``marker``."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    # Kernels started by this server have a connection file under ``marker`` in argv.
-    for _ in range(20):
-        left = []
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                if marker.encode() in cmdline.read_bytes():
-                    left.append(int(cmdline.parent.name))
-            except OSError:
-                continue
-        if not left:
-            return
-        time.sleep(0.5)
-    for pid in left:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """A JupyterLab server on 127.0.0.1 that leaks nothing outside its temporary folder."""
-    base = tmp_path_factory.mktemp("jupyterlab")
-    dirs = {
-        name: base / name
-        for name in ("root", "config", "data", "runtime", "settings", "workspaces", "ipython")
+    """A JupyterLab server on 127.0.0.1 serving the two chart notebooks."""
+    notebooks = {
+        name: [CHART_CELL.format(renderer=renderer), WHERE_CELL]
+        for name, renderer in NOTEBOOKS.items()
     }
-    for d in dirs.values():
-        d.mkdir()
-    write_kernel_spec(dirs["data"], KERNEL, "segment_lab browser tests")
-    _write_notebooks(dirs["root"])
-
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
-        "JUPYTER_DATA_DIR": str(dirs["data"]),
-        "JUPYTER_PATH": str(dirs["data"]),
-        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
-        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
-        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
-        "IPYTHONDIR": str(dirs["ipython"]),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYTHONPATH": checkout_pythonpath(),
-    }
-    token = secrets.token_hex(16)
-    log = base / "jupyterlab.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={_free_port()}",  # taken meanwhile: the server tries the next ports
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={dirs['root']}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
-    ]
-    if os.geteuid() == 0:  # CI containers run as root
-        cmd.append("--allow-root")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=dirs["root"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        url = _wait_for_server(proc, dirs["runtime"], token, log)
-        yield Lab(url=url, token=token, root=dirs["root"], log=log)
-    finally:
-        _stop(proc, str(dirs["runtime"]))
+    with start_lab(tmp_path_factory.mktemp("jupyterlab"), notebooks, KERNEL) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's chromium through playwright, headless; fails (never skips) if missing."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not on PATH: run `make test` (it installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is missing: run `make test` (pip install -e '.[dev]')")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@dataclass
-class Run:
-    kernel: str
-    blocked: list[str]
-    console: list[str]
-    page: object
-
-
-@contextlib.contextmanager
-def _open_and_run(browser, lab: Lab, name: str, tmp_path: Path) -> Iterator[Run]:
-    """Open ``name`` in JupyterLab offline, run all cells; yields while the page is open."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    blocked: list[str] = []
-    console: list[str] = []
-
-    def only_local(route) -> None:
-        url = route.request.url
-        host = urlsplit(url).hostname
-        if host is None or host in LOCAL_HOSTS:  # data:, blob: and this server
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", only_local)
-    page = context.new_page()
-    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    try:
-        page.goto(f"{lab.url}lab/tree/{name}?token={lab.token}", timeout=60_000)
-        page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=SERVER_START_TIMEOUT * 1000)
-        kernel = page.evaluate(RUN_ALL_JS, name)
-        yield Run(kernel=kernel, blocked=blocked, console=console, page=page)
-    except BaseException:
-        page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-        print(f"screenshot: {tmp_path / f'{name}.png'}; server log: {lab.log}")
-        print("blocked requests:", *blocked, sep="\n  ")
-        print("browser console:", *console[-40:], sep="\n  ")
-        raise
-    finally:
-        context.close()
+    """Debian's chromium through playwright, headless."""
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 def _wait_for_output(page, text: str, timeout: float) -> dict:
@@ -360,7 +149,7 @@ def _assert_kernel_is_this_interpreter(seen: dict) -> None:
 def test_offline_renderer_draws_the_chart_with_the_network_blocked(
     browser, lab: Lab, tmp_path: Path
 ) -> None:
-    with _open_and_run(browser, lab, "offline.ipynb", tmp_path) as run:
+    with open_and_run(browser, lab, "offline.ipynb", tmp_path) as run:
         assert run.kernel == KERNEL
         seen = _wait_for_output(run.page, "SEGMENT_LAB_KERNEL", RENDER_TIMEOUT)
         _assert_kernel_is_this_interpreter(seen)
@@ -385,7 +174,7 @@ def test_negative_control_default_renderer_needs_the_cdn(browser, lab: Lab, tmp_
     If this chart ever renders with the network blocked, the blocking (or the check for a
     drawn chart) is broken and the offline test above proves nothing.
     """
-    with _open_and_run(browser, lab, "cdn.ipynb", tmp_path) as run:
+    with open_and_run(browser, lab, "cdn.ipynb", tmp_path) as run:
         assert run.kernel == KERNEL
         seen = _wait_for_output(run.page, "SEGMENT_LAB_KERNEL", RENDER_TIMEOUT)
         _assert_kernel_is_this_interpreter(seen)

@@ -8,8 +8,8 @@ Code outside the engine imports these names from here, never from the private mo
   ``membership_intervals``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
   current-value warning (``warn_current``);
-* execution (``execute``, ``to_sql``, ``duckdb_tables``, ``file_tables``, ``pandas_tables``): the one
-  module that touches backend internals.
+* execution (``execute``, ``interrupt``, ``to_sql``, ``duckdb_tables``, ``file_tables``,
+  ``pandas_tables``): the one module that touches backend internals.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from segment_lab.engine._execute import (
     execute_rows,
     execute_scalar,
     file_tables,
+    interrupt,
     pandas_tables,
     to_sql,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "execute_rows",
     "execute_scalar",
     "inline",
+    "interrupt",
     "make_grid",
     "membership",
     "membership_intervals",

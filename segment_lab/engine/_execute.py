@@ -15,6 +15,7 @@ import contextlib
 import difflib
 import glob
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ __all__ = [
     "execute_rows",
     "execute_scalar",
     "file_tables",
+    "interrupt",
     "literal_sql",
     "pandas_tables",
     "run_scalar_sql",
@@ -55,6 +57,11 @@ __all__ = [
 DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "pyspark"}
 
 _INFER_STRING = "The 'future.infer_string' option is deprecated"
+
+#: Queries run one at a time: a DuckDB connection used by two threads at once (a
+#: builder's counting thread and the notebook) mixes up their results.  A query waiting
+#: here is not interrupted; :func:`interrupt` stops the one running.
+_QUERY_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
@@ -81,7 +88,7 @@ def execute(expr: ir.Expr) -> Any:
         When the backend fails.
     """
     try:
-        with _pandas_conversion():
+        with _QUERY_LOCK, _pandas_conversion():
             return expr.execute()
     except SegmentLabError:
         raise
@@ -115,10 +122,42 @@ def execute_rows(expr: ir.Table) -> list[tuple]:
 
 def _run_direct(backend: Any, expr: ir.Expr, fetch: Callable[[Any], Any]) -> Any:
     try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
-        return fetch(backend.con.execute(backend.compile(expr)))
+        with _QUERY_LOCK:
+            backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+            return fetch(backend.con.execute(backend.compile(expr)))
     except Exception as exc:
         raise _failed(exc) from exc
+
+
+def interrupt(expr: ir.Expr) -> bool:
+    """Interrupt the query running on the DuckDB connection of ``expr``'s backend.
+
+    A query that is interrupted fails with an :class:`~segment_lab.errors.EvaluationError`
+    in the thread that ran it; with no query running nothing happens (the next query runs
+    as usual).  Other backends have no interrupt: their query runs to its end.
+
+    Parameters
+    ----------
+    expr : ibis.expr.types.Expr
+        Any expression on the backend (e.g. the contacts table).
+
+    Returns
+    -------
+    bool
+        Whether an interrupt was sent (False: not DuckDB).
+
+    Examples
+    --------
+    >>> import segment_lab as sl
+    >>> from segment_lab.engine import interrupt
+    >>> interrupt(sl.Workspace.demo().tables.contacts)
+    True
+    """
+    backend = duckdb_backend(expr)
+    if backend is None:
+        return False
+    backend.con.interrupt()
+    return True
 
 
 # -- SQL text on DuckDB (count plans) ------------------------------------------------------
@@ -143,7 +182,8 @@ def compile_sql(backend: Any, expr: ir.Expr) -> str:
         When the expression does not compile.
     """
     try:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
+        with _QUERY_LOCK:
+            backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
         return backend.compiler.to_sqlglot(expr).sql(dialect=backend.dialect, copy=False)
     except Exception as exc:
         raise EvaluationError(f"Could not compile the segment to SQL: {exc}") from exc
@@ -158,7 +198,8 @@ def literal_sql(backend: Any, value: ir.Scalar) -> str:
 def run_scalar_sql(backend: Any, sql: str) -> Any:
     """Return the first value of the first row of ``sql`` run on ``backend``'s connection."""
     try:
-        return backend.con.execute(sql).fetchone()[0]
+        with _QUERY_LOCK:
+            return backend.con.execute(sql).fetchone()[0]
     except Exception as exc:
         raise _failed(exc) from exc
 
