@@ -120,3 +120,16 @@ def assert_matches_snapshot(path: Path, text: str) -> None:
         pytest.fail(
             f"{shown} differs from the generated text:\n{''.join(diff)}\n{how}", pytrace=False
         )
+
+
+def _dsl_namespace() -> dict:
+    """Return the names the code of ``segment_lab.dsl.to_python`` needs (its PYTHON_IMPORTS)."""
+    from segment_lab.model._python import PYTHON_IMPORTS
+
+    namespace: dict = {}
+    exec(PYTHON_IMPORTS, namespace)
+    return namespace
+
+
+#: What ``eval(segment_lab.dsl.to_python(rule), DSL_NAMESPACE)`` evaluates in.
+DSL_NAMESPACE = _dsl_namespace()

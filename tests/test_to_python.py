@@ -13,20 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import segment_lab as sl
-from segment_lab import all_of, any_of, event, field, in_segment
+from segment_lab import event, field, in_segment
 from segment_lab.dsl import to_python
 from segment_lab.model import And, Not, Or
 from tests import strategies
+from tests.helpers import DSL_NAMESPACE
 
-NAMESPACE = {
-    "field": field,
-    "event": event,
-    "in_segment": in_segment,
-    "all_of": all_of,
-    "any_of": any_of,
-    "datetime": datetime,
-    "Not": Not,
-}
+NAMESPACE = DSL_NAMESPACE
 
 
 def _back(code: str):

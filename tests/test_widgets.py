@@ -19,14 +19,15 @@ from hypothesis import HealthCheck, given, settings
 
 import segment_lab as sl
 from segment_lab import event, field, in_segment
+from segment_lab.dsl import to_python
 from segment_lab.errors import EvaluationError, InvalidSegmentError
 from segment_lab.model import And, Not, Or
 from segment_lab.widgets import SegmentBuilder
-from segment_lab.widgets._code import NAMESPACE, to_python
 from segment_lab.widgets._groups import Group
 from segment_lab.widgets._rows import ReadOnlyRow
 from segment_lab.widgets._schema import Context
 from tests import hand_cases
+from tests.helpers import DSL_NAMESPACE
 from tests.reference import evaluate
 from tests.strategies import rules, segments
 
@@ -295,7 +296,7 @@ def test_any_rule_loads_into_the_builder_and_comes_back_equal(ctx, rule):
 @settings(max_examples=300, deadline=None)
 @given(rule=rules())
 def test_to_python_evaluates_back_to_an_equal_rule(rule):
-    assert eval(to_python(rule), dict(NAMESPACE)) == rule
+    assert eval(to_python(rule), dict(DSL_NAMESPACE)) == rule
 
 
 @settings(
@@ -306,7 +307,7 @@ def test_segments_load_into_a_builder_and_read_back_equal(demo_ws, segment):
     b = SegmentBuilder(demo_ws, segment, debounce=10)
     try:
         assert b.segment == segment
-        assert eval(b.to_python(), dict(NAMESPACE)) == segment.rule
+        assert eval(b.to_python(), dict(DSL_NAMESPACE)) == segment.rule
     finally:
         b.close()
 

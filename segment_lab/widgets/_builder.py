@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
+from segment_lab.dsl import to_python
 from segment_lab.engine import interrupt
 from segment_lab.errors import InvalidSegmentError, SegmentLabError
 from segment_lab.model import And, Catalog, Rule, Segment
-from segment_lab.widgets._code import to_python
 from segment_lab.widgets._counter import Counter
 from segment_lab.widgets._groups import Group
 from segment_lab.widgets._panels import Panels
