@@ -10,14 +10,26 @@ interrupts it (the superseded query is not awaited).
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["Counter"]
 
 Job = Callable[[], Iterator[tuple[str, Any]]]
+
+#: Counters whose worker may still run; stopped before the interpreter exits, so that no
+#: DuckDB query is left running on a daemon thread while its connection is torn down.
+_LIVE: weakref.WeakSet[Counter] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all(timeout: float = 2.0) -> None:
+    for counter in list(_LIVE):
+        counter.close(timeout)
 
 
 class Counter:
@@ -50,6 +62,7 @@ class Counter:
         self.lock = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="segment-lab-counter", daemon=True)
         self._thread.start()
+        _LIVE.add(self)
 
     def submit(self, job: Job, on_submit: Callable[[], None] | None = None) -> int:
         """Queue ``job`` as the newest generation; interrupt a running query. Return its number.
@@ -75,13 +88,23 @@ class Counter:
     def wait(self, timeout: float) -> bool:
         """Block until the newest generation's count is published; False on timeout."""
         with self.lock:
-            return self.lock.wait_for(lambda: self.done == self.generation, timeout)
+            return self.lock.wait_for(lambda: self._closed or self.done == self.generation, timeout)
 
-    def close(self) -> None:
-        """Stop the worker thread (after the stage it runs)."""
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the worker thread, interrupting the query it runs.
+
+        With a ``timeout``, wait up to that many seconds for the thread to end.
+        """
         with self.lock:
             self._closed = True
+            self._pending = None
+            self.generation += 1  # whatever runs now is superseded: publish nothing more
+            if self._running:
+                self.interrupt()
             self.lock.notify_all()
+        if timeout is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        _LIVE.discard(self)
 
     def _next(self) -> tuple[int, Job] | None:
         with self.lock:
