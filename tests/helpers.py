@@ -120,3 +120,49 @@ def assert_matches_snapshot(path: Path, text: str) -> None:
         pytest.fail(
             f"{shown} differs from the generated text:\n{''.join(diff)}\n{how}", pytrace=False
         )
+
+
+#: Strings that would run script if a page inserted them as HTML.
+HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+
+
+def hostile_workspace() -> tuple[sl.Workspace, sl.Catalog]:
+    """A small workspace whose segment names, descriptions and values are :data:`HOSTILE`.
+
+    Twenty contacts in two cities named after the hostile strings, half of them opening an
+    email every few days over 60 days; a catalog of two segments named and described with
+    those strings (one references the other's name).
+    """
+    import pandas as pd
+
+    ids = list(range(1, 21))
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ids,
+            "email": [f"{HOSTILE[i % 2]}{i}@example.com" for i in ids],
+            "city": [HOSTILE[i % 2] for i in ids],
+            "created_at": pd.Timestamp("2025-01-01"),
+        }
+    )
+    days = pd.date_range("2025-03-01", "2025-04-29", freq="3D")
+    events = pd.DataFrame(
+        [
+            {"contact_id": c, "event_type": "email_open", "ts": t + pd.Timedelta(hours=c)}
+            for c in ids[:10]
+            for t in days[c % 3 :: 2]
+        ]
+    )
+    first = sl.Segment(
+        HOSTILE[0], sl.field("city") == HOSTILE[1], description=HOSTILE[1], tags=(HOSTILE[0],)
+    )
+    second = sl.Segment(
+        HOSTILE[1],
+        sl.event("email_open").exists(within="7d") | sl.in_segment(HOSTILE[0]),
+        description=HOSTILE[0],
+    )
+    catalog = sl.Catalog((first, second))
+    bindings = sl.Bindings(static=("city", "email"))
+    ws = sl.Workspace.from_pandas(
+        contacts, events, now="2025-04-30", catalog=catalog, bindings=bindings
+    )
+    return ws, catalog
