@@ -119,6 +119,8 @@ class Tables(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("td", "th", "tr"):
+            self._close()  # an end tag of a cell is optional in HTML
         if tag == "table":
             self.tables.append([])
             self.classes.append(dict(attrs).get("class") or "")
@@ -128,7 +130,11 @@ class Tables(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
+        if tag in ("td", "th", "tr", "table"):
+            self._close()
+
+    def _close(self):
+        if self._cell is not None:
             self.tables[-1][-1].append("".join(self._cell).strip())
             self._cell = None
 

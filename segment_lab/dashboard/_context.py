@@ -70,6 +70,7 @@ class Dashboard:
     contacts: int
     segments: list[SegmentView]
     alerts: list[dict[str, Any]]
+    earlier_alerts: int
     overlap: ChartSpec | None
     overlap_table: dict[str, Any] | None
     transitions: ChartSpec | None
@@ -141,7 +142,8 @@ def gather(
         data_range=_data_range(ws),
         contacts=int(ws.tables.contacts.count().execute()),
         segments=views,
-        alerts=_alert_rows(found, catalog),
+        alerts=_alert_rows(found[found["period"] > as_of - MONTH], catalog),
+        earlier_alerts=int((found["period"] <= as_of - MONTH).sum()),
         overlap=overlap,
         overlap_table=overlap_table,
         transitions=flows,
@@ -179,8 +181,9 @@ def _segment_view(
         f"{len(history)} periods from {history['period'].min():%Y-%m-%d} to "
         f"{history['period'].max():%Y-%m-%d}, {len(mine)} alerts marked."
     )
+    marks = mine[["segment", "period", "direction", "severity", "z", "message"]]
     chart = chart_spec(
-        charts.size_chart(history, mine if len(mine) else None, title=seg.name), label
+        charts.size_chart(history, marks if len(marks) else None, title=seg.name), label
     )
     alert_at = {pd.Timestamp(p): m for p, m in zip(mine["period"], mine["message"])}
     table = [
