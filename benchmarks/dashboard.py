@@ -33,7 +33,7 @@ def _one(scale: str, folder: Path) -> dict[str, Any]:
         "scale": scale,
         "contacts": int(ws.tables.contacts.count().execute()),
         "segments": len(ws.catalog),
-        "periods": len(ws.grid(start, end, "1d")),
+        "periods": ws.grid(start, end, "1d").n,
         "seconds": seconds,
         "bytes": out.stat().st_size,
         "charts": html.count('class="vega"'),
