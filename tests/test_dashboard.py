@@ -235,3 +235,12 @@ def test_export_errors_leave_no_file(tmp_path, demo_ws, kwargs, message, monkeyp
     with pytest.raises(SegmentLabError, match=message):
         dashboard.export(demo_ws, start="2025-06-01", progress=False, **kwargs)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_a_list_of_segments_resolves_references_in_the_workspace_catalog(demo_ws):
+    seg = demo_ws.catalog["high-intent-leads"]  # in_segment("pricing-intent")
+    page = Page(dashboard.to_html(demo_ws, [seg], start="2025-06-01", every="1w", progress=False))
+    tiles = page.find("article")
+    assert [t["data-segment"] for t in tiles] == ["high-intent-leads"]
+    assert [int(a["data-size"]) for _, a in page.with_attr("data-size")] == [demo_ws.count(seg)]
+    assert len(page.find("div", **{"class": "vega"})) in (1, 2)  # no overlap for one segment

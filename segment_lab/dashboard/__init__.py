@@ -84,13 +84,14 @@ def to_html(
     """
     from segment_lab.dashboard._context import gather, resolve_catalog
     from segment_lab.dashboard._render import render
+    from segment_lab.model import Catalog
 
     cat = resolve_catalog(ws, catalog)
     if not isinstance(every, str) or not every.strip():
         raise InvalidValueError(
             f"dashboard: every= must be a duration such as '1d'; got {every!r}."
         )
-    ws = ws.with_catalog(ws.catalog.merge(cat) if ws.catalog is not None else cat)
+    ws = ws.with_catalog(ws.catalog.merge(cat) if ws.catalog is not None else Catalog(tuple(cat)))
     data = gather(
         ws,
         cat,

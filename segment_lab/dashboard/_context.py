@@ -84,7 +84,7 @@ class Dashboard:
         return out + [c for c in (self.overlap, self.transitions) if c is not None]
 
 
-def resolve_catalog(ws: Any, catalog: Any) -> Catalog:
+def resolve_catalog(ws: Any, catalog: Any) -> Catalog | Segments:
     """Return the catalog to show: the argument, else the workspace's; never empty."""
     if catalog is None:
         catalog = ws.catalog
@@ -95,13 +95,32 @@ def resolve_catalog(ws: Any, catalog: Any) -> Catalog:
                 "dashboard: catalog= takes a Catalog or a list of Segments (named segments: "
                 "a bare rule has no name to show)."
             )
-        catalog = Catalog(tuple(items))
+        if not items:
+            raise _none()
+        return Segments(items)
     if catalog is None or len(catalog) == 0:
-        raise InvalidValueError(
-            "dashboard: no segments to show: pass catalog= (a Catalog, or a list of "
-            "Segments) or use a workspace with a catalog (ws.with_catalog(...))."
-        )
+        raise _none()
     return catalog
+
+
+class Segments(tuple):
+    """The segments a dashboard shows, given as a list.
+
+    Their ``in_segment`` references resolve in the workspace's catalog, which
+    :func:`segment_lab.dashboard.to_html` merges them into.
+    """
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The segments' names, in order."""
+        return tuple(s.name for s in self)
+
+
+def _none() -> InvalidValueError:
+    return InvalidValueError(
+        "dashboard: no segments to show: pass catalog= (a Catalog, or a list of "
+        "Segments) or use a workspace with a catalog (ws.with_catalog(...))."
+    )
 
 
 def gather(
