@@ -173,7 +173,8 @@ def _render_dashboard(res: dict | None) -> list[str]:
             f"{_fmt(r['seconds'])} | < {target} | {r['bytes'] / 1e6:.2f} | "
             f"{'< 2' if r['scale'] == 'sample' else '—'} |"
         )
-    return [*lines, "", f"Peak memory: {res['peak_rss_gib']:.2f} GiB.", ""]
+    note = f"  {res['note']}" if res.get("note") else ""
+    return [*lines, "", f"Peak memory: {res['peak_rss_gib']:.2f} GiB.{note}", ""]
 
 
 def _load(name: str) -> dict | None:
