@@ -1,22 +1,32 @@
 # Two entry points that work on a fresh machine with nothing but Python 3.10+:
-#   make demo   set up .venv and print the demo catalog's segment sizes on the sample data
+#   make demo   set up .venv with the runtime only, print the demo catalog's sizes and alerts
+#               on the sample data and write the dashboard (DASHBOARD)
 #   make test   set up .venv (with dev extras) and run lint + the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Two stamps: the runtime install (what `make demo` needs) and the dev install (test and
+# browser tooling) on top of it; editing pyproject.toml invalidates both.
+RUNTIME := $(VENV)/.runtime-$(HASH)
+STAMP  := $(VENV)/.installed-$(HASH)
+DASHBOARD ?= datasets/generated/dashboard.html
 
 # sudo only when not root and sudo exists (CI containers run as root without it)
 SUDO   := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
 .PHONY: demo test lint bench clean venv chromium
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
 	  echo "python3 -m venv failed: installing python3-venv with apt-get"; \
 	  rm -rf $(VENV); apt-get update -qq && apt-get install -y -qq python3-venv python3-pip && \
 	  $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@rm -f $(VENV)/.runtime-*; touch $@
+
+$(STAMP): $(RUNTIME)
 	$(PY) -m pip install -q -e '.[dev,widgets]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
@@ -30,8 +40,10 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-demo: $(STAMP)
-	$(PY) -m segment_lab demo
+# Builds the sample on first use, prints sizes and alerts, writes the offline dashboard.
+demo: $(RUNTIME)
+	@mkdir -p $(dir $(DASHBOARD))
+	$(PY) -m segment_lab demo --dashboard $(DASHBOARD)
 
 lint: $(STAMP)
 	$(PY) -m ruff check segment_lab tests benchmarks

@@ -46,7 +46,7 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
-    if name in ("interop", "sample", "serde", "analytics", "charts", "templates", "widgets"):
+    if name in ("interop", "sample", "serde", "analytics", "charts", "templates", "widgets", "dashboard"):
         import importlib
 
         return importlib.import_module(f"segment_lab.{name}")

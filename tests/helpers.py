@@ -15,8 +15,10 @@ workspace, ...) are in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
@@ -133,3 +135,69 @@ def _dsl_namespace() -> dict:
 
 #: What ``eval(segment_lab.dsl.to_python(rule), DSL_NAMESPACE)`` evaluates in.
 DSL_NAMESPACE = _dsl_namespace()
+#: Strings that would run script if a page inserted them as HTML.
+HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+
+
+def hostile_workspace() -> tuple[sl.Workspace, sl.Catalog]:
+    """A small workspace whose segment names, descriptions and values are :data:`HOSTILE`.
+
+    Twenty contacts in two cities named after the hostile strings, half of them opening an
+    email every few days over 60 days; a catalog of two segments named and described with
+    those strings (one references the other's name).
+    """
+    import pandas as pd
+
+    ids = list(range(1, 21))
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ids,
+            "email": [f"{HOSTILE[i % 2]}{i}@example.com" for i in ids],
+            "city": [HOSTILE[i % 2] for i in ids],
+            "created_at": pd.Timestamp("2025-01-01"),
+        }
+    )
+    days = pd.date_range("2025-03-01", "2025-04-29", freq="3D")
+    events = pd.DataFrame(
+        [
+            {"contact_id": c, "event_type": "email_open", "ts": t + pd.Timedelta(hours=c)}
+            for c in ids[:10]
+            for t in days[c % 3 :: 2]
+        ]
+    )
+    first = sl.Segment(
+        HOSTILE[0], sl.field("city") == HOSTILE[1], description=HOSTILE[1], tags=(HOSTILE[0],)
+    )
+    second = sl.Segment(
+        HOSTILE[1],
+        sl.event("email_open").exists(within="7d") | sl.in_segment(HOSTILE[0]),
+        description=HOSTILE[0],
+    )
+    catalog = sl.Catalog((first, second))
+    bindings = sl.Bindings(static=("city", "email"))
+    ws = sl.Workspace.from_pandas(
+        contacts, events, now="2025-04-30", catalog=catalog, bindings=bindings
+    )
+    return ws, catalog
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's chromium through playwright, headless; fails (never skips) if missing."""
+    import shutil
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not on PATH: run `make test` (it installs Debian's chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: run `make test` (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
