@@ -136,6 +136,8 @@ def _event_pos(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir
     if grid is None or not isinstance(window, Within) or ctx.horizon < grid[0]:
         return ctx.to_pos(rows)
     g0, step, npoints = grid
+    if isinstance(step, int):  # calendar grid: steps of unequal length
+        return ctx.to_pos(rows)
     width = window.duration.to_timedelta()
     if width % step:
         return ctx.to_pos(rows)
