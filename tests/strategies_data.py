@@ -44,6 +44,7 @@ from segment_lab.model import (
     Within,
     walk,
 )
+import tests.reference as ref
 from tests.reference import Dataset
 
 __all__ = [
@@ -182,8 +183,10 @@ def _event_edges(node: EventCondition, times: set[dt.datetime]) -> list[set[dt.d
     groups = [set(times)]  # an event exactly at t
     window = node.window
     if isinstance(window, Within):
-        d = window.duration.to_timedelta()
-        groups.append({ts + d for ts in times})  # an event exactly at t - d
+        d = window.duration
+        groups.append({ref.shift(ts, d) for ts in times})  # an event exactly at t - d
+        if d.is_calendar:  # where t - d is clipped: the first instant of the next month
+            groups.append({_next_month(ref.shift(ts, d)) for ts in times})
     elif isinstance(window, Between):
         groups.extend(_landing(bound, times) for bound in (window.start, window.end))
     if node.measure in ("last_seen", "first_seen"):
@@ -202,6 +205,12 @@ def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
         return {value.value}  # e.g. a between bound: the clipping edge
     if not isinstance(value, RelativeTime):
         return set()
+    if value.offset is not None and value.offset.is_calendar:
+        back = [ref.shift(x, -value.offset) for x in targets]  # t with t + offset == x
+        if value.anchor == "now":
+            return {*back, *(_next_month(x) for x in back)}
+        day = dt.timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor])
+        return {dt.datetime(x.year, x.month, x.day) - day + dt.timedelta(hours=h) for x in back for h in (0, 13)}
     offset = value.offset.to_timedelta() if value.offset else dt.timedelta(0)
     if value.anchor == "now":
         return {x - offset for x in targets}
@@ -215,10 +224,20 @@ def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
     }
 
 
+def _next_month(t: dt.datetime) -> dt.datetime:
+    """The first instant of the month after ``t``'s."""
+    return dt.datetime(t.year + t.month // 12, t.month % 12 + 1, 1)
+
+
+#: Calendar offsets: on data spanning days they mostly reach before or after all of it.
+CALENDAR_DURATIONS = (Duration(-1, "mo"), Duration(1, "mo"), Duration(-3, "mo"), Duration(-1, "q"))
+
+
 @functools.cache
 def durations() -> st.SearchStrategy[Duration]:
-    """Signed offsets for relative times, in every unit."""
+    """Signed offsets for relative times, in every unit (calendar months included)."""
     return _pick(
+        st.sampled_from(CALENDAR_DURATIONS),
         st.integers(-240, 48).map(lambda n: Duration(n, "h")),
         st.integers(-10, 3).map(lambda n: Duration(n, "d")),
         st.integers(-2, 1).map(lambda n: Duration(n, "w")),
@@ -256,9 +275,9 @@ def windows() -> st.SearchStrategy[Within | Between | None]:
     """No window, a sliding window, or a between window (absolute, relative or mixed)."""
     absolute = st.lists(grid_times(-24, HOURS + 24), min_size=2, max_size=2).map(sorted)
     relative = st.lists(durations(), min_size=2, max_size=2).map(
-        lambda ds: sorted(ds, key=lambda d: d.seconds)
+        lambda ds: sorted(ds, key=lambda d: d.span_seconds())
     )
-    within = st.sampled_from(WINDOWS).map(Within)
+    within = st.sampled_from((*WINDOWS, "1mo")).map(Within)
     return _pick(
         st.none(),
         within,
@@ -633,6 +652,8 @@ def rules_with_catalog(draw: st.DrawFn, depth: int = 3) -> tuple[Rule | Segment,
 
 
 EVERY = ("1h", "6h", "1d", "1w")
+#: Calendar grids: steps of unequal length, on the 1st of months.
+CALENDAR_EVERY = ("1mo", "1q", "2mo")
 
 
 @st.composite
@@ -642,12 +663,17 @@ def grids(
     rule: Rule | Segment | None = None,
     catalog: Catalog | None = None,
     max_points: int = 5,
+    calendar: bool = False,
 ) -> tuple[dt.datetime, dt.datetime, str]:
     """``(start, end, every)``: starts on event times, window edges and grid hours."""
-    every = draw(st.sampled_from(EVERY))
+    every = draw(st.sampled_from(EVERY if not calendar else CALENDAR_EVERY))
     start = draw(instants_for(data, rule, catalog))
-    step = Duration.parse(every).to_timedelta()
     n = draw(st.integers(0, max_points - 1))
+    if calendar:  # steps of unequal length: end n months on, give or take a day
+        slack = draw(st.sampled_from([dt.timedelta(0), dt.timedelta(days=1), -dt.timedelta(days=1)]))
+        months = Duration.parse(every).months
+        return start, max(ref.shift_months(start, n * months) + slack, start), every
+    step = Duration.parse(every).to_timedelta()
     slack = draw(
         st.sampled_from([dt.timedelta(0), dt.timedelta(0), step / 2, -dt.timedelta(seconds=1)])
     )

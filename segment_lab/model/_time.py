@@ -416,7 +416,7 @@ class Between:
         comparable = type(self.start) is type(self.end) and (
             isinstance(self.start, AbsoluteTime) or self.start.anchor == self.end.anchor
         )
-        if comparable and self.start.resolve(probe) > self.end.resolve(probe):
+        if comparable and _later(self.start, self.end, probe):
             raise InvalidTimeError(
                 f"Window between=({str(self.start)!r}, {str(self.end)!r}) starts after it "
                 f"ends; swap the two values."
@@ -432,6 +432,14 @@ class Between:
         (datetime.datetime(2025, 6, 23, 15, 0), datetime.datetime(2025, 6, 30, 0, 0))
         """
         return self.start.resolve(t), self.end.resolve(t)
+
+
+def _later(a: TimeValue, b: TimeValue, probe: dt.datetime) -> bool:
+    """Whether ``a`` resolves after ``b`` at ``probe`` (False beyond the calendar)."""
+    try:
+        return a.resolve(probe) > b.resolve(probe)
+    except OverflowError:
+        return False
 
 
 Window = Union[Within, Between]
