@@ -13,6 +13,7 @@ evaluation instant, events of unknown contacts, and integer or string ids.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import itertools
@@ -679,3 +680,101 @@ def grids(
     )
     end = start + n * step + slack
     return start, max(end, start), every
+
+
+# -- calendar months: data around month ends ----------------------------------------------
+
+#: Instants on the days where calendar months clip (28th-31st, a leap February), the 1st,
+#: 2nd and 14th, at four times of day, from December 2023 to June 2024.
+CALENDAR_TIMES = tuple(
+    sorted(
+        dt.datetime(y, m, d, h)
+        for y, m in [(2023, 12), *((2024, k) for k in range(1, 7))]
+        for d in (1, 2, 14, 27, 28, 29, 30, 31)
+        if d <= calendar.monthrange(y, m)[1]
+        for h in (0, 6, 12, 23)
+    )
+)
+
+
+def _warp(t: dt.datetime | None) -> dt.datetime | None:
+    """Hour h after BASE -> the h-th calendar instant (strictly increasing, days beyond)."""
+    if t is None:
+        return None
+    h = (t - BASE) // H
+    if h < 0:
+        return CALENDAR_TIMES[0] + h * dt.timedelta(days=1)
+    if h >= len(CALENDAR_TIMES):
+        return CALENDAR_TIMES[-1] + (h - len(CALENDAR_TIMES) + 1) * dt.timedelta(days=1)
+    return CALENDAR_TIMES[h]
+
+
+def _warp_row(row: dict) -> dict:
+    return {k: _warp(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+
+
+@st.composite
+def calendar_datasets(draw: st.DrawFn, with_history: bool = False) -> Dataset:
+    """:func:`datasets` spread over months: every time mapped, in order, onto
+    :data:`CALENDAR_TIMES` (events on month ends, at several times of day)."""
+    data = draw(datasets(with_history))
+    history = None if data.history is None else [_warp_row(r) for r in data.history]
+    return replace(
+        data,
+        contacts=[_warp_row(c) for c in data.contacts],
+        events=[_warp_row(e) for e in data.events],
+        history=history,
+    )
+
+
+_CAL_OFFSETS = tuple(
+    Duration(n, u) for n, u in [(-1, "mo"), (-2, "mo"), (-3, "mo"), (1, "mo"), (-1, "q"), (0, "mo")]
+)
+
+
+@functools.cache
+def calendar_times() -> st.SearchStrategy[RelativeTime]:
+    """Relative times with calendar offsets, anchored on now or a midnight."""
+    return st.builds(
+        RelativeTime, st.sampled_from(["now", "now", "today", "yesterday"]), st.sampled_from(_CAL_OFFSETS)
+    )
+
+
+@functools.cache
+def calendar_windows() -> st.SearchStrategy[Within | Between]:
+    """Sliding windows of months and quarters, and between windows of calendar bounds."""
+    return _pick(
+        st.sampled_from(["1mo", "2mo", "3mo", "1q"]).map(Within),
+        st.builds(_between, calendar_times(), calendar_times()),
+        st.builds(_between, calendar_times(), time_values()),
+    )
+
+
+@st.composite
+def calendar_conditions(draw: st.DrawFn) -> Rule:
+    """One condition comparing with calendar months, sometimes negated or paired."""
+
+    def leaf() -> Rule:
+        kind = draw(st.sampled_from(["count", "count", "seen", "attr", "where"]))
+        types = tuple(draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True)))
+        if kind == "count":
+            return EventCondition(
+                types, "count", draw(st.sampled_from(_OPS)), draw(st.integers(0, 3)), draw(calendar_windows())
+            )
+        if kind == "seen":
+            measure = draw(st.sampled_from(["last_seen", "first_seen"]))
+            window = draw(st.one_of(st.none(), calendar_windows()))
+            return EventCondition(types, measure, draw(st.sampled_from(_OPS)), draw(calendar_times()), window)
+        if kind == "attr":
+            column = draw(st.sampled_from(["created_at", "signup_date"]))
+            return Compare(column, draw(st.sampled_from(_OPS)), draw(calendar_times()))
+        where = Compare("ts", draw(st.sampled_from(_OPS)), draw(calendar_times()))
+        return EventCondition(types, "count", ">=", draw(st.integers(1, 2)), None, where)
+
+    first = leaf()
+    shape = draw(st.sampled_from(["one", "one", "not", "and", "or"]))
+    if shape == "not":
+        return Not(first)
+    if shape in ("and", "or"):
+        return (And if shape == "and" else Or)((first, leaf()))
+    return first
