@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+import tests.reference as ref
 from segment_lab.errors import InvalidTimeError
 from segment_lab.model import (
     AbsoluteTime,
@@ -45,7 +46,6 @@ from segment_lab.model import (
     Within,
     walk,
 )
-import tests.reference as ref
 from tests.reference import Dataset
 
 __all__ = [
@@ -211,7 +211,11 @@ def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
         if value.anchor == "now":
             return {*back, *(_next_month(x) for x in back)}
         day = dt.timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor])
-        return {dt.datetime(x.year, x.month, x.day) - day + dt.timedelta(hours=h) for x in back for h in (0, 13)}
+        return {
+            dt.datetime(x.year, x.month, x.day) - day + dt.timedelta(hours=h)
+            for x in back
+            for h in (0, 13)
+        }
     offset = value.offset.to_timedelta() if value.offset else dt.timedelta(0)
     if value.anchor == "now":
         return {x - offset for x in targets}
@@ -671,7 +675,9 @@ def grids(
     start = draw(instants_for(data, rule, catalog))
     n = draw(st.integers(0, max_points - 1))
     if calendar:  # steps of unequal length: end n months on, give or take a day
-        slack = draw(st.sampled_from([dt.timedelta(0), dt.timedelta(days=1), -dt.timedelta(days=1)]))
+        slack = draw(
+            st.sampled_from([dt.timedelta(0), dt.timedelta(days=1), -dt.timedelta(days=1)])
+        )
         months = Duration.parse(every).months
         return start, max(ref.shift_months(start, n * months) + slack, start), every
     step = Duration.parse(every).to_timedelta()
@@ -736,7 +742,9 @@ _CAL_OFFSETS = tuple(
 def calendar_times() -> st.SearchStrategy[RelativeTime]:
     """Relative times with calendar offsets, anchored on now or a midnight."""
     return st.builds(
-        RelativeTime, st.sampled_from(["now", "now", "today", "yesterday"]), st.sampled_from(_CAL_OFFSETS)
+        RelativeTime,
+        st.sampled_from(["now", "now", "today", "yesterday"]),
+        st.sampled_from(_CAL_OFFSETS),
     )
 
 
@@ -756,15 +764,23 @@ def calendar_conditions(draw: st.DrawFn) -> Rule:
 
     def leaf() -> Rule:
         kind = draw(st.sampled_from(["count", "count", "seen", "attr", "where"]))
-        types = tuple(draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True)))
+        types = tuple(
+            draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True))
+        )
         if kind == "count":
             return EventCondition(
-                types, "count", draw(st.sampled_from(_OPS)), draw(st.integers(0, 3)), draw(calendar_windows())
+                types,
+                "count",
+                draw(st.sampled_from(_OPS)),
+                draw(st.integers(0, 3)),
+                draw(calendar_windows()),
             )
         if kind == "seen":
             measure = draw(st.sampled_from(["last_seen", "first_seen"]))
             window = draw(st.one_of(st.none(), calendar_windows()))
-            return EventCondition(types, measure, draw(st.sampled_from(_OPS)), draw(calendar_times()), window)
+            return EventCondition(
+                types, measure, draw(st.sampled_from(_OPS)), draw(calendar_times()), window
+            )
         if kind == "attr":
             column = draw(st.sampled_from(["created_at", "signup_date"]))
             return Compare(column, draw(st.sampled_from(_OPS)), draw(calendar_times()))

@@ -218,7 +218,7 @@ def _growth(row: Any) -> float:
 
 
 def _step(frame: pd.DataFrame, every: Any) -> dt.timedelta | int | None:
-    """The grid's step: a timedelta, a number of calendar months, or None if unknown."""
+    """Return the grid's step: a timedelta, a number of calendar months, or None if unknown."""
     if every is not None:
         step, months, _ = resolve_every(every)
         return step if step is not None else months

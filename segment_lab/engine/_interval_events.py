@@ -235,7 +235,7 @@ def _seen_leaf_general(
 
 
 def _calendar_window(node: EventCondition, ts: str) -> EventCondition:
-    """A window in calendar months as a ``where`` on the event's timestamp.
+    """Rewrite a window in calendar months as a ``where`` on the event's timestamp.
 
     ``t - 1mo`` is not monotone in t (docs/decisions.md), so an event may leave such a
     window and come back: ``within="1mo"`` becomes ``where(ts > "-1mo")``, ``between``

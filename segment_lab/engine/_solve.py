@@ -141,7 +141,11 @@ def _calendar_parts(y: ir.Value, n: int) -> tuple[ir.Value, ir.Value, list]:
     last_day = (y.truncate("D") + DAY).day() == 1
     day0 = q.truncate("D")
     extra = [
-        (day0 + _days(k), q + _days(k), last_day & ~clipped & ((day0 + _days(k)).month() == q.month()))
+        (
+            day0 + _days(k),
+            q + _days(k),
+            last_day & ~clipped & ((day0 + _days(k)).month() == q.month()),
+        )
         for k in _PIECES
     ]
     return a, clipped, extra
@@ -160,7 +164,7 @@ def _equal(y: ir.Value, n: int) -> list:
 
 
 def _gaps(pieces: list) -> list:
-    """The complement of sorted pieces whose valid ones form a prefix."""
+    """Return the complement of sorted pieces whose valid ones form a prefix."""
     out = [(timestamp(LO), ibis.ifelse(pieces[0][2], pieces[0][0], timestamp(HI)), True)]
     for (_, end, ok), (nxt, _, nok) in zip(pieces, [*pieces[1:], (None, None, False)]):
         following = ibis.ifelse(nok, nxt, timestamp(HI)) if nxt is not None else timestamp(HI)

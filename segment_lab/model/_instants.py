@@ -40,7 +40,9 @@ def resolve_every(every: object) -> tuple[dt.timedelta | None, int, str]:
         step, months, unit = every, 0, ""
     else:
         d = Duration.parse(every)  # type: ignore[arg-type]
-        step, months, unit = (None, d.months, d.unit) if d.is_calendar else (d.to_timedelta(), 0, d.unit)
+        step, months, unit = (
+            (None, d.months, d.unit) if d.is_calendar else (d.to_timedelta(), 0, d.unit)
+        )
     if (step is not None and step <= dt.timedelta(0)) or (step is None and months <= 0):
         raise InvalidTimeError(f"every must be a positive duration like '1d', got {every!r}.")
     return step, months, unit

@@ -337,7 +337,8 @@ def parse_instant(text: str) -> dt.datetime:
         raise InvalidTimeError(
             f"Invalid time {text!r}: use an ISO date ('2024-03-01'), an ISO datetime "
             f"('2024-03-01T09:30:00'), or a relative form: now, today, yesterday, "
-            f"tomorrow, '-30d', '+2w', '-12h', '-90min', '-6mo', '-1q'." + did_you_mean(text.strip(), ANCHORS)
+            f"tomorrow, '-30d', '+2w', '-12h', '-90min', '-6mo', '-1q'."
+            + did_you_mean(text.strip(), ANCHORS)
         ) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
