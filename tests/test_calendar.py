@@ -196,3 +196,18 @@ def test_trends_and_alerts_by_month(demo):
         an.trends(demo, sample_rule(), "2024-09-01", "2025-06-30", every="1mo", lookback="4w")
     with pytest.raises(InvalidValueError, match="fixed steps"):
         an.lifecycle(demo, "purchase", "2025-01-01", "2025-06-30", every="1mo")
+
+
+def test_alerts_read_the_same_whatever_the_start(demo):
+    """The README's alerts (start 2024-09-02) and the CLI's (38 weeks before now, a
+    23:59:59 instant) sample the same Mondays at midnight, so they agree."""
+    readme = an.alerts(demo, demo.catalog, start="2024-09-02", every="1w", progress=False)
+    start = pd.Timestamp(demo.now) - pd.Timedelta(weeks=38)
+    cli = an.alerts(demo, demo.catalog, start.to_pydatetime(), demo.now, every="1w", progress=False)
+    watch = pd.Timestamp(demo.now) - pd.Timedelta(weeks=26)
+    cli = cli[cli.period > watch]
+    assert len(cli) > 0
+    both = cli.merge(readme, on=["segment", "period"], suffixes=("_cli", "_readme"))
+    assert len(both) == len(cli)
+    assert (both["z_cli"] == both["z_readme"]).all()
+    assert set(cli.period.dt.weekday) == {0}
