@@ -211,3 +211,12 @@ def test_alerts_read_the_same_whatever_the_start(demo):
     assert len(both) == len(cli)
     assert (both["z_cli"] == both["z_readme"]).all()
     assert set(cli.period.dt.weekday) == {0}
+
+
+def test_templates_take_calendar_windows(demo):
+    from segment_lab import templates
+
+    seg = templates.churn_risks(active_within="3mo", quiet_for="1mo")
+    assert "3 months" in seg.description and "1 month" in seg.description
+    with pytest.raises(InvalidValueError, match="shorter"):
+        templates.churn_risks(active_within="1mo", quiet_for="31d")
