@@ -1,4 +1,4 @@
-"""Positions of interval compilation: instants, or indices on a regular grid.
+"""Positions of interval compilation: instants, or indices on a grid (fixed steps or months).
 
 An interval table ``(cid, lo, hi)`` holds half-open ranges of positions.  Without a
 grid a position is an instant; with a grid ``(g0, step, npoints)`` it is the index k
