@@ -602,20 +602,26 @@ class Workspace:
         return inline(rule, self._catalog, (name,) if name else ())
 
     def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
-        """Return the grid ``t_k = start + k*every <= end`` that :meth:`history` samples.
+        """Return the grid of instants ``t_k <= end`` that :meth:`history` samples.
+
+        Daily and coarser grids are calendar-aligned (docs/semantics.md#grids): ``"1d"``
+        steps fall on midnights, ``"1w"`` on Mondays, ``"1mo"`` on the 1st of months,
+        ``"1q"`` on the 1st of quarters, from the boundary of the period holding
+        ``start``; shorter steps (``"6h"``) are ``start + k*every``.
 
         Parameters
         ----------
         start, end
             Instants (as for :meth:`instant`); ``end`` defaults to :attr:`now`.
         every
-            The step: a duration string (``"1d"``, ``"1w"``, ``"12h"``) or a timedelta.
+            The step: a duration string (``"1d"``, ``"1w"``, ``"12h"``, ``"1mo"``,
+            ``"1q"``) or a timedelta.
 
         Returns
         -------
         Grid
-            Frozen: ``start``, ``step``, ``n`` instants, ``end`` (the last instant) and
-            ``before`` (``start - every``).
+            Frozen: ``start`` (aligned), ``step`` (None for months), ``n`` instants,
+            ``points``, ``end`` (the last instant) and ``before`` (``t_(-1)``).
 
         Raises
         ------
@@ -626,8 +632,8 @@ class Workspace:
         --------
         >>> import segment_lab as sl
         >>> g = sl.Workspace.demo().grid("2025-06-01", "2025-06-30", every="1w")
-        >>> g.n, g.end
-        (5, datetime.datetime(2025, 6, 29, 0, 0))
+        >>> g.start, g.n, g.end
+        (datetime.datetime(2025, 5, 26, 0, 0), 6, datetime.datetime(2025, 6, 30, 0, 0))
         """
         return make_grid(self.instant(start, "start"), self.instant(end, "end"), every)
 
@@ -811,11 +817,11 @@ class Workspace:
         *,
         progress: bool | None = None,
     ) -> pd.DataFrame:
-        """Size, entries and exits of a segment on the grid ``start + k*every <= end``.
+        """Size, entries and exits of a segment on the grid of :meth:`grid` (calendar-aligned).
 
         One row per grid instant t_k: ``period`` (t_k), ``size`` (members at t_k),
-        ``entered`` and ``exited`` (members at t_k but not at t_(k-1), and the reverse;
-        t_(-1) = start - every).  Membership at every t_k is exactly that of an as-of
+        ``entered`` and ``exited`` (members at t_k but not at t_(k-1), and the reverse:
+        the moves of the period ending at t_k; t_(-1) is one step before t_0).  Membership at every t_k is exactly that of an as-of
         evaluation, but the segment is evaluated once, as membership intervals, not
         once per period.
 

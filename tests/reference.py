@@ -22,6 +22,7 @@ Decided rules it encodes (kept in one place so a reader can check them):
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import operator
@@ -52,7 +53,10 @@ from segment_lab.model import (
     Within,
 )
 
-__all__ = ["COLUMN_TYPES", "Dataset", "evaluate", "grid", "history", "history_sets"]
+__all__ = [
+    "COLUMN_TYPES", "Dataset", "evaluate", "grid", "grid_before", "history", "history_sets",
+    "resolve", "shift", "shift_months",
+]  # fmt: skip
 
 HISTORY_KEYS = ("contact_id", "valid_from", "valid_to")
 
@@ -269,22 +273,87 @@ def evaluate(
     }
 
 
+# -- calendar arithmetic and grids, in plain Python (not the engine's code) -------------
+
+_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_MONTHS = {"mo": 1, "q": 3}
+
+
+def shift_months(t: dt.datetime, months: int) -> dt.datetime:
+    """``t`` plus ``months`` calendar months, the day clipped at the month's end."""
+    total = t.month - 1 + months
+    year = t.year + total // 12
+    month = total % 12 + 1
+    return t.replace(year=year, month=month, day=min(t.day, calendar.monthrange(year, month)[1]))
+
+
+def shift(t: dt.datetime, d: Duration) -> dt.datetime:
+    """``t`` plus the duration ``d`` (calendar units: whole months)."""
+    if d.unit in _MONTHS:
+        return shift_months(t, d.amount * _MONTHS[d.unit])
+    return t + dt.timedelta(seconds=d.amount * _SECONDS[d.unit])
+
+
+def resolve(value: AbsoluteTime | RelativeTime, t: dt.datetime) -> dt.datetime:
+    """The instant a time value denotes at ``t``: the anchor, then the offset."""
+    if isinstance(value, AbsoluteTime):
+        return value.value
+    base = t
+    if value.anchor != "now":
+        days = {"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor]
+        base = dt.datetime(t.year, t.month, t.day) + dt.timedelta(days=days)
+    return base if value.offset is None else shift(base, value.offset)
+
+
+def _every(every: dt.timedelta | str) -> tuple[dt.timedelta | None, int, str]:
+    if isinstance(every, dt.timedelta):
+        step, months, unit = every, 0, ""
+    else:
+        m = re.fullmatch(r"(\d+)(s|min|h|d|w|mo|q)", every.strip())
+        if not m:
+            raise ValueError(f"bad every {every!r}")
+        n, unit = int(m.group(1)), m.group(2)
+        if unit in _MONTHS:
+            step, months = None, n * _MONTHS[unit]
+        else:
+            step, months = dt.timedelta(seconds=n * _SECONDS[unit]), 0
+    if (step is not None and step <= dt.timedelta(0)) or (step is None and months <= 0):
+        raise ValueError(f"every must be positive, got {every!r}")
+    return step, months, unit
+
+
+def _aligned(start: dt.datetime, step: dt.timedelta | None, unit: str) -> dt.datetime:
+    """Daily and coarser grids start at the boundary of the period holding ``start``."""
+    day = dt.datetime(start.year, start.month, start.day)
+    if step is None:  # months: the 1st; quarters: the 1st of Jan, Apr, Jul or Oct
+        month = start.month if unit != "q" else 3 * ((start.month - 1) // 3) + 1
+        return dt.datetime(start.year, month, 1)
+    if step.total_seconds() % (7 * 86400) == 0:
+        return day - dt.timedelta(days=day.isoweekday() - 1)  # Monday
+    if step.total_seconds() % 86400 == 0:
+        return day
+    return start
+
+
+def _point(g0: dt.datetime, step: dt.timedelta | None, months: int, k: int) -> dt.datetime:
+    return g0 + k * step if step is not None else shift_months(g0, k * months)
+
+
 def grid(start: dt.datetime, end: dt.datetime, every: dt.timedelta | str) -> list[dt.datetime]:
-    """``t_k = start + k * every`` for every ``t_k <= end``."""
-    step = _step(every)
-    out = []
-    t = start
-    while t <= end:
+    """The grid instants ``t_k <= end`` from ``start`` aligned to its period's boundary."""
+    step, months, unit = _every(every)
+    g0 = _aligned(start, step, unit)
+    out, k = [], 0
+    while (t := _point(g0, step, months, k)) <= end:
         out.append(t)
-        t += step
+        k += 1
     return out
 
 
-def _step(every: dt.timedelta | str) -> dt.timedelta:
-    step = every if isinstance(every, dt.timedelta) else Duration.parse(every).to_timedelta()
-    if step <= dt.timedelta(0):
-        raise ValueError(f"every must be positive, got {every!r}")
-    return step
+def grid_before(start: dt.datetime, every: dt.timedelta | str) -> dt.datetime:
+    """``t_(-1)``: the grid instant before the first."""
+    step, months, unit = _every(every)
+    return _point(_aligned(start, step, unit), step, months, -1)
 
 
 def history_sets(
@@ -296,7 +365,7 @@ def history_sets(
     catalog: Any = None,
 ) -> list[tuple[dt.datetime, set]]:
     """``[(t_k, S_k)]`` for the grid, with ``(start - every, S_-1)`` first."""
-    points = [start - _step(every), *grid(start, end, every)]
+    points = [grid_before(start, every), *grid(start, end, every)]
     return [(t, evaluate(rule, t, data, catalog)) for t in points]
 
 
@@ -351,7 +420,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 def _resolve(value: Any, column_value: Any, t: dt.datetime) -> Any:
     """A rule value as a plain Python value comparable with ``column_value``."""
     if isinstance(value, (AbsoluteTime, RelativeTime)):
-        return value.resolve(t)
+        return resolve(value, t)
     if isinstance(value, str) and isinstance(column_value, dt.datetime):
         return dt.datetime.fromisoformat(value)
     return value
@@ -439,9 +508,9 @@ def _in_window(node: EventCondition, ts: dt.datetime, t: dt.datetime) -> bool:
     if window is None:
         return True
     if isinstance(window, Within):
-        return t - window.duration.to_timedelta() < ts <= t
+        return shift(t, -window.duration) < ts <= t
     assert isinstance(window, Between)
-    return window.start.resolve(t) <= ts < window.end.resolve(t)
+    return resolve(window.start, t) <= ts < resolve(window.end, t)
 
 
 def matching_events(node: EventCondition, subject: _Subject, ctx: _Context) -> list[dict]:
@@ -468,7 +537,7 @@ def _event(node: EventCondition, subject: _Subject, ctx: _Context) -> bool:
         return False
     times = [e["ts"] for e in events]
     seen = max(times) if node.measure == "last_seen" else min(times)
-    return compare(seen, node.value.resolve(ctx.t))
+    return compare(seen, resolve(node.value, ctx.t))
 
 
 @_handles(InSegment)

@@ -335,6 +335,15 @@ def lookback_periods(lookback: int | str | dt.timedelta, every: dt.timedelta | s
     """``lookback`` as a number of periods (a duration must be a whole multiple of every)."""
     if isinstance(lookback, int):
         return lookback
+    months = {"mo": 1, "q": 3}
+    if isinstance(every, str) and every.endswith(tuple(months)):  # calendar: count months
+        unit = "mo" if every.endswith("mo") else "q"
+        step = int(every.removesuffix(unit)) * months[unit]
+        lunit = "mo" if lookback.endswith("mo") else "q"
+        n, rest = divmod(int(lookback.removesuffix(lunit)) * months[lunit], step)
+        if rest or n < 1:
+            raise ValueError(f"lookback {lookback!r} is not a whole multiple of {every!r}")
+        return n
     span = step_of(lookback)
     n, rest = divmod(span, step_of(every))
     if rest or n < 1:

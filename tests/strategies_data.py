@@ -13,6 +13,7 @@ evaluation instant, events of unknown contacts, and integer or string ids.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import itertools
@@ -20,6 +21,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+import tests.reference as ref
 from segment_lab.errors import InvalidTimeError
 from segment_lab.model import (
     AbsoluteTime,
@@ -182,8 +184,10 @@ def _event_edges(node: EventCondition, times: set[dt.datetime]) -> list[set[dt.d
     groups = [set(times)]  # an event exactly at t
     window = node.window
     if isinstance(window, Within):
-        d = window.duration.to_timedelta()
-        groups.append({ts + d for ts in times})  # an event exactly at t - d
+        d = window.duration
+        groups.append({ref.shift(ts, d) for ts in times})  # an event exactly at t - d
+        if d.is_calendar:  # where t - d is clipped: the first instant of the next month
+            groups.append({_next_month(ref.shift(ts, d)) for ts in times})
     elif isinstance(window, Between):
         groups.extend(_landing(bound, times) for bound in (window.start, window.end))
     if node.measure in ("last_seen", "first_seen"):
@@ -202,6 +206,16 @@ def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
         return {value.value}  # e.g. a between bound: the clipping edge
     if not isinstance(value, RelativeTime):
         return set()
+    if value.offset is not None and value.offset.is_calendar:
+        back = [ref.shift(x, -value.offset) for x in targets]  # t with t + offset == x
+        if value.anchor == "now":
+            return {*back, *(_next_month(x) for x in back)}
+        day = dt.timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor])
+        return {
+            dt.datetime(x.year, x.month, x.day) - day + dt.timedelta(hours=h)
+            for x in back
+            for h in (0, 13)
+        }
     offset = value.offset.to_timedelta() if value.offset else dt.timedelta(0)
     if value.anchor == "now":
         return {x - offset for x in targets}
@@ -215,10 +229,20 @@ def _landing(value: object, targets: set[dt.datetime]) -> set[dt.datetime]:
     }
 
 
+def _next_month(t: dt.datetime) -> dt.datetime:
+    """The first instant of the month after ``t``'s."""
+    return dt.datetime(t.year + t.month // 12, t.month % 12 + 1, 1)
+
+
+#: Calendar offsets: on data spanning days they mostly reach before or after all of it.
+CALENDAR_DURATIONS = (Duration(-1, "mo"), Duration(1, "mo"), Duration(-3, "mo"), Duration(-1, "q"))
+
+
 @functools.cache
 def durations() -> st.SearchStrategy[Duration]:
-    """Signed offsets for relative times, in every unit."""
+    """Signed offsets for relative times, in every unit (calendar months included)."""
     return _pick(
+        st.sampled_from(CALENDAR_DURATIONS),
         st.integers(-240, 48).map(lambda n: Duration(n, "h")),
         st.integers(-10, 3).map(lambda n: Duration(n, "d")),
         st.integers(-2, 1).map(lambda n: Duration(n, "w")),
@@ -256,9 +280,9 @@ def windows() -> st.SearchStrategy[Within | Between | None]:
     """No window, a sliding window, or a between window (absolute, relative or mixed)."""
     absolute = st.lists(grid_times(-24, HOURS + 24), min_size=2, max_size=2).map(sorted)
     relative = st.lists(durations(), min_size=2, max_size=2).map(
-        lambda ds: sorted(ds, key=lambda d: d.seconds)
+        lambda ds: sorted(ds, key=lambda d: d.span_seconds())
     )
-    within = st.sampled_from(WINDOWS).map(Within)
+    within = st.sampled_from((*WINDOWS, "1mo")).map(Within)
     return _pick(
         st.none(),
         within,
@@ -633,6 +657,8 @@ def rules_with_catalog(draw: st.DrawFn, depth: int = 3) -> tuple[Rule | Segment,
 
 
 EVERY = ("1h", "6h", "1d", "1w")
+#: Calendar grids: steps of unequal length, on the 1st of months.
+CALENDAR_EVERY = ("1mo", "1q", "2mo")
 
 
 @st.composite
@@ -642,14 +668,129 @@ def grids(
     rule: Rule | Segment | None = None,
     catalog: Catalog | None = None,
     max_points: int = 5,
+    calendar: bool = False,
 ) -> tuple[dt.datetime, dt.datetime, str]:
     """``(start, end, every)``: starts on event times, window edges and grid hours."""
-    every = draw(st.sampled_from(EVERY))
+    every = draw(st.sampled_from(EVERY if not calendar else CALENDAR_EVERY))
     start = draw(instants_for(data, rule, catalog))
-    step = Duration.parse(every).to_timedelta()
     n = draw(st.integers(0, max_points - 1))
+    if calendar:  # steps of unequal length: end n months on, give or take a day
+        slack = draw(
+            st.sampled_from([dt.timedelta(0), dt.timedelta(days=1), -dt.timedelta(days=1)])
+        )
+        months = Duration.parse(every).months
+        return start, max(ref.shift_months(start, n * months) + slack, start), every
+    step = Duration.parse(every).to_timedelta()
     slack = draw(
         st.sampled_from([dt.timedelta(0), dt.timedelta(0), step / 2, -dt.timedelta(seconds=1)])
     )
     end = start + n * step + slack
     return start, max(end, start), every
+
+
+# -- calendar months: data around month ends ----------------------------------------------
+
+#: Instants on the days where calendar months clip (28th-31st, a leap February), the 1st,
+#: 2nd and 14th, at four times of day, from December 2023 to June 2024.
+CALENDAR_TIMES = tuple(
+    sorted(
+        dt.datetime(y, m, d, h)
+        for y, m in [(2023, 12), *((2024, k) for k in range(1, 7))]
+        for d in (1, 2, 14, 27, 28, 29, 30, 31)
+        if d <= calendar.monthrange(y, m)[1]
+        for h in (0, 6, 12, 23)
+    )
+)
+
+
+def _warp(t: dt.datetime | None) -> dt.datetime | None:
+    """Hour h after BASE -> the h-th calendar instant (strictly increasing, days beyond)."""
+    if t is None:
+        return None
+    h = (t - BASE) // H
+    if h < 0:
+        return CALENDAR_TIMES[0] + h * dt.timedelta(days=1)
+    if h >= len(CALENDAR_TIMES):
+        return CALENDAR_TIMES[-1] + (h - len(CALENDAR_TIMES) + 1) * dt.timedelta(days=1)
+    return CALENDAR_TIMES[h]
+
+
+def _warp_row(row: dict) -> dict:
+    return {k: _warp(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+
+
+@st.composite
+def calendar_datasets(draw: st.DrawFn, with_history: bool = False) -> Dataset:
+    """:func:`datasets` spread over months: every time mapped, in order, onto
+    :data:`CALENDAR_TIMES` (events on month ends, at several times of day)."""
+    data = draw(datasets(with_history))
+    history = None if data.history is None else [_warp_row(r) for r in data.history]
+    return replace(
+        data,
+        contacts=[_warp_row(c) for c in data.contacts],
+        events=[_warp_row(e) for e in data.events],
+        history=history,
+    )
+
+
+_CAL_OFFSETS = tuple(
+    Duration(n, u) for n, u in [(-1, "mo"), (-2, "mo"), (-3, "mo"), (1, "mo"), (-1, "q"), (0, "mo")]
+)
+
+
+@functools.cache
+def calendar_times() -> st.SearchStrategy[RelativeTime]:
+    """Relative times with calendar offsets, anchored on now or a midnight."""
+    return st.builds(
+        RelativeTime,
+        st.sampled_from(["now", "now", "today", "yesterday"]),
+        st.sampled_from(_CAL_OFFSETS),
+    )
+
+
+@functools.cache
+def calendar_windows() -> st.SearchStrategy[Within | Between]:
+    """Sliding windows of months and quarters, and between windows of calendar bounds."""
+    return _pick(
+        st.sampled_from(["1mo", "2mo", "3mo", "1q"]).map(Within),
+        st.builds(_between, calendar_times(), calendar_times()),
+        st.builds(_between, calendar_times(), time_values()),
+    )
+
+
+@st.composite
+def calendar_conditions(draw: st.DrawFn) -> Rule:
+    """One condition comparing with calendar months, sometimes negated or paired."""
+
+    def leaf() -> Rule:
+        kind = draw(st.sampled_from(["count", "count", "seen", "attr", "where"]))
+        types = tuple(
+            draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True))
+        )
+        if kind == "count":
+            return EventCondition(
+                types,
+                "count",
+                draw(st.sampled_from(_OPS)),
+                draw(st.integers(0, 3)),
+                draw(calendar_windows()),
+            )
+        if kind == "seen":
+            measure = draw(st.sampled_from(["last_seen", "first_seen"]))
+            window = draw(st.one_of(st.none(), calendar_windows()))
+            return EventCondition(
+                types, measure, draw(st.sampled_from(_OPS)), draw(calendar_times()), window
+            )
+        if kind == "attr":
+            column = draw(st.sampled_from(["created_at", "signup_date"]))
+            return Compare(column, draw(st.sampled_from(_OPS)), draw(calendar_times()))
+        where = Compare("ts", draw(st.sampled_from(_OPS)), draw(calendar_times()))
+        return EventCondition(types, "count", ">=", draw(st.integers(1, 2)), None, where)
+
+    first = leaf()
+    shape = draw(st.sampled_from(["one", "one", "not", "and", "or"]))
+    if shape == "not":
+        return Not(first)
+    if shape in ("and", "or"):
+        return (And if shape == "and" else Or)((first, leaf()))
+    return first

@@ -605,6 +605,31 @@ def test_trends_match_reference(data, with_history):
     assert_rows(got, expected, ("segment", "period"), f"trends lookback={lookback}")
 
 
+CALENDAR_LOOKBACKS = {"1mo": ["2mo", "1q"], "1q": ["2q"], "2mo": ["2mo"]}
+
+
+@WITH_HISTORY
+@diff_settings(15)
+@given(data=st.data())
+def test_trends_and_retention_on_calendar_grids(data, with_history):
+    """Monthly, quarterly and two-monthly grids (steps of unequal length, on the 1st of
+    months): trends with lookbacks in months, and retention, against the reference."""
+    dataset, catalog, segments = data.draw(scenes(with_history, 2), label="scene")
+    grid = data.draw(
+        sd.grids(dataset, _rules(segments)[0], catalog, 6, calendar=True), label="grid"
+    )
+    start, end, every = grid
+    lookback = data.draw(st.sampled_from([1, 2, *CALENDAR_LOOKBACKS[every]]), label="lookback")
+    ws = dataset_workspace(dataset, catalog)
+    expected = ra.trends(segments, start, end, every, dataset, catalog, lookback)
+    got = engine_trends(ws, segments, start, end, every, lookback)
+    assert_rows(got, expected, ("segment", "period"), f"trends lookback={lookback}")
+    segment = _first(segments)
+    expected = ra.retention(segment, start, end, every, dataset, catalog, None, False)
+    got = engine_retention(ws, segment, start, end, every, None, False)
+    assert_rows(got, expected, ("cohort", "periods_later"), "retention on a calendar grid")
+
+
 ALERT_OPTIONS = st.fixed_dictionaries(
     {
         "baseline": st.integers(2, 6),

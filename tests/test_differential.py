@@ -254,3 +254,47 @@ def test_history_matches_reference(data, with_history):
         expected = evaluate(rule, t, dataset, catalog)
         got = interval_members(intervals, t)
         assert got == expected, f"intervals sampled at {t}: {_diff(got, expected)}"
+
+
+# -- 4. calendar months and quarters ----------------------------------------------------------
+
+
+@WITH_HISTORY
+@diff_settings(60)
+@given(data=st.data())
+def test_calendar_conditions_as_of(data, with_history):
+    """Conditions in calendar months (``within="3mo"``, ``between=("-2mo", "-1mo")``,
+    ``last_seen() < "-1mo"``, ``field("created_at") >= "today-1q"``) on data spread over
+    month ends (leap February, 30- and 31-day months, several times of day), at instants
+    aimed at where ``t - n months`` lands on a data time or is clipped."""
+    dataset = data.draw(sd.calendar_datasets(with_history), label="dataset")
+    leaf = data.draw(sd.calendar_conditions(), label="condition")
+    aimed = sd.instants_for(dataset, leaf, universe_edges=False)
+    ws = dataset_workspace(dataset, validate=False)
+    for t in data.draw(st.lists(aimed, min_size=3, max_size=3), label="t"):
+        expected = evaluate(leaf, t, dataset)
+        got = members(ws, leaf, t)
+        assert got == expected, f"as_of={t}: {_diff(got, expected)}"
+        assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
+
+
+@WITH_HISTORY
+@diff_settings(30)
+@given(data=st.data())
+def test_calendar_history(data, with_history):
+    """The same conditions on monthly, quarterly and two-monthly grids (steps of unequal
+    length), on a daily grid, and their membership intervals sampled at aimed instants."""
+    dataset = data.draw(sd.calendar_datasets(with_history), label="dataset")
+    leaf = data.draw(sd.calendar_conditions(), label="condition")
+    grid = data.draw(sd.grids(dataset, leaf, max_points=6, calendar=True), label="grid")
+    daily = data.draw(sd.grids(dataset, leaf, max_points=12), label="fixed grid")
+    ws = dataset_workspace(dataset, validate=False)
+    instants = _check_history(ws, leaf, None, dataset, grid)
+    instants += _check_history(ws, leaf, None, dataset, daily)
+    instants += data.draw(st.lists(sd.instants_for(dataset, leaf), max_size=3), label="probes")
+    intervals = ws.intervals(leaf, end=max(instants))
+    _check_disjoint(intervals)
+    for t in instants:
+        expected = evaluate(leaf, t, dataset)
+        got = interval_members(intervals, t)
+        assert got == expected, f"intervals sampled at {t}: {_diff(got, expected)}"

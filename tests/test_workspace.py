@@ -130,7 +130,8 @@ def test_cdnow_repeat_buyers_against_pandas():
     recent = ev[(ev["ts"] > t - pd.Timedelta(days=90)) & (ev["ts"] <= t)]
     expected = int((recent.groupby("contact_id").size() >= 2).sum())
     assert ws.count(ws.catalog["repeat-buyers"], as_of=t) == expected
-    h = ws.history(ws.catalog["repeat-buyers"], start="1997-09-02", end=t, every="4w")
+    # daily grid: its last instant is 09-30 00:00, the same day (CDNOW events are dates)
+    h = ws.history(ws.catalog["repeat-buyers"], start="1997-09-02", end=t, every="1d")
     assert h["size"].iloc[-1] == expected
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
+    from segment_lab.engine import Grid
     from segment_lab.workspace import Workspace
 
 __all__ = ["STATUSES", "lifecycle", "retention"]
@@ -76,6 +77,11 @@ def lifecycle(
     check_workspace(ws, "lifecycle")
     node = _activity_node(activity)
     g = ws.grid(start, end, every)
+    if g.step is None:
+        raise InvalidValueError(
+            f"lifecycle() needs a grid of fixed steps ('1d', '1w'), got every={every!r}: "
+            f"calendar months are not supported there yet; use every='4w' or trends()."
+        )
     counts = execute(_lifecycle_counts(ws, node, g.start, g.step, g.n))
     return _lifecycle_frame(counts, g.start, g.step, g.n)
 
@@ -175,10 +181,10 @@ def retention(
     warn_current(named.resolved, ws.tables, g.before, ws.now)
     # grid index i = j + 1: index 0 is t_(-1), so runs starting at i >= 1 are entries
     g0 = g.before
-    ctx = IntervalContext(ws.tables, end=g.end, horizon=g0, grid=(g0, g.step, g.n + 1))
+    ctx = IntervalContext(ws.tables, end=g.end, horizon=g0, grid=g.positions)
     runs = membership(named.resolved, ctx)
     counts = execute(_retention_counts(runs, g.n, kmax, continuous))
-    return _retention_frame(counts, g.start, g.step, g.n, kmax)
+    return _retention_frame(counts, g, kmax)
 
 
 def _retention_counts(runs: ir.Table, n: int, kmax: int, continuous: bool) -> ir.Table:
@@ -197,12 +203,11 @@ def _retention_counts(runs: ir.Table, n: int, kmax: int, continuous: bool) -> ir
     return both.group_by(["i", "k"]).aggregate(d=both.d.sum())
 
 
-def _retention_frame(
-    counts: pd.DataFrame, t0: dt.datetime, step: dt.timedelta, n: int, kmax: int
-) -> pd.DataFrame:
+def _retention_frame(counts: pd.DataFrame, g: Grid, kmax: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
+    n = g.n
     delta = np.zeros((n + 1, kmax + 2), dtype="int64")
     for i, k, d in counts[["i", "k", "d"]].itertuples(index=False):
         delta[int(i), int(k)] += int(d)
@@ -213,7 +218,7 @@ def _retention_frame(
         for k in range(min(kmax, n - i) + 1):
             kept = int(retained[i, k])
             rows.append({
-                "cohort": t0 + (i - 1) * step, "periods_later": k, "cohort_size": size,
+                "cohort": g.at(i - 1), "periods_later": k, "cohort_size": size,
                 "retained": kept, "share": kept / size if size else float("nan"),
             })  # fmt: skip
     out = pd.DataFrame(

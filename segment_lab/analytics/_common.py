@@ -70,13 +70,21 @@ def named_segments(ws: Workspace, segments: Any, what: str) -> list[Named]:
     return out
 
 
-def periods(lookback: Any, step: dt.timedelta) -> int:
-    """``lookback`` (a number of periods or a duration) as a whole number of periods."""
+def periods(lookback: Any, step: dt.timedelta | int) -> int:
+    """``lookback`` (a number of periods or a duration) as a whole number of periods.
+
+    ``step`` is the grid's step: a timedelta, or a number of calendar months.
+    """
     if isinstance(lookback, int) and not isinstance(lookback, bool):
         n = lookback
     else:
-        span = resolve_every(lookback)
-        n, rest = divmod(span, step)
+        span, months, _ = resolve_every(lookback)
+        if isinstance(step, int) != (span is None):
+            raise InvalidValueError(
+                f"lookback {lookback!r} and the grid's step must both be in calendar months "
+                f"('3mo', '1q') or both in fixed units ('4w'); or give a number of periods."
+            )
+        n, rest = divmod(months, step) if span is None else divmod(span, step)
         if rest:
             raise InvalidValueError(
                 f"lookback {lookback!r} is not a whole number of periods of {step}."

@@ -66,9 +66,9 @@ def trends(
     """
     check_workspace(ws, "trends")
     g = ws.grid(start, end, every)
-    lag = periods(lookback, g.step)
+    lag = periods(lookback, g.positions[1])
     named = named_segments(ws, segments, "trends")
-    history = ws.history([n.resolved for n in named], g.start, g.end, g.step, progress=progress)
+    history = ws.history([n.resolved for n in named], g.start, g.end, g.every, progress=progress)
     history["segment"] = history["segment"].map({f"rule_{i}": n.name for i, n in enumerate(named)})
     return add_trend_columns(history, lag)
 
@@ -217,22 +217,29 @@ def _growth(row: Any) -> float:
     return float(row["size"] / before - 1) if before > 0 else float("nan")
 
 
-def _step(frame: pd.DataFrame, every: Any) -> dt.timedelta | None:
+def _step(frame: pd.DataFrame, every: Any) -> dt.timedelta | int | None:
+    """Return the grid's step: a timedelta, a number of calendar months, or None if unknown."""
     if every is not None:
-        return resolve_every(every)
+        step, months, _ = resolve_every(every)
+        return step if step is not None else months
     periods_ = frame.drop_duplicates("period")["period"].sort_values()
     if len(periods_) < 2:
         return None
-    return (periods_.iloc[1] - periods_.iloc[0]).to_pytimedelta()
+    a, b = periods_.iloc[0], periods_.iloc[1]
+    if a == a.normalize() and a.day == 1 and b.day == 1 and b == b.normalize():
+        return (b.year - a.year) * 12 + b.month - a.month
+    return (b - a).to_pytimedelta()
 
 
 _UNITS = (("week", dt.timedelta(weeks=1)), ("day", dt.timedelta(days=1)), ("hour", dt.timedelta(hours=1)))  # fmt: skip
+_MONTH_UNITS = (("quarter", 3), ("month", 1))
 
 
-def _period_words(step: dt.timedelta | None, span: int) -> tuple[str, str]:
+def _period_words(step: dt.timedelta | int | None, span: int) -> tuple[str, str]:
     """``("week over week", "12-week norm")`` or ``("over 4 weeks", "norm of 12 periods of 4 weeks")``."""
+    units = _MONTH_UNITS if isinstance(step, int) else _UNITS
     if step is not None:
-        for unit, length in _UNITS:
+        for unit, length in units:
             n, rest = divmod(step, length)
             if not rest and n >= 1:
                 if n == 1:
@@ -241,7 +248,7 @@ def _period_words(step: dt.timedelta | None, span: int) -> tuple[str, str]:
     return "over the period", f"{span}-period norm"
 
 
-def alert_message(alert: dict, step: dt.timedelta | None) -> str:
+def alert_message(alert: dict, step: dt.timedelta | int | None) -> str:
     """Say one alert in a plain-language sentence."""
     over, norm = _period_words(step, alert["baseline_periods"])
     size, prev, net = alert["size"], alert["previous"], alert["net"]

@@ -84,11 +84,13 @@ def window_filter(
     b = tables.bindings
     cond = ev[b.event_type].isin(list(node.types))
     if isinstance(node.window, Within):
-        seconds = node.window.duration.seconds
+        d = node.window.duration
         if isinstance(t, dt.datetime):
-            cond &= ev[b.ts] > t - dt.timedelta(seconds=seconds)
+            cond &= ev[b.ts] > (-d).add_to(t)
+        elif d.is_calendar:  # DuckDB clips at month end as pandas does
+            cond &= ev[b.ts] > t - ibis.interval(months=d.months)
         else:
-            cond &= ev[b.ts] > t - ibis.interval(seconds=seconds)
+            cond &= ev[b.ts] > t - ibis.interval(seconds=d.seconds)
     elif isinstance(node.window, Between):
         lo, hi = resolve_time(node.window.start, t), resolve_time(node.window.end, t)
         cond &= (ev[b.ts] >= lo) & (ev[b.ts] < hi)

@@ -109,7 +109,9 @@ def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
         return value.resolve(t)
     base = t if value.anchor == "now" else t.truncate("D")
     secs = int(value.shift.total_seconds())
-    return base + ibis.interval(seconds=secs) if secs else base
+    out = base + ibis.interval(seconds=secs) if secs else base
+    # calendar months after the fixed shift; the database clips at month end as pandas does
+    return out + ibis.interval(months=value.months) if value.months else out
 
 
 def coerce(value: Any, dtype: idt.DataType, name: str, t: Instant) -> Any:

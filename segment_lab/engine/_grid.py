@@ -1,4 +1,4 @@
-"""Positions of interval compilation: instants, or indices on a regular grid.
+"""Positions of interval compilation: instants, or indices on a grid (fixed steps or months).
 
 An interval table ``(cid, lo, hi)`` holds half-open ranges of positions.  Without a
 grid a position is an instant; with a grid ``(g0, step, npoints)`` it is the index k
@@ -47,15 +47,24 @@ def timestamp(value: dt.datetime) -> ir.TimestampScalar:
     return ibis.literal(value, type="timestamp")
 
 
-def grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta) -> ir.IntegerValue:
-    """``ceil((x - g0) / step)``: the first grid index at or after x (not clipped)."""
+def grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta | int) -> ir.IntegerValue:
+    """``ceil((x - g0) / step)``: the first grid index at or after x (not clipped).
+
+    A ``step`` in calendar months (an int) counts grid points ``g0 + k * step`` months,
+    ``g0`` on the 1st of a month at midnight: x is past the month boundaries up to its own
+    month's, and past that one too unless it lies exactly on it.
+    """
+    if isinstance(step, int):
+        months = (x.year() - g0.year) * 12 + (x.month() - g0.month)
+        past = months + (x > x.truncate("M")).cast("int64")
+        return -((-past) // step)
     us = x.delta(timestamp(g0), unit="microsecond")
     per = step // dt.timedelta(microseconds=1)
     return -((-us) // per)
 
 
 def grid_index(
-    x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta, npoints: int
+    x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta | int, npoints: int
 ) -> ir.IntegerValue:
     """``ceil((x - g0) / step)`` clipped to ``[0, npoints]``: the first grid index at or after x."""
     return ibis.greatest(ibis.least(grid_ceil(x, g0, step), npoints), 0).cast("int64")
@@ -67,7 +76,8 @@ class IntervalContext:
 
     ``end``: no data after it is read (no look-ahead).  ``horizon``: intervals that
     end before it may be dropped (an optimisation for sampled history).  ``grid``:
-    ``(g0, step, npoints)`` to compile straight to grid indices: an interval
+    ``(g0, step, npoints)`` to compile straight to grid indices (``step`` a timedelta, or
+    an int of calendar months for a grid on the 1st of months): an interval
     ``[lo, hi)`` of instants becomes the index range ``[ceil((lo-g0)/step),
     ceil((hi-g0)/step))`` (the grid points it contains), clipped to ``[0, npoints]``.
     Combining index ranges is exact for membership at the grid points, and cheaper:
@@ -77,7 +87,7 @@ class IntervalContext:
     tables: Tables
     end: dt.datetime
     horizon: dt.datetime = LO
-    grid: tuple[dt.datetime, dt.timedelta, int] | None = None
+    grid: tuple[dt.datetime, dt.timedelta | int, int] | None = None
 
     def lifetime_time(self) -> ir.Table:
         """``(cid, lo, hi)`` in instants: each contact's existence (from created_at, or always)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     import ibis.expr.types as ir
     import pandas as pd
@@ -34,12 +34,14 @@ def grid_counts(intervals: ir.Table) -> ir.Table:
 
 
 def history_frame(
-    counts: Iterable[tuple[int, int, int]], g0: dt.datetime, every: dt.timedelta, npoints: int
+    counts: Iterable[tuple[int, int, int]], instants: Sequence[dt.datetime]
 ) -> pd.DataFrame:
     """Return ``period, size, entered, exited`` for grid indices 1..npoints-1.
 
-    They are computed from the ``(j, starts, ends)`` rows of ``grid_counts``.
+    They are computed from the ``(j, starts, ends)`` rows of ``grid_counts``;
+    ``instants`` are the grid's npoints instants, ``t_(-1)`` first.
     """
+    npoints = len(instants)
     import numpy as np
     import pandas as pd
 
@@ -49,7 +51,7 @@ def history_frame(
         starts[int(j)] += int(s)
         ends[int(j)] += int(e)
     size = np.cumsum(starts - ends)[:npoints]
-    periods = pd.to_datetime([g0 + k * every for k in range(1, npoints)])
+    periods = pd.to_datetime(list(instants[1:]))
     return pd.DataFrame(
         {
             "period": periods,

@@ -13,6 +13,7 @@ after it, exactly as in the as-of engine).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -32,8 +33,8 @@ from segment_lab.engine._interval_where import relative_where, restrict_by_where
 from segment_lab.engine._solve import bound_hi, bound_lo, solve_time
 from segment_lab.engine._sweep import _concat, intersect, merge, merge_monotone, sweep
 from segment_lab.errors import InvalidValueError
-from segment_lab.model._nodes import EventCondition
-from segment_lab.model._time import AbsoluteTime, Between, Within
+from segment_lab.model._nodes import And, Compare, EventCondition, Rule
+from segment_lab.model._time import AbsoluteTime, Between, RelativeTime, Within
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -135,6 +136,8 @@ def _event_pos(node: EventCondition, rows: ir.Table, ctx: IntervalContext) -> ir
     if grid is None or not isinstance(window, Within) or ctx.horizon < grid[0]:
         return ctx.to_pos(rows)
     g0, step, npoints = grid
+    if isinstance(step, int):  # calendar grid: steps of unequal length
+        return ctx.to_pos(rows)
     width = window.duration.to_timedelta()
     if width % step:
         return ctx.to_pos(rows)
@@ -231,6 +234,27 @@ def _seen_leaf_general(
     return exactly if op == "==" else intersect([active, complement(exactly, ctx)])
 
 
+def _calendar_window(node: EventCondition, ts: str) -> EventCondition:
+    """Rewrite a window in calendar months as a ``where`` on the event's timestamp.
+
+    ``t - 1mo`` is not monotone in t (docs/decisions.md), so an event may leave such a
+    window and come back: ``within="1mo"`` becomes ``where(ts > "-1mo")``, ``between``
+    ``where(ts >= start, ts < end)``, solved per event by the relative-where algebra.
+    Other windows are returned as they are.
+    """
+    window = node.window
+    if isinstance(window, Within) and window.duration.is_calendar:
+        conds: tuple[Rule, ...] = (Compare(ts, ">", RelativeTime("now", -window.duration)),)
+    elif isinstance(window, Between) and any(
+        isinstance(v, RelativeTime) and v.is_calendar for v in (window.start, window.end)
+    ):
+        conds = (Compare(ts, ">=", window.start), Compare(ts, "<", window.end))
+    else:
+        return node
+    where = conds if node.where is None else (*conds, node.where)
+    return replace(node, window=None, where=And(where) if len(where) > 1 else where[0])
+
+
 def event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) -> ir.Table:
     """Intervals of an event condition within each contact's lifetime.
 
@@ -238,6 +262,7 @@ def event_leaf(node: EventCondition, ctx: IntervalContext, clip: bool = True) ->
     the others are clipped to it (which also drops events of unknown contacts) unless
     ``clip`` is false because the caller complements them anyway.
     """
+    node = _calendar_window(node, ctx.tables.bindings.ts)
     rows = _event_rows(node, ctx)
 
     def clipped(table: ir.Table) -> ir.Table:

@@ -16,6 +16,7 @@ from segment_lab.engine._intervals import LO, IntervalContext, membership
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And
+from segment_lab.model._time import add_months
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_GRID_POINTS",
     "Grid",
+    "align",
     "make_grid",
     "membership_intervals",
     "movers",
@@ -40,10 +42,11 @@ MAX_GRID_POINTS = 999_999
 
 @dataclass(frozen=True)
 class Grid:
-    """The instants ``t_k = start + k * step`` for ``k = 0 .. n-1``.
+    """The instants ``t_k`` for ``k = 0 .. n-1``: ``start + k * step``, or calendar months.
 
-    Membership at ``before`` (``t_(-1) = start - step``) is what the first period's
-    entries and exits are counted against.
+    A grid of ``months`` (``step`` None) has ``t_k = start + k * months`` calendar
+    months, all on the 1st of a month at midnight.  Membership at ``before``
+    (``t_(-1)``) is what the first period's entries and exits are counted against.
 
     Examples
     --------
@@ -51,41 +54,111 @@ class Grid:
     >>> g = Grid(dt.datetime(2025, 6, 2), dt.timedelta(weeks=1), 3)
     >>> g.end, g.before
     (datetime.datetime(2025, 6, 16, 0, 0), datetime.datetime(2025, 5, 26, 0, 0))
+    >>> q = Grid(dt.datetime(2025, 1, 1), None, 3, months=3)
+    >>> q.points[-1], q.before, q.every
+    (datetime.datetime(2025, 7, 1, 0, 0), datetime.datetime(2024, 10, 1, 0, 0), '3mo')
     """
 
     start: dt.datetime
-    step: dt.timedelta
+    step: dt.timedelta | None
     n: int
+    months: int = 0
+
+    def at(self, k: int) -> dt.datetime:
+        """Return the grid instant ``t_k`` (``k = -1`` is :attr:`before`)."""
+        if self.step is None:
+            return add_months(self.start, k * self.months)
+        return self.start + k * self.step
 
     @property
     def end(self) -> dt.datetime:
         """The last instant of the grid."""
-        return self.start + (self.n - 1) * self.step
+        return self.at(self.n - 1)
 
     @property
     def before(self) -> dt.datetime:
-        """The instant before the first, ``start - step``."""
-        return self.start - self.step
+        """The instant before the first, ``t_(-1)``."""
+        return self.at(-1)
+
+    @property
+    def points(self) -> list[dt.datetime]:
+        """The instants ``t_0 .. t_(n-1)``."""
+        return [self.at(k) for k in range(self.n)]
+
+    @property
+    def every(self) -> dt.timedelta | str:
+        """The step as :meth:`Workspace.history` takes it (a timedelta, or ``"3mo"``)."""
+        return self.step if self.step is not None else f"{self.months}mo"
+
+    @property
+    def positions(self) -> tuple[dt.datetime, dt.timedelta | int, int]:
+        """``(t_(-1), step, n + 1)`` as interval compilation takes it (step in months: int)."""
+        return self.before, (self.step if self.step is not None else self.months), self.n + 1
+
+
+_DAY, _WEEK = dt.timedelta(days=1), dt.timedelta(weeks=1)
+
+
+def align(start: dt.datetime, step: dt.timedelta | None, months: int, unit: str) -> dt.datetime:
+    """Round ``start`` down to the boundary of its period (docs/semantics.md#grids).
+
+    Steps of whole weeks start on a Monday, of whole days at midnight, of months on the
+    1st of the month (quarters: of January, April, July or October); shorter steps
+    (``"6h"``) are not aligned.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> align(dt.datetime(2025, 1, 15, 13, 15), dt.timedelta(weeks=1), 0, "w")
+    datetime.datetime(2025, 1, 13, 0, 0)
+    >>> align(dt.datetime(2025, 5, 20, 8), None, 3, "q")
+    datetime.datetime(2025, 4, 1, 0, 0)
+    """
+    midnight = dt.datetime(start.year, start.month, start.day)
+    if step is None:
+        month = start.month - (start.month - 1) % 3 if unit == "q" else start.month
+        return dt.datetime(start.year, month, 1)
+    if step % _WEEK == dt.timedelta(0):
+        return midnight - dt.timedelta(days=midnight.weekday())
+    if step % _DAY == dt.timedelta(0):
+        return midnight
+    return start
 
 
 def make_grid(start: dt.datetime, end: dt.datetime, every: Any) -> Grid:
-    """Return the grid from ``start`` up to ``end``, every ``every`` (a duration or ``"1w"``).
+    """Return the grid from ``start`` (aligned, see :func:`align`) up to ``end``, every ``every``.
+
+    ``every`` is a duration (``"1d"``, ``"1w"``, ``"6h"``, ``"1mo"``, ``"1q"``) or a
+    timedelta; the last instant is the last one at or before ``end``.
 
     Raises
     ------
     InvalidValueError
         When ``end`` is before ``start``, ``every`` is not a duration, or the grid would
         have more than :data:`MAX_GRID_POINTS` instants.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> g = make_grid(dt.datetime(2025, 1, 15, 13, 15), dt.datetime(2025, 3, 10), "1w")
+    >>> g.start, g.end, g.n
+    (datetime.datetime(2025, 1, 13, 0, 0), datetime.datetime(2025, 3, 10, 0, 0), 9)
+    >>> [t.strftime("%m-%d") for t in make_grid(dt.datetime(2025, 2, 14), dt.datetime(2025, 5, 31), "1mo").points]
+    ['02-01', '03-01', '04-01', '05-01']
     """
-    step = resolve_every(every)
+    step, months, unit = resolve_every(every)
     if end < start:
         raise InvalidValueError(f"end ({end}) is before start ({start}).")
-    n = (end - start) // step + 1
+    start = align(start, step, months, unit)
+    if step is None:
+        n = ((end.year - start.year) * 12 + end.month - start.month) // months + 1
+    else:
+        n = (end - start) // step + 1
     if n > MAX_GRID_POINTS:
         raise InvalidValueError(
             f"{n:,} grid points from {start} to {end} every {every!r}: choose a coarser 'every'."
         )
-    return Grid(start, step, n)
+    return Grid(start, step, n, months)
 
 
 def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list[int]:
@@ -102,10 +175,10 @@ def segment_history(rule: Rule, tables: Tables, grid: Grid) -> pd.DataFrame:
 
     The rule is compiled once, to membership intervals, which the grid samples.
     """
-    g0, npoints = grid.before, grid.n + 1
-    ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=(g0, grid.step, npoints))
+    g0 = grid.before
+    ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
     counts = grid_counts(membership(rule, ctx))
-    return history_frame(execute_rows(counts), g0, grid.step, npoints)
+    return history_frame(execute_rows(counts), [g0, *grid.points])
 
 
 def membership_intervals(

@@ -14,7 +14,7 @@ import ibis
 
 from segment_lab.engine._attributes import COMPARE
 from segment_lab.engine._dispatch import register_each, rule_walk
-from segment_lab.engine._grid import DAY, US
+from segment_lab.engine._grid import DAY, HI, LO, US, timestamp
 from segment_lab.errors import InvalidValueError, UnsupportedNodeError
 from segment_lab.model._nodes import (
     ATTRIBUTE_NODES,
@@ -64,6 +64,8 @@ def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
     rows = rows.filter(x.notnull())  # NULL never compares (LEAST/GREATEST would skip it)
     if isinstance(tv, AbsoluteTime):
         return [rows.filter(COMPARE[op](x, tv.value).fill_null(False)).select("cid", "lo", "hi")]
+    if tv.is_calendar:
+        return _against_calendar(rows, x, op, tv)
     y = _unshift(x, tv)
     if tv.anchor == "now":
         return _against_now(rows, y, op)
@@ -112,6 +114,90 @@ def _against_midnight(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
         "<=": (ibis.greatest(lo, ceil), hi),
     }[op]
     return [_piece(rows, *bounds)]
+
+
+# -- calendar offsets ------------------------------------------------------------------
+# g(u) = u + n months (day clipped at month end, time of day kept) is not monotone in u:
+# 03-28 23:00 + (-1mo) = 02-28 23:00, but 03-29 01:00 + (-1mo) = 02-28 01:00.  For y in
+# month Y, let q = y - n months (in month T = Y - n).  Then {u : g(u) < y} is
+#   (-inf, A)  with A = q, or the first instant of T's next month when q was clipped,
+# and, when y lies on the last day of its month and T has more days, the pieces
+#   [midnight(q) + k days, q + k days)  for k = 1.. while still in month T
+# (on those days of T, g(u) is y's day at u's time of day).  g(u) == y exactly at
+# q (unclipped) and at q + k days (same k).  Sets are lists of (start, end, valid),
+# sorted and valid in a prefix.
+_PIECES = (1, 2, 3)  # a month has at most 3 days more than another
+
+
+def _days(k: int) -> ibis.Value:
+    return ibis.interval(days=k)
+
+
+def _calendar_parts(y: ir.Value, n: int) -> tuple[ir.Value, ir.Value, list]:
+    """Return ``(A, clipped, extra)``: the bound of ``{u : g(u) < y}`` and its later pieces."""
+    q = y - ibis.interval(months=n) if n else y
+    clipped = q.day() != y.day()
+    a = ibis.ifelse(clipped, q.truncate("M") + ibis.interval(months=1), q)
+    last_day = (y.truncate("D") + DAY).day() == 1
+    day0 = q.truncate("D")
+    extra = [
+        (
+            day0 + _days(k),
+            q + _days(k),
+            last_day & ~clipped & ((day0 + _days(k)).month() == q.month()),
+        )
+        for k in _PIECES
+    ]
+    return a, clipped, extra
+
+
+def _below(y: ir.Value, n: int) -> list:
+    """``{u : g(u) < y}`` as sorted pieces."""
+    a, _, extra = _calendar_parts(y, n)
+    return [(timestamp(LO), a, ibis.literal(True)), *extra]
+
+
+def _equal(y: ir.Value, n: int) -> list:
+    """``{u : g(u) == y}``: single microseconds."""
+    a, clipped, extra = _calendar_parts(y, n)
+    return [(a, a + US, ~clipped)] + [(e, e + US, ok) for _, e, ok in extra]
+
+
+def _gaps(pieces: list) -> list:
+    """Return the complement of sorted pieces whose valid ones form a prefix."""
+    out = [(timestamp(LO), ibis.ifelse(pieces[0][2], pieces[0][0], timestamp(HI)), True)]
+    for (_, end, ok), (nxt, _, nok) in zip(pieces, [*pieces[1:], (None, None, False)]):
+        following = ibis.ifelse(nok, nxt, timestamp(HI)) if nxt is not None else timestamp(HI)
+        out.append((end, following, ok))
+    return out
+
+
+def _against_calendar(rows: ir.Table, x: ir.Value, op: str, tv: RelativeTime) -> list[ir.Table]:
+    """Where ``x op tv(t)`` holds, ``tv`` with an offset in calendar months.
+
+    ``tv(t)`` is ``g(u)`` with ``u = t`` (anchor ``now``) or ``u = midnight(t) + a days``.
+    """
+    n, after = tv.months, x + US
+    sets = {
+        ">": lambda: _below(x, n),  # g(u) < x
+        ">=": lambda: _below(after, n),  # g(u) <= x
+        "<": lambda: _gaps(_below(after, n)),
+        "<=": lambda: _gaps(_below(x, n)),
+        "==": lambda: _equal(x, n),
+        "!=": lambda: _gaps(_equal(x, n)),
+    }[op]()
+    out = []
+    for start, end, ok in sets:
+        if tv.anchor != "now":  # midnight(t) + a in [start, end)  <=>  t in [ceil(start - a), ..)
+            start, end = _ceil_day(_unshift(start, tv)), _ceil_day(_unshift(end, tv))
+        lo, hi = ibis.greatest(rows.lo, start), ibis.least(rows.hi, end)
+        out.append(_piece(rows, lo, hi, ok))
+    return out
+
+
+def _ceil_day(v: ir.Value) -> ir.Value:
+    floor = v.truncate("D")
+    return ibis.ifelse(v == floor, floor, floor + DAY)
 
 
 def bound_lo(tv: RelativeTime, ts: ir.Value) -> ir.Value:

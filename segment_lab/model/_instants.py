@@ -23,12 +23,26 @@ def resolve_instant(value: object, now: dt.datetime, what: str = "as_of") -> dt.
     return out.replace(tzinfo=None) if out.tzinfo else out
 
 
-def resolve_every(every: object) -> dt.timedelta:
-    """Read a positive grid step such as ``"1d"``, ``"6h"``, ``"1w"`` or a timedelta."""
+def resolve_every(every: object) -> tuple[dt.timedelta | None, int, str]:
+    """Read a positive grid step: ``"1d"``, ``"6h"``, ``"1w"``, ``"1mo"``, ``"1q"`` or a timedelta.
+
+    Returns ``(step, months, unit)``: a fixed step and 0, or None and a number of
+    calendar months; ``unit`` is the duration's unit (``""`` for a timedelta).
+
+    Examples
+    --------
+    >>> resolve_every("1q")
+    (None, 3, 'q')
+    >>> resolve_every("2w")
+    (datetime.timedelta(days=14), 0, 'w')
+    """
     if isinstance(every, dt.timedelta):
-        step = every
+        step, months, unit = every, 0, ""
     else:
-        step = Duration.parse(every).to_timedelta()  # type: ignore[arg-type]
-    if step <= dt.timedelta(0):
+        d = Duration.parse(every)  # type: ignore[arg-type]
+        step, months, unit = (
+            (None, d.months, d.unit) if d.is_calendar else (d.to_timedelta(), 0, d.unit)
+        )
+    if (step is not None and step <= dt.timedelta(0)) or (step is None and months <= 0):
         raise InvalidTimeError(f"every must be a positive duration like '1d', got {every!r}.")
-    return step
+    return step, months, unit

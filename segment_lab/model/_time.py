@@ -20,24 +20,37 @@ __all__ = [
     "TimeValue",
     "Window",
     "Within",
+    "add_months",
     "as_time_value",
     "parse_instant",
 ]
 
-#: Seconds per duration unit.
-UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Seconds per fixed-length duration unit.
+FIXED_UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Months per calendar unit: a calendar month or quarter has no fixed length.
+CALENDAR_UNITS: dict[str, int] = {"mo": 1, "q": 3}
+#: Every duration unit (fixed: seconds per unit; calendar: months per unit).
+UNITS: dict[str, int] = {**FIXED_UNITS, **CALENDAR_UNITS}
 #: The word for each duration unit, in the singular ("30d" reads "30 days").
-UNIT_WORDS: dict[str, str] = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week"}
+UNIT_WORDS: dict[str, str] = {
+    "s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week",
+    "mo": "month", "q": "quarter",
+}  # fmt: skip
 #: Named instants relative to the evaluation instant t.
 ANCHORS = ("now", "today", "yesterday", "tomorrow")
 
-_DURATION = re.compile(r"^\s*([+-]?)\s*(\d+)\s*(s|min|h|d|w)\s*$")
+_UNIT_ALT = "min|mo|s|h|d|w|q"
+_DURATION = re.compile(rf"^\s*([+-]?)\s*(\d+)\s*({_UNIT_ALT})\s*$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$")
 
 
 @dataclass(frozen=True)
 class Duration:
-    """A signed length of time in one unit, e.g. ``Duration(-30, "d")``."""
+    """A signed length of time in one unit, e.g. ``Duration(-30, "d")`` or ``Duration(3, "mo")``.
+
+    Calendar units (``mo``, ``q``) are whole calendar months: ``t - 1mo`` keeps the
+    time of day and clips the day at the month's end, as pandas' ``DateOffset`` does.
+    """
 
     amount: int
     unit: str = "d"
@@ -56,10 +69,12 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str | Duration) -> Duration:
-        """Parse ``"30d"``, ``"-12h"``, ``"+2w"``, ``"90min"``, ``"45s"``.
+        """Parse ``"30d"``, ``"-12h"``, ``"+2w"``, ``"90min"``, ``"45s"``, ``"6mo"``, ``"1q"``.
 
         >>> Duration.parse("-90min")
         Duration(amount=-90, unit='min')
+        >>> Duration.parse("6mo")
+        Duration(amount=6, unit='mo')
         """
         if isinstance(text, Duration):
             return text
@@ -71,21 +86,81 @@ class Duration:
         if not m:
             raise InvalidDurationError(
                 f"Invalid duration {text!r}: write a whole number and a unit, "
-                f"e.g. '30d', '12h', '90min', '2w', '45s' (units: {', '.join(UNITS)})."
+                f"e.g. '30d', '12h', '90min', '2w', '45s', '3mo', '1q' (units: {', '.join(UNITS)}; "
+                f"one unit per duration)."
             )
         sign, amount, unit = m.groups()
         return cls(-int(amount) if sign == "-" else int(amount), unit)
 
     @property
+    def is_calendar(self) -> bool:
+        """Whether the unit is a calendar month or quarter (no fixed length).
+
+        Examples
+        --------
+        >>> Duration(1, "q").is_calendar, Duration(30, "d").is_calendar
+        (True, False)
+        """
+        return self.unit in CALENDAR_UNITS
+
+    @property
+    def months(self) -> int:
+        """Signed number of calendar months (0 for fixed-length units).
+
+        Examples
+        --------
+        >>> Duration(-2, "q").months
+        -6
+        """
+        return self.amount * CALENDAR_UNITS.get(self.unit, 0)
+
+    @property
     def seconds(self) -> int:
-        """Signed length in seconds.
+        """Signed length in seconds (fixed-length units only).
+
+        Raises
+        ------
+        InvalidDurationError
+            For calendar units: a month has 28 to 31 days.
 
         Examples
         --------
         >>> Duration(2, "w").seconds
         1209600
         """
+        if self.is_calendar:
+            raise InvalidDurationError(
+                f"{self} is in calendar {UNIT_WORDS[self.unit]}s, which have no fixed length "
+                f"in seconds; use add_months() to apply it to an instant."
+            )
         return self.amount * UNITS[self.unit]
+
+    def span_seconds(self) -> tuple[int, int]:
+        """Return the shortest and longest length in seconds (they differ for calendar units).
+
+        Examples
+        --------
+        >>> Duration(1, "mo").span_seconds()
+        (2419200, 2678400)
+        """
+        if not self.is_calendar:
+            return self.seconds, self.seconds
+        # n consecutive months: never fewer than 28 days each, never more than 31
+        short, long_ = self.months * 28 * 86400, self.months * 31 * 86400
+        return (short, long_) if self.months >= 0 else (long_, short)
+
+    def add_to(self, t: dt.datetime) -> dt.datetime:
+        """Return ``t`` plus this duration (calendar units: months, day clipped at month end).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> Duration(-1, "mo").add_to(dt.datetime(2025, 3, 31, 10, 0))
+        datetime.datetime(2025, 2, 28, 10, 0)
+        """
+        if self.is_calendar:
+            return add_months(t, self.months)
+        return t + dt.timedelta(seconds=self.seconds)
 
     def to_timedelta(self) -> dt.timedelta:
         """Return the signed length as a :class:`datetime.timedelta`.
@@ -95,6 +170,10 @@ class Duration:
         >>> Duration.parse("-12h").to_timedelta()
         datetime.timedelta(days=-1, seconds=43200)
         """
+        if self.is_calendar:
+            raise InvalidDurationError(
+                f"{self} is in calendar {UNIT_WORDS[self.unit]}s, which have no fixed length."
+            )
         return dt.timedelta(seconds=self.seconds)
 
     def __str__(self) -> str:
@@ -102,6 +181,32 @@ class Duration:
 
     def __neg__(self) -> Duration:
         return Duration(-self.amount, self.unit)
+
+
+def add_months(t: dt.datetime, months: int) -> dt.datetime:
+    """Return ``t`` shifted by whole calendar months, the day clipped at the month's end.
+
+    The time of day is kept, as pandas' ``DateOffset(months=...)`` and SQL's
+    ``t + INTERVAL n MONTH`` do.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> add_months(dt.datetime(2024, 3, 31, 9, 30), -1)
+    datetime.datetime(2024, 2, 29, 9, 30)
+    >>> add_months(dt.datetime(2025, 1, 31), 3)
+    datetime.datetime(2025, 4, 30, 0, 0)
+    """
+    index = t.year * 12 + (t.month - 1) + months
+    year, month = divmod(index, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"{t} {months:+d} months is beyond the calendar")
+    return t.replace(year=year, month=month + 1, day=min(t.day, _days_in(year, month + 1)))
+
+
+def _days_in(year: int, month: int) -> int:
+    nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
 
 
 @dataclass(frozen=True)
@@ -158,15 +263,28 @@ class RelativeTime:
             object.__setattr__(self, "offset", Duration.parse(self.offset))
 
     @property
+    def is_calendar(self) -> bool:
+        """Whether the offset is in calendar months or quarters."""
+        return self.offset is not None and self.offset.is_calendar
+
+    @property
+    def months(self) -> int:
+        """The offset in calendar months (0 unless :attr:`is_calendar`)."""
+        return self.offset.months if self.offset is not None else 0
+
+    @property
     def shift(self) -> dt.timedelta:
-        """How far this value lies from its base.
+        """How far this value lies from its base, in fixed time.
 
         The base is t itself for ``now``, else the midnight of t's day
-        (``yesterday-1d`` is two days before that midnight).
+        (``yesterday-1d`` is two days before that midnight).  A calendar offset is
+        not part of it: :attr:`months` are added after the shift (``yesterday-1mo``
+        is one calendar month before yesterday's midnight).
         """
         days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
-        offset = self.offset.to_timedelta() if self.offset else dt.timedelta(0)
-        return dt.timedelta(days=days) + offset
+        if self.offset is None or self.offset.is_calendar:
+            return dt.timedelta(days=days)
+        return dt.timedelta(days=days) + self.offset.to_timedelta()
 
     def resolve(self, t: dt.datetime) -> dt.datetime:
         """Return the instant this value denotes when evaluating at ``t``.
@@ -188,9 +306,11 @@ class RelativeTime:
         datetime.datetime(2025, 5, 31, 15, 0)
         >>> as_time_value("yesterday").resolve(t)
         datetime.datetime(2025, 6, 29, 0, 0)
+        >>> as_time_value("-4mo").resolve(t)
+        datetime.datetime(2025, 2, 28, 15, 0)
         """
         base = t if self.anchor == "now" else dt.datetime(t.year, t.month, t.day)
-        return base + self.shift
+        return add_months(base + self.shift, self.months) if self.months else base + self.shift
 
     def __str__(self) -> str:
         if self.offset is None:
@@ -205,7 +325,7 @@ TimeValue = Union[AbsoluteTime, RelativeTime]
 def looks_relative(text: str) -> bool:
     """Tell whether ``text`` is in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
     s = text.strip()
-    anchored = r"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*(s|min|h|d|w)$"
+    anchored = rf"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*({_UNIT_ALT})$"
     return s in ANCHORS or bool(re.match(anchored, s))
 
 
@@ -217,7 +337,8 @@ def parse_instant(text: str) -> dt.datetime:
         raise InvalidTimeError(
             f"Invalid time {text!r}: use an ISO date ('2024-03-01'), an ISO datetime "
             f"('2024-03-01T09:30:00'), or a relative form: now, today, yesterday, "
-            f"tomorrow, '-30d', '+2w', '-12h', '-90min'." + did_you_mean(text.strip(), ANCHORS)
+            f"tomorrow, '-30d', '+2w', '-12h', '-90min', '-6mo', '-1q'."
+            + did_you_mean(text.strip(), ANCHORS)
         ) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -275,8 +396,10 @@ class Within:
         >>> import datetime as dt
         >>> Within("30d").bounds(dt.datetime(2025, 6, 30, 15, 0))
         (datetime.datetime(2025, 5, 31, 15, 0), datetime.datetime(2025, 6, 30, 15, 0))
+        >>> Within("1mo").bounds(dt.datetime(2025, 3, 31, 15, 0))[0]
+        datetime.datetime(2025, 2, 28, 15, 0)
         """
-        return t - self.duration.to_timedelta(), t
+        return (-self.duration).add_to(t), t
 
 
 @dataclass(frozen=True)
@@ -294,7 +417,7 @@ class Between:
         comparable = type(self.start) is type(self.end) and (
             isinstance(self.start, AbsoluteTime) or self.start.anchor == self.end.anchor
         )
-        if comparable and self.start.resolve(probe) > self.end.resolve(probe):
+        if comparable and _later(self.start, self.end, probe):
             raise InvalidTimeError(
                 f"Window between=({str(self.start)!r}, {str(self.end)!r}) starts after it "
                 f"ends; swap the two values."
@@ -310,6 +433,14 @@ class Between:
         (datetime.datetime(2025, 6, 23, 15, 0), datetime.datetime(2025, 6, 30, 0, 0))
         """
         return self.start.resolve(t), self.end.resolve(t)
+
+
+def _later(a: TimeValue, b: TimeValue, probe: dt.datetime) -> bool:
+    """Whether ``a`` resolves after ``b`` at ``probe`` (False beyond the calendar)."""
+    try:
+        return a.resolve(probe) > b.resolve(probe)
+    except OverflowError:
+        return False
 
 
 Window = Union[Within, Between]

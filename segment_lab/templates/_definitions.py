@@ -179,7 +179,7 @@ def churn_risks(
     'Engagement drop: 2+ email opens in the last 60 days but none in the last 30 days.'
     """
     active, quiet = _window(active_within, "active_within"), _window(quiet_for, "quiet_for")
-    if quiet.duration.seconds >= active.duration.seconds:
+    if quiet.duration.span_seconds()[0] >= active.duration.span_seconds()[1]:  # never shorter
         raise InvalidValueError(
             f"quiet_for={quiet_for!r} must be shorter than active_within={active_within!r}: "
             f"nobody can open {min_opens}+ emails in {active_within} but none in {quiet_for}."
