@@ -140,9 +140,9 @@ def gather(
     sizes = _sizes(ws, catalog, as_of)
     histories = {}
     for seg in progress:
-        histories[seg.name] = ws.history(seg, grid.start, grid.end, grid.step, progress=False)
+        histories[seg.name] = ws.history(seg, grid.start, grid.end, grid.every, progress=False)
     long = pd.concat([h.assign(segment=n) for n, h in histories.items()], ignore_index=True)
-    found = analytics.detect_alerts(analytics.add_trend_columns(long), every=grid.step)
+    found = analytics.detect_alerts(analytics.add_trend_columns(long), every=grid.every)
     found = found.sort_values(["period", "segment"], ascending=[False, True])
     views = [
         _segment_view(ws, seg, i, histories[seg.name], found, sizes, as_of)
@@ -156,7 +156,7 @@ def gather(
         as_of=as_of,
         start=grid.start,
         end=grid.end,
-        every=every if isinstance(every, str) else str(grid.step),
+        every=every if isinstance(every, str) else str(grid.every),
         generated=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
         data_range=_data_range(ws),
         contacts=int(ws.tables.contacts.count().execute()),
