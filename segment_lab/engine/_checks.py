@@ -129,7 +129,7 @@ def _check_overlaps(h: ir.Table, b: Bindings) -> None:
     )
     raise DataError(
         f"contact_history has overlapping rows for {n} contact{'s' if n != 1 else ''}"
-        f"{opened}: e.g. {b.contact_id} {ex['cid']!r} has rows valid "
+        f"{opened}: e.g. {b.contact_id} {_py(ex['cid'])!r} has rows valid "
         f"{_span(ex['vf'], ex['vt'])} and {_span(ex['nvf'], ex['nvt'])}, so from "
         f"{_when(ex['nvf'])} it has two values at once and would count twice. Each contact "
         f"needs at most one row at any instant (each row's {b.valid_to} at or before the "
@@ -175,7 +175,7 @@ def _check_events(tables: Tables) -> None:
         n, k = int(o["n"]), int(o["k"])
         problems.append(
             f"{n} event{_s(n)} of {k} {b.contact_id}{_s(k)} not in the contacts table "
-            f"(e.g. {o['ex']!r})"
+            f"(e.g. {_py(o['ex'])!r})"
         )
     if problems:
         warnings.warn(
@@ -185,6 +185,11 @@ def _check_events(tables: Tables) -> None:
             DataWarning,
             stacklevel=caller_stacklevel(),
         )
+
+
+def _py(value: object) -> object:
+    """Return a NumPy scalar as the Python value it holds (for messages)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _s(n: int) -> str:

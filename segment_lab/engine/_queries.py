@@ -161,7 +161,14 @@ def entries_and_exits(
     )
     both = ibis.union(entered, exited, distinct=False)
     c = tables.contacts
-    attrs = c.select(cid, *[x for x in (columns or c.columns) if x not in (cid, "direction", "at")])
+    attrs = c.select(
+        cid,
+        *[
+            x
+            for x in (c.columns if columns is None else columns)
+            if x not in (cid, "direction", "at")
+        ],
+    )
     joined = both.join(attrs, both["__cid"] == attrs[cid])
     out = joined.select(cid, "direction", "at", *attrs.columns[1:])
     return execute(out.order_by(["at", cid]))
@@ -182,6 +189,6 @@ def movers(
         direction=ibis.ifelse(both.was.isnull(), "entered", "exited"),
     )
     c = tables.contacts
-    cols = [cid, *[x for x in (columns or c.columns) if x != cid]]
+    cols = [cid, *[x for x in (c.columns if columns is None else columns) if x != cid]]
     joined = moved.join(c.select(*cols), cid)
     return execute(joined.select(cid, "direction", *cols[1:]).order_by(["direction", cid]))
