@@ -411,3 +411,8 @@ def test_a_contact_entering_twice_shows_twice(no_warnings):
     net = ws.changes(event("login").exists(within="7d"), "2025-06-01", "2025-06-30", net=True)
     assert 1 not in set(net["contact_id"])  # out at both ends: no net move
     assert list(net.columns) == ["contact_id", "direction", "created_at"]
+
+
+def test_lifecycle_checks_its_activity_event_types():
+    with pytest.raises(E.UnknownEventTypeError, match="Did you mean 'purchase'"):
+        an.lifecycle(_ws(), "purchases", "2025-06-02", "2025-06-16", every="1w")

@@ -75,6 +75,7 @@ def lifecycle(
     """
     check_workspace(ws, "lifecycle")
     node = _activity_node(activity)
+    ws.resolve(node)  # an activity type that never occurs: UnknownEventTypeError
     g = ws.grid(start, end, every)
     counts = execute(_lifecycle_counts(ws, node, g.start, g.step, g.n))
     return _lifecycle_frame(counts, g.start, g.step, g.n)

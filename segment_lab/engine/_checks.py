@@ -357,7 +357,8 @@ def check_instant(facts: DataFacts, t: dt.datetime, what: str, now: dt.datetime 
     side = "after" if t > hi + SPAN_TOLERANCE else "before" if t < lo - SPAN_TOLERANCE else None
     if side is None:
         return
-    key = ("now", t) if now is not None else (what, side)
+    # by day: a wall-clock "now" moves every second, and should still warn once
+    key = ("now", t.date()) if now is not None else (what, side)
     if key in facts.warned:
         return
     facts.warned.add(key)
