@@ -416,3 +416,15 @@ def test_a_contact_entering_twice_shows_twice(no_warnings):
 def test_lifecycle_checks_its_activity_event_types():
     with pytest.raises(E.UnknownEventTypeError, match="Did you mean 'purchase'"):
         an.lifecycle(_ws(), "purchases", "2025-06-02", "2025-06-16", every="1w")
+
+
+def test_where_values_of_a_column_with_many_values_are_checked_one_by_one(monkeypatch):
+    from segment_lab.engine import _checks
+
+    monkeypatch.setattr(_checks, "_VALUE_LIMIT", 0)  # as if '/pricing' were one of millions
+    ws = _ws()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", E.UnknownValueWarning)
+        assert ws.count(event("page_visit").where(field("url") == "/pricing").exists()) == 1
+    with pytest.warns(E.UnknownValueWarning, match="'/pricng' never occurs"):
+        ws.count(event("page_visit").where(field("url") == "/pricng").exists())

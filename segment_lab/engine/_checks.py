@@ -154,25 +154,26 @@ def _span(lo: object, hi: object) -> str:
 
 
 def _check_events(tables: Tables) -> None:
-    """Warn, with counts and an example, about events the engine ignores."""
+    """Warn, with counts and an example, about events the engine ignores.
+
+    Two scans of the events: NULL counts, and an anti-join with the contacts (the
+    dominant cost, about a second per 30 million events on DuckDB).
+    """
     b, ev, c = tables.bindings, tables.events, tables.contacts
     stats = execute(
         ev.aggregate(ts=ev[b.ts].isnull().sum(), ids=ev[b.contact_id].isnull().sum())
     ).iloc[0]
     null_ts, null_ids = int(stats["ts"] or 0), int(stats["ids"] or 0)
-    known = c.select(b.contact_id)
-    orphans = ev.filter(ev[b.contact_id].notnull()).anti_join(known, b.contact_id)
-    o = execute(
-        orphans.aggregate(n=orphans.count(), k=orphans[b.contact_id].nunique(),
-                          ex=orphans[b.contact_id].min())
-    ).iloc[0]  # fmt: skip
+    orphans = ev.filter(ev[b.contact_id].notnull()).anti_join(c.select(b.contact_id), b.contact_id)
+    ocid = orphans[b.contact_id]
+    o = execute(orphans.aggregate(n=orphans.count(), k=ocid.nunique(), ex=ocid.min())).iloc[0]
+    n, k = int(o["n"] or 0), int(o["k"] or 0)
     problems = []
     if null_ts:
         problems.append(f"{null_ts} event{_s(null_ts)} with a NULL {b.ts!r}")
     if null_ids:
         problems.append(f"{null_ids} event{_s(null_ids)} with a NULL {b.contact_id!r}")
-    if int(o["n"] or 0):
-        n, k = int(o["n"]), int(o["k"])
+    if n:
         problems.append(
             f"{n} event{_s(n)} of {k} {b.contact_id}{_s(k)} not in the contacts table "
             f"(e.g. {_py(o['ex'])!r})"
