@@ -69,6 +69,9 @@ class Workspace:
         Segments that ``in_segment`` references resolve in.
     now
         The instant "now" stands for (None: the wall clock, UTC).
+    facts
+        What a workspace on the same tables has learnt about the data (event types,
+        time span), for ``with_*`` copies to share; None: learn it anew, when needed.
 
     Examples
     --------
@@ -465,8 +468,10 @@ class Workspace:
         """
         now = self.now
         t = resolve_instant(value, now, what)
-        uses_now = value is None or isinstance(as_time_value(value), RelativeTime)
-        check_instant(self._facts, now if uses_now else t, what, now if uses_now else None)
+        if value is None or isinstance(as_time_value(value), RelativeTime):
+            check_instant(self._facts, now, what, now)  # "now" far from the data
+        if value is not None:
+            check_instant(self._facts, t, what, None)
         return t
 
     def resolve(self, segment: SegmentLike) -> Rule:

@@ -428,3 +428,8 @@ def test_where_values_of_a_column_with_many_values_are_checked_one_by_one(monkey
         assert ws.count(event("page_visit").where(field("url") == "/pricing").exists()) == 1
     with pytest.warns(E.UnknownValueWarning, match="'/pricng' never occurs"):
         ws.count(event("page_visit").where(field("url") == "/pricng").exists())
+
+
+def test_a_relative_instant_far_before_the_data_warns():
+    with pytest.warns(E.OutsideDataWarning, match=r"as_of=2024-06-25 00:00 is \d+ days before"):
+        _ws().count(field("city") == "Tokyo", as_of="-370d")
