@@ -215,12 +215,87 @@ class UnsupportedNodeError(SegmentLabError, TypeError):
         return cls(f"{where} has no implementation for {kind} nodes (got {node!r}).")
 
 
-class CurrentValueWarning(UserWarning):
+class UnknownEventTypeError(UnknownFieldError, ValueError):
+    """A rule names an event type that never occurs in the events table (nor is declared).
+
+    Raised by every evaluation (``ws.count``, ``ws.members``, ``ws.history``, analytics
+    ...) before any query runs, since a misspelt type silently counts 0 (and makes
+    ``~event("x").exists()`` true for everyone).  Declare a type that has not occurred yet
+    with ``sl.Bindings(event_types=(...))``.
+    """
+
+    @classmethod
+    def missing(
+        cls, name: str, present: Iterable[str], table: str = "events"
+    ) -> UnknownEventTypeError:
+        """Build the error for event type ``name``, listing those ``present``.
+
+        Parameters
+        ----------
+        name : str
+            The event type named by the rule.
+        present : iterable of str
+            The event types that occur (or are declared).
+        table : str, optional
+            The table's name, for the message.
+
+        Returns
+        -------
+        UnknownEventTypeError
+            The error, not raised.
+
+        Examples
+        --------
+        >>> print(UnknownEventTypeError.missing("Login", ["login", "purchase"]))
+        Unknown event type 'Login': it never occurs in the events table (event types: 'login', 'purchase'). Did you mean 'login'? If it is a type that has not occurred yet, declare it: sl.Bindings(event_types=('Login',)).
+        """
+        present = list(present)
+        listed = _options(present) if present else "none, the table is empty"
+        return cls(
+            f"Unknown event type {name!r}: it never occurs in the {table} table "
+            f"(event types: {listed})."
+            + did_you_mean(name, present)
+            + f" If it is a type that has not occurred yet, declare it: "
+            f"sl.Bindings(event_types=({name!r},))."
+        )
+
+
+class SegmentLabWarning(UserWarning):
+    """Root of every warning segment_lab emits: a result is computed, but look twice."""
+
+
+class CurrentValueWarning(SegmentLabWarning):
     """A rule evaluated in the past used current attribute values (no history bound)."""
 
 
-class MissingTableWarning(UserWarning):
+class MissingTableWarning(SegmentLabWarning):
     """A database opened lacks a table the bindings name (e.g. no events table)."""
 
 
-__all__ += ["CurrentValueWarning", "MissingTableWarning"]
+
+class UnknownValueWarning(SegmentLabWarning):
+    """An event ``where`` compares a column with a value that never occurs in it."""
+
+
+class OutsideDataWarning(SegmentLabWarning):
+    """An instant evaluated lies well outside the span of the events (more than 7 days)."""
+
+
+class StaleNowWarning(OutsideDataWarning):
+    """The workspace's "now" lies well after its last event (or before its first)."""
+
+
+class DataWarning(SegmentLabWarning):
+    """The bound data has rows the engine ignores (events with a NULL time, unknown contacts)."""
+
+
+__all__ += [
+    "CurrentValueWarning",
+    "DataWarning",
+    "MissingTableWarning",
+    "OutsideDataWarning",
+    "SegmentLabWarning",
+    "StaleNowWarning",
+    "UnknownEventTypeError",
+    "UnknownValueWarning",
+]

@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Any
 from segment_lab.engine import (
     Bindings,
     CountPlans,
+    DataFacts,
     Grid,
     Tables,
     as_rule,
     check_data,
+    check_instant,
+    check_rule,
     check_tables,
     compile_members,
     duckdb_tables,
+    entries_and_exits,
     file_tables,
     inline,
     make_grid,
@@ -36,6 +40,7 @@ from segment_lab.engine import (
 from segment_lab.errors import BindingError, InvalidValueError, UnknownSegmentError
 from segment_lab.model import And, Catalog, Rule, Segment
 from segment_lab.model._instants import resolve_instant
+from segment_lab.model._time import RelativeTime, as_time_value
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -72,6 +77,9 @@ class Workspace:
         Segments that ``in_segment`` references resolve in.
     now
         The instant "now" stands for (None: the wall clock, UTC).
+    facts
+        What a workspace on the same tables has learnt about the data (event types,
+        time span), for ``with_*`` copies to share; None: learn it anew, when needed.
 
     Examples
     --------
@@ -85,12 +93,18 @@ class Workspace:
     """
 
     def __init__(
-        self, tables: Tables, catalog: Catalog | None = None, now: dt.datetime | None = None
+        self,
+        tables: Tables,
+        catalog: Catalog | None = None,
+        now: dt.datetime | None = None,
+        facts: DataFacts | None = None,
     ) -> None:
         self._tables = tables
         self._catalog = catalog
         self._now = now
         self._plans = CountPlans(tables)
+        # event types, time span, where values: learnt once, shared by with_* copies
+        self._facts = facts if facts is not None and facts.tables is tables else DataFacts(tables)
 
     # -- construction ------------------------------------------------------------
     @classmethod
@@ -126,7 +140,9 @@ class Workspace:
         now
             The instant "now" stands for (default: the wall clock, UTC).
         validate
-            Check the data (non-empty contacts, unique ids, sane history) up front.
+            Check the data up front: non-empty contacts, unique ids, history rows that
+            do not overlap (errors); events with a NULL time or an unknown contact
+            (a warning that counts them).
 
         Returns
         -------
@@ -138,6 +154,12 @@ class Workspace:
             When a table lacks a column the bindings name, or has the wrong type.
         DataError
             When ``validate`` finds bad data.
+
+        Warns
+        -----
+        DataWarning
+            When ``validate`` finds events that no rule can count (NULL ``ts`` or
+            ``contact_id``, a contact not in contacts).
 
         Examples
         --------
@@ -152,14 +174,11 @@ class Workspace:
         if not isinstance(bindings, Bindings):
             raise BindingError(f"bindings must be sl.Bindings(...), got {bindings!r}.")
         tables = check_tables(contacts, events, contact_history, bindings)
-        ws = cls(
-            tables,
-            _as_catalog(catalog),
-            None if now is None else resolve_instant(now, _utcnow(), "now"),
-        )
+        when = None if now is None else resolve_instant(now, _utcnow(), "now")
+        catalog = _as_catalog(catalog)
         if validate:
-            check_data(tables)
-        return ws
+            tables = check_data(tables)
+        return cls(tables, catalog, when)
 
     @classmethod
     def from_pandas(
@@ -412,7 +431,7 @@ class Workspace:
         >>> ws.with_catalog([ws.catalog["churn-risk"]]).catalog.names
         ('churn-risk',)
         """
-        return Workspace(self._tables, _as_catalog(catalog), self._now)
+        return Workspace(self._tables, _as_catalog(catalog), self._now, self._facts)
 
     def with_now(self, now: Any) -> Workspace:
         """Return a workspace whose "now" (the default ``as_of``) is ``now``.
@@ -434,7 +453,8 @@ class Workspace:
         >>> ws.with_now("2025-01-01").now
         datetime.datetime(2025, 1, 1, 0, 0)
         """
-        return Workspace(self._tables, self._catalog, resolve_instant(now, _utcnow(), "now"))
+        now = resolve_instant(now, _utcnow(), "now")
+        return Workspace(self._tables, self._catalog, now, self._facts)
 
     @property
     def catalog(self) -> Catalog | None:
@@ -509,6 +529,15 @@ class Workspace:
         InvalidValueError
             When ``value`` is not an instant.
 
+        Warns
+        -----
+        StaleNowWarning
+            Once, when the instant depends on a "now" more than 7 days after the last
+            event (or before the first): set ``now=`` or use :meth:`with_now`.
+        OutsideDataWarning
+            Once per argument, when an explicit instant lies more than 7 days outside the
+            events' span.
+
         Examples
         --------
         >>> import segment_lab as sl
@@ -516,7 +545,13 @@ class Workspace:
         >>> ws.instant("-7d"), ws.instant("2025-01-01")
         (datetime.datetime(2025, 6, 23, 23, 59, 59), datetime.datetime(2025, 1, 1, 0, 0))
         """
-        return resolve_instant(value, self.now, what)
+        now = self.now
+        t = resolve_instant(value, now, what)
+        if value is None or isinstance(as_time_value(value), RelativeTime):
+            check_instant(self._facts, now, what, now)  # "now" far from the data
+        if value is not None:
+            check_instant(self._facts, t, what, None)
+        return t
 
     def lookup(self, segment: SegmentLike) -> Segment | Rule:
         """Return the catalog segment a name stands for; a Segment or rule comes back as is.
@@ -583,6 +618,18 @@ class Workspace:
             catalog is bound.
         CyclicReferenceError
             When segments reference each other in a cycle.
+        UnknownEventTypeError
+            When an event type never occurs in the events table (and is not declared in
+            ``Bindings(event_types=...)``); with "did you mean". Every evaluation
+            resolves its segments here, so every one checks this.
+        UnknownFieldError
+            When an event ``where`` names a column the events table lacks.
+
+        Warns
+        -----
+        UnknownValueWarning
+            When an event ``where`` compares a text column with a value no event of
+            those types has (once per workspace and value).
 
         Examples
         --------
@@ -599,7 +646,9 @@ class Workspace:
         []
         """
         rule, name = as_rule(self.lookup(segment))
-        return inline(rule, self._catalog, (name,) if name else ())
+        rule = inline(rule, self._catalog, (name,) if name else ())
+        check_rule(rule, self._facts)
+        return rule
 
     def grid(self, start: Any, end: Any = None, every: Any = "1d") -> Grid:
         """Return the grid of instants ``t_k <= end`` that :meth:`history` samples.
@@ -931,24 +980,36 @@ class Workspace:
         end: Any = None,
         *,
         columns: Iterable[str] | None = None,
+        net: bool = False,
     ) -> pd.DataFrame:
-        """Contacts whose membership differs between ``start`` and ``end`` ("movers").
+        """Every entry into and exit from a segment between ``start`` and ``end``, with its time.
+
+        By default one row per change in ``(start, end]``: a contact who enters, leaves
+        and enters again shows three times.  ``net=True`` gives the net movers instead:
+        one row per contact whose membership differs between the two instants.
 
         Parameters
         ----------
         segment
             A Segment, a rule, or the name of a segment of the catalog.
         start, end
-            The two instants compared (``end`` defaults to :attr:`now`).
+            The span (``end`` defaults to :attr:`now`).  Membership at ``start`` is the
+            baseline: a change exactly at ``start`` is not listed, one at ``end`` is.
         columns
-            Contact attributes to add (default: every contacts column).
+            Contact attributes to add (default: every contacts column; current values).
+        net
+            List net movers (members at ``end`` but not at ``start``, and the reverse)
+            instead of every change.
 
         Returns
         -------
         pandas.DataFrame
-            One row per mover: ``contact_id``, ``direction`` ("entered": a member at
-            ``end`` but not at ``start``; "exited": the reverse) and ``columns``,
-            ordered by direction and contact.
+            Default: ``contact_id``, ``direction`` ("entered": a member from ``at`` on,
+            not just before; "exited": the reverse), ``at`` (the instant) and
+            ``columns``, ordered by ``at`` and contact.  With ``net=True``:
+            ``contact_id``, ``direction`` ("entered": a member at ``end`` but not at
+            ``start``; "exited": the reverse) and ``columns``, ordered by direction and
+            contact.
 
         Warns
         -----
@@ -960,16 +1021,28 @@ class Workspace:
         >>> import segment_lab as sl
         >>> ws = sl.Workspace.demo()
         >>> seg = ws.catalog["pricing-intent"]
-        >>> moved = ws.changes(seg, "2025-06-01", "2025-06-30", columns=["city"])
-        >>> list(moved.columns)
+        >>> moves = ws.changes(seg, "2025-06-01", "2025-06-30", columns=["city"])
+        >>> list(moves.columns)
+        ['contact_id', 'direction', 'at', 'city']
+        >>> net = ws.changes(seg, "2025-06-01", "2025-06-30", columns=["city"], net=True)
+        >>> list(net.columns)
         ['contact_id', 'direction', 'city']
-        >>> entered = int((moved["direction"] == "entered").sum())
-        >>> ws.count(seg, "2025-06-30") - ws.count(seg, "2025-06-01") == entered - (len(moved) - entered)
+        >>> entered = int((net["direction"] == "entered").sum())
+        >>> ws.count(seg, "2025-06-30") - ws.count(seg, "2025-06-01") == entered - (len(net) - entered)
+        True
+        >>> len(moves) >= len(net)
         True
         """
-        before = self.members(segment, start)
-        after = self.members(segment, end)
-        return movers(before, after, self._tables, columns)
+        if net:
+            before = self.members(segment, start)
+            after = self.members(segment, end)
+            return movers(before, after, self._tables, columns)
+        rule = self.resolve(segment)
+        t0, t1 = self.instant(start, "start"), self.instant(end, "end")
+        if t1 < t0:
+            raise InvalidValueError(f"end ({t1}) is before start ({t0}).")
+        warn_current(rule, self._tables, t0, self.now)
+        return entries_and_exits(rule, self._tables, t0, t1, columns)
 
     def _repr_html_(self) -> str:
         """Summarise the data in Jupyter: tables, row counts, the events' span and types, now.

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, settings
 
 import segment_lab as sl
 from tests.reference import Dataset
+from tests.strategies_data import EVENT_TYPES
 
 # -- the differential suites ----------------------------------------------------------------
 
@@ -59,13 +60,18 @@ WITH_HISTORY = pytest.mark.parametrize("with_history", [False, True], ids=["plai
 def dataset_workspace(
     data: Dataset, catalog: sl.Catalog | None = None, validate: bool = True
 ) -> sl.Workspace:
-    """The dataset as in-memory Ibis tables (default DuckDB backend)."""
+    """The dataset as in-memory Ibis tables (default DuckDB backend).
+
+    The event types the strategies draw are declared (``Bindings(event_types=...)``): a
+    small drawn dataset may lack some, and a rule on them then rightly counts 0.
+    """
     frames = data.to_frames()
     history = frames["contact_history"]
     return sl.Workspace.from_ibis(
         contacts=ibis.memtable(frames["contacts"]),
         events=ibis.memtable(frames["events"]),
         contact_history=None if history is None else ibis.memtable(history),
+        bindings=sl.Bindings(event_types=EVENT_TYPES),
         catalog=catalog,
         validate=validate,
     )

@@ -68,14 +68,35 @@ def test_intervals_reproduce_membership(ws):
         assert set(live["contact_id"]) == members, t
 
 
-def test_changes_are_net_movers(ws):
+def test_changes_net_are_net_movers(ws):
     seg = ws.catalog["newsletter-readers"]
-    ch = ws.changes(seg, start="2025-05-01", end="2025-06-01", columns=["city"])
+    ch = ws.changes(seg, start="2025-05-01", end="2025-06-01", columns=["city"], net=True)
     a = set(ws.members(seg, as_of="2025-05-01").to_pandas()["contact_id"])
     b = set(ws.members(seg, as_of="2025-06-01").to_pandas()["contact_id"])
     assert set(ch.loc[ch["direction"] == "entered", "contact_id"]) == b - a
     assert set(ch.loc[ch["direction"] == "exited", "contact_id"]) == a - b
     assert list(ch.columns) == ["contact_id", "direction", "city"]
+
+
+def test_changes_every_entry_and_exit_adds_up_to_the_net_movers(ws):
+    seg = ws.catalog["newsletter-readers"]
+    ch = ws.changes(seg, start="2025-05-01", end="2025-06-01", columns=["city"])
+    assert list(ch.columns) == ["contact_id", "direction", "at", "city"]
+    assert ch["at"].between(pd.Timestamp("2025-05-01"), pd.Timestamp("2025-06-01")).all()
+    assert (ch["at"] > pd.Timestamp("2025-05-01")).all()
+    a = set(ws.members(seg, as_of="2025-05-01").to_pandas()["contact_id"])
+    b = set(ws.members(seg, as_of="2025-06-01").to_pandas()["contact_id"])
+    net = ch.assign(d=ch["direction"].map({"entered": 1, "exited": -1})).groupby("contact_id")["d"]
+    net = net.sum()
+    assert set(net[net == 1].index) == b - a
+    assert set(net[net == -1].index) == a - b
+    # each contact alternates: an entry, then an exit, ...
+    for _, moves in ch.groupby("contact_id"):
+        first = "exited" if moves["contact_id"].iloc[0] in a else "entered"
+        other = "entered" if first == "exited" else "exited"
+        expected = [first if i % 2 == 0 else other for i in range(len(moves))]
+        assert moves.sort_values("at")["direction"].tolist() == expected
+    assert len(ch) > len(b ^ a)  # some contacts came and went within the month
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,7 @@ def lifecycle(
     """
     check_workspace(ws, "lifecycle")
     node = _activity_node(activity)
+    ws.resolve(node)  # an activity type that never occurs: UnknownEventTypeError
     g = ws.grid(start, end, every)
     if g.step is None:
         raise InvalidValueError(

@@ -5,9 +5,11 @@ Code outside the engine imports these names from here, never from the private mo
 * as-of compilation (``compile_members``, ``plan_asof``, ``universe``) and membership
   intervals for histories (``IntervalContext``, ``membership``);
 * the queries behind a workspace (``segment_sizes``, ``segment_history``,
-  ``membership_intervals``, ``movers``) on a :class:`Grid`;
-* data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
-  current-value warning (``warn_current``);
+  ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
+* data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
+  workspace learns about its data once (``DataFacts``) and the checks of rules and
+  instants against them (``check_rule``, ``check_instant``), and the current-value
+  warning (``warn_current``);
 * execution (``execute``, ``interrupt``, ``to_sql``, ``duckdb_tables``, ``file_tables``,
   ``pandas_tables``): the one module that touches backend internals.
 """
@@ -22,7 +24,13 @@ from segment_lab.engine._asof import (
     window_filter,
 )
 from segment_lab.engine._bindings import Bindings
-from segment_lab.engine._checks import check_data, event_types_present
+from segment_lab.engine._checks import (
+    DataFacts,
+    check_data,
+    check_instant,
+    check_rule,
+    event_types_present,
+)
 from segment_lab.engine._current import stale_fields, warn_current
 from segment_lab.engine._execute import (
     duckdb_tables,
@@ -38,6 +46,7 @@ from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
 from segment_lab.engine._plans import STAND_IN, CountPlans, compile_count
 from segment_lab.engine._queries import (
     Grid,
+    entries_and_exits,
     make_grid,
     membership_intervals,
     movers,
@@ -56,15 +65,19 @@ __all__ = [
     "STAND_IN",
     "Bindings",
     "CountPlans",
+    "DataFacts",
     "Grid",
     "IntervalContext",
     "Tables",
     "as_rule",
     "check_data",
+    "check_instant",
+    "check_rule",
     "check_tables",
     "compile_count",
     "compile_members",
     "duckdb_tables",
+    "entries_and_exits",
     "file_tables",
     "event_types_present",
     "execute",

@@ -233,7 +233,9 @@ def compile_members(rule: Rule, tables: Tables, t: Instant) -> ir.Table:
     """Members of ``rule`` (references already inlined) at ``t``: one column, contact_id."""
     plan = plan_asof(rule, tables, t)
     cid = tables.bindings.contact_id
-    return plan.frame.filter(universe(plan.frame, tables, t) & plan.predicate(rule)).select(cid)
+    out = plan.frame.filter(universe(plan.frame, tables, t) & plan.predicate(rule)).select(cid)
+    # unvalidated data may repeat a contact (ids, overlapping history rows): never twice
+    return out if tables.validated else out.distinct()
 
 
 @rule_walk(NODE_TYPES)

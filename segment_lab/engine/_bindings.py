@@ -26,6 +26,10 @@ class Bindings:
     static
         Contact attributes known never to change (e.g. ``country`` of birth,
         ``email``): no "current value used for the past" warning for them.
+    event_types
+        Event types that may not have occurred yet (a tracking plan's new event): a rule
+        on a type that never occurs in the events table raises ``UnknownEventTypeError``
+        unless it is declared here (then it counts 0, as it should).
     history_ignore
         Columns of contact_history that are bookkeeping, not attributes (dbt's
         ``dbt_scd_id``, ``dbt_updated_at``).
@@ -46,6 +50,7 @@ class Bindings:
     valid_to: str = "valid_to"
     static: tuple[str, ...] = ()
     history_ignore: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
     contacts_table: str = "contacts"
     events_table: str = "events"
     history_table: str = "contact_history"
@@ -53,6 +58,10 @@ class Bindings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "static", tuple(self.static))
         object.__setattr__(self, "history_ignore", tuple(self.history_ignore))
+        types = self.event_types
+        object.__setattr__(
+            self, "event_types", (types,) if isinstance(types, str) else tuple(types)
+        )
 
     @classmethod
     def dbt_snapshot(cls, **overrides: object) -> Bindings:

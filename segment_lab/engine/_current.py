@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
 
-__all__ = ["stale_fields", "warn_current"]
+__all__ = ["caller_stacklevel", "stale_fields", "warn_current"]
 
 #: The package's folder: warnings point at the first frame outside it.
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,11 +59,11 @@ def warn_current(
         f"{when}. Bind a contact_history table "
         f"(SCD2) or declare unchanging attributes with sl.Bindings(static=(...)).",
         CurrentValueWarning,
-        stacklevel=_caller_stacklevel(),
+        stacklevel=caller_stacklevel(),
     )
 
 
-def _caller_stacklevel() -> int:
+def caller_stacklevel() -> int:
     """Return the ``stacklevel`` that points a warning at the first frame outside segment_lab."""
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):

@@ -29,6 +29,7 @@ __all__ = [
     "MAX_GRID_POINTS",
     "Grid",
     "align",
+    "entries_and_exits",
     "make_grid",
     "membership_intervals",
     "movers",
@@ -165,7 +166,13 @@ def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list
     """Count the members of each rule (references inlined) at ``t``, in one query."""
     plan = plan_asof(And(tuple(rules)), tables, t, prune=False)
     frame = plan.frame.filter(universe(plan.frame, tables, t))
-    aggs = {f"s{i}": plan.predicate(r, safe=True).cast("int64").sum() for i, r in enumerate(rules)}
+    cid = frame[tables.bindings.contact_id]
+    aggs = {
+        f"s{i}": plan.predicate(r, safe=True).cast("int64").sum()
+        if tables.validated
+        else cid.nunique(where=plan.predicate(r, safe=True))  # never a contact twice
+        for i, r in enumerate(rules)
+    }
     row = execute(frame.aggregate(**aggs)).iloc[0]
     return [int(row[f"s{i}"] or 0) for i in range(len(rules))]
 
@@ -202,6 +209,44 @@ def membership_intervals(
     return out.sort_values([cid, "entered_at"], na_position="first", ignore_index=True)
 
 
+def entries_and_exits(
+    rule: Rule,
+    tables: Tables,
+    start: dt.datetime,
+    end: dt.datetime,
+    columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Every entry into and exit from ``rule`` in ``(start, end]``, with its instant.
+
+    Columns ``contact_id, direction, at`` and ``columns`` (default: all) of the contacts
+    table.  An entry at ``at`` is a member at ``at`` but not just before it (the start of
+    a membership interval), an exit the reverse (its end); a contact who enters twice
+    shows twice.  Membership at ``start`` is the baseline: a change exactly at ``start``
+    is not in the span, one exactly at ``end`` is.  Ordered by instant and contact.
+    """
+    cid = tables.bindings.contact_id
+    iv = membership(rule, IntervalContext(tables, end=end))
+    entered = iv.filter((iv.lo > start) & (iv.lo <= end)).select(
+        __cid=iv.cid, direction=ibis.literal("entered"), at=iv.lo
+    )
+    exited = iv.filter((iv.hi > start) & (iv.hi <= end)).select(
+        __cid=iv.cid, direction=ibis.literal("exited"), at=iv.hi
+    )
+    both = ibis.union(entered, exited, distinct=False)
+    c = tables.contacts
+    attrs = c.select(
+        cid,
+        *[
+            x
+            for x in (c.columns if columns is None else columns)
+            if x not in (cid, "direction", "at")
+        ],
+    )
+    joined = both.join(attrs, both["__cid"] == attrs[cid])
+    out = joined.select(cid, "direction", "at", *attrs.columns[1:])
+    return execute(out.order_by(["at", cid]))
+
+
 def movers(
     before: ir.Table, after: ir.Table, tables: Tables, columns: Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -217,6 +262,6 @@ def movers(
         direction=ibis.ifelse(both.was.isnull(), "entered", "exited"),
     )
     c = tables.contacts
-    cols = [cid, *[x for x in (columns or c.columns) if x != cid]]
+    cols = [cid, *[x for x in (c.columns if columns is None else columns) if x != cid]]
     joined = moved.join(c.select(*cols), cid)
     return execute(joined.select(cid, "direction", *cols[1:]).order_by(["direction", cid]))

@@ -54,7 +54,12 @@ def _expect_time(table: ir.Table, name: str, column: str, role: str) -> None:
 
 @dataclass(frozen=True)
 class Tables:
-    """The bound Ibis tables with their checked column roles."""
+    """The bound Ibis tables with their checked column roles.
+
+    ``validated``: :func:`~segment_lab.engine.check_data` found one row per contact (and
+    at most one history row per contact at any instant), so members need no
+    deduplication; unvalidated tables get it (``Workspace.from_ibis(validate=False)``).
+    """
 
     contacts: ir.Table
     events: ir.Table | None
@@ -62,6 +67,7 @@ class Tables:
     bindings: Bindings
     history_attrs: tuple[str, ...] = field(default=())
     has_created_at: bool = False
+    validated: bool = False
 
     def contact_fields(self) -> tuple[str, ...]:
         names = list(self.contacts.schema().names)
