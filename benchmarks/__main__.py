@@ -181,6 +181,8 @@ def _render_widgets(res: dict | None) -> list[str]:
         f"count does not wait for it.",
         "",
     ]
+
+
 def _render_dashboard(res: dict | None) -> list[str]:
     if not res:
         return []
@@ -216,10 +218,8 @@ def main() -> int:
     p.add_argument(
         "which",
         nargs="*",
-        default=["asof", "history", "analytics"],
-        choices=["asof", "history", "analytics", "widgets"],
-        default=["asof", "history", "analytics", "dashboard"],
-        choices=["asof", "history", "analytics", "dashboard"],
+        default=["asof", "history", "analytics", "widgets", "dashboard"],
+        choices=["asof", "history", "analytics", "widgets", "dashboard"],
     )
     p.add_argument("--scale", default="bench")
     p.add_argument("--repeat", type=int, default=5)

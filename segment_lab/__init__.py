@@ -31,6 +31,21 @@ __all__ = [
     "json_schema",
 ]
 
+#: The subpackages reachable as attributes (``segment_lab.charts``), imported on first use.
+_SUBPACKAGES = (
+    "analytics",
+    "charts",
+    "dashboard",
+    "dsl",
+    "errors",
+    "interop",
+    "model",
+    "sample",
+    "serde",
+    "templates",
+    "widgets",
+)
+
 _LAZY = {
     "Workspace": ("segment_lab.workspace", "Workspace"),
     "Bindings": ("segment_lab.engine._bindings", "Bindings"),
@@ -46,25 +61,11 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
-    if name in ("interop", "sample", "serde", "analytics", "charts", "templates", "widgets", "dashboard"):
+    if name in _SUBPACKAGES:
         import importlib
 
         return importlib.import_module(f"segment_lab.{name}")
     raise AttributeError(f"module 'segment_lab' has no attribute {name!r}")
-
-
-#: The subpackages reachable as attributes (``segment_lab.charts``), imported on first use.
-_SUBPACKAGES = (
-    "analytics",
-    "charts",
-    "dsl",
-    "errors",
-    "interop",
-    "model",
-    "sample",
-    "serde",
-    "templates",
-)
 
 
 def __dir__() -> list[str]:

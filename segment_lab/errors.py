@@ -272,7 +272,6 @@ class MissingTableWarning(SegmentLabWarning):
     """A database opened lacks a table the bindings name (e.g. no events table)."""
 
 
-
 class UnknownValueWarning(SegmentLabWarning):
     """An event ``where`` compares a column with a value that never occurs in it."""
 
