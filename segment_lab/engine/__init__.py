@@ -4,6 +4,8 @@ Code outside the engine imports these names from here, never from the private mo
 
 * as-of compilation (``compile_members``, ``plan_asof``, ``universe``) and membership
   intervals for histories (``IntervalContext``, ``membership``);
+* the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
+  ``base_counts``, ``backtest_counts``, ``truncated_tables``);
 * the queries behind a workspace (``segment_sizes``, ``segment_history``,
   ``membership_intervals``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
@@ -20,6 +22,13 @@ from segment_lab.engine._asof import (
     universe,
     used_fields,
     window_filter,
+)
+from segment_lab.engine._backtest import (
+    BacktestPlan,
+    backtest_counts,
+    base_counts,
+    outcome_intervals,
+    truncated_tables,
 )
 from segment_lab.engine._bindings import Bindings
 from segment_lab.engine._checks import check_data, event_types_present
@@ -49,12 +58,15 @@ __all__ = [
     "HI",
     "LO",
     "STAND_IN",
+    "BacktestPlan",
     "Bindings",
     "CountPlans",
     "Grid",
     "IntervalContext",
     "Tables",
     "as_rule",
+    "backtest_counts",
+    "base_counts",
     "check_data",
     "check_tables",
     "compile_count",
@@ -69,12 +81,14 @@ __all__ = [
     "membership",
     "membership_intervals",
     "movers",
+    "outcome_intervals",
     "pandas_tables",
     "plan_asof",
     "segment_history",
     "segment_sizes",
     "stale_fields",
     "to_sql",
+    "truncated_tables",
     "universe",
     "used_fields",
     "warn_current",
