@@ -24,7 +24,12 @@ from segment_lab.engine import (
     truncated_tables,
     warn_current,
 )
-from segment_lab.errors import IncompleteSnapshotWarning, InvalidValueError, LookAheadError
+from segment_lab.errors import (
+    IncompleteSnapshotWarning,
+    InvalidSegmentError,
+    InvalidValueError,
+    LookAheadError,
+)
 from segment_lab.model import Rule, Segment
 from segment_lab.model._instants import resolve_every
 
@@ -143,8 +148,8 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
     """Return the plan and the number of snapshots kept (the incomplete ones dropped unless partial)."""
     try:
         h = resolve_every(horizon)
-    except InvalidValueError as exc:
-        raise InvalidValueError(f"horizon: {exc}") from None
+    except InvalidSegmentError as exc:  # a bad duration: say which argument
+        raise type(exc)(f"horizon: {exc}") from None
     grid = ws.grid(start, end, every)
     plan = BacktestPlan(grid, h, ws.now)
     kc = plan.complete
