@@ -51,9 +51,13 @@ def lift(frame: pd.DataFrame, title: str | None) -> alt.LayerChart:
         alt.Tooltip("base_rate:Q", format=".2%"),
     ]
     base = alt.Chart(data).encode(x=x, color=colour)
-    band = base.mark_area(opacity=0.18).encode(y="lift_lo:Q", y2="lift_hi:Q")
+    quiet = alt.Color("segment:N", scale=th.category_scale(names), legend=None)
+    band = base.mark_area(opacity=0.18).encode(y="lift_lo:Q", y2="lift_hi:Q", color=quiet)
     line = base.mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(size=18)).encode(
-        y=alt.Y("lift:Q", title="lift (members' outcome rate / everyone's)"), tooltip=tips
+        y=alt.Y(
+            "lift:Q", title="lift (members' outcome rate / everyone's)", scale=alt.Scale(zero=False)
+        ),
+        tooltip=tips,
     )
     return alt.layer(band, line, _rule_at(1, (4, 3))).properties(
         width=th.WIDTH, height=320, title=title or "Lift over time (95% interval)"
