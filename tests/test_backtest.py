@@ -92,6 +92,11 @@ def test_outcome_event_at_t_does_not_count_but_at_t_plus_horizon_does():
     frame = _run(ws, sl.field("plan") == "pro", sl.event("purchase"), end=T0)
     # at t0: 1's purchase is at t0 exactly (not in (t0, t0+2d]); 2's at t0 + 2d exactly
     assert frame[["positives", "true_positives"]].values.tolist() == [[1, 1]]
+    # a purchase at t1 exactly: in t0's horizon, not in t1's
+    on_t1 = _hand_ws([(1, "purchase", T0 + DAY)])
+    assert _run(on_t1, sl.field("plan") == "pro", "purchase", end=T0 + DAY)[
+        "positives"
+    ].tolist() == [1, 0]
     later = _hand_ws([(2, "purchase", T0 + 2 * DAY + dt.timedelta(microseconds=1))])
     assert _run(later, sl.field("plan") == "pro", "purchase", end=T0)["positives"].tolist() == [0]
 

@@ -147,6 +147,20 @@ def outcomes(draw: st.DrawFn, catalog: Catalog) -> Any:
 
 
 @st.composite
+def _on_events(draw: st.DrawFn, dataset: ref.Dataset, grid: tuple) -> tuple:
+    """Often move the grid so that an event falls exactly on a later snapshot (or its t + h)."""
+    start, end, every = grid
+    step = Duration.parse(every).to_timedelta()
+    n = (end - start) // step + 1
+    if not dataset.events or draw(st.booleans()):
+        return grid
+    ts = draw(st.sampled_from(sorted(e["ts"] for e in dataset.events)))
+    k = draw(st.integers(1, max(1, n)))
+    start = ts - k * step
+    return start, start + (max(n, k) - 1) * step + (end - grid[0] - (n - 1) * step), every
+
+
+@st.composite
 def scenes(draw: st.DrawFn, with_history: bool) -> tuple:
     dataset = draw(sd.datasets(with_history), label="dataset")
     catalog = draw(sd.catalogs(), label="catalog")
@@ -157,6 +171,7 @@ def scenes(draw: st.DrawFn, with_history: bool) -> tuple:
         segments.append(Segment(f"s{i}", rule) if draw(st.booleans()) else rule)
     rules = [s.rule if isinstance(s, Segment) else s for s in segments]
     grid = draw(sd.grids(dataset, And(tuple(rules)) if n > 1 else rules[0], catalog, 6))
+    grid = draw(_on_events(dataset, grid), label="grid")
     horizon = draw(st.sampled_from(HORIZONS), label="horizon")
     outcome = draw(outcomes(catalog), label="outcome")
     h = Duration.parse(horizon).to_timedelta()
