@@ -49,6 +49,10 @@ def run() -> tuple:
     return frame, frame.summary()
 
 
+def _q(q: float) -> str:
+    return "< 1e-300" if q == 0 else f"{q:.1e}"  # a p-value below the smallest float
+
+
 def table(summary) -> str:
     """The summary as a Markdown table."""
     head = (
@@ -60,7 +64,7 @@ def table(summary) -> str:
         lines.append(
             f"| {r.segment} | {r.members:,} | {r.precision:.3f} | "
             f"{r.precision_lo:.3f}–{r.precision_hi:.3f} | {r.recall:.3f} | {r.lift:.2f} | "
-            f"{r.rate_nonmembers:.3f} | {r.q_value:.1e} |"
+            f"{r.rate_nonmembers:.3f} | {_q(r.q_value)} |"
         )
     return "\n".join(lines)
 
