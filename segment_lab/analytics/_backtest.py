@@ -7,6 +7,7 @@ their Wilson intervals, the pooled summary with its tests and the look-ahead aud
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -163,7 +164,7 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
         )
         if kc == 0:
             return plan, 0
-        plan = BacktestPlan(grid.__class__(grid.start, grid.step, kc), h, ws.now)
+        plan = BacktestPlan(dataclasses.replace(grid, n=kc), h, ws.now)
     return plan, plan.grid.n
 
 
