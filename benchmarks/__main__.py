@@ -177,6 +177,7 @@ def _render_backtest(res: dict | None) -> list[str]:
         "",
         f"Peak memory: {res['peak_rss_gib']:.2f} GiB.",
         "",
+        *([res["note"], ""] if res.get("note") else []),
     ]
 
 
