@@ -21,6 +21,7 @@ from segment_lab.engine import (
     BacktestPlan,
     backtest_counts,
     base_counts,
+    materialize,
     outcome_intervals,
     truncated_tables,
     warn_current,
@@ -274,7 +275,7 @@ def backtest(
     if not is_event:
         node = ws.resolve(node)
         warn_current(node, tables, plan.grid.start, ws.now)
-    positives = outcome_intervals(node, tables, plan, event=is_event)
+    positives = materialize(outcome_intervals(node, tables, plan, event=is_event))
     base = base_counts(positives, tables, plan)
     rows: list[dict] = []
     by_name = {}

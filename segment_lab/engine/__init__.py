@@ -5,7 +5,7 @@ Code outside the engine imports these names from here, never from the private mo
 * as-of compilation (``compile_members``, ``plan_asof``, ``universe``) and membership
   intervals for histories (``IntervalContext``, ``membership``);
 * the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
-  ``base_counts``, ``backtest_counts``, ``truncated_tables``);
+  ``materialize``, ``base_counts``, ``backtest_counts``, ``truncated_tables``);
 * the queries behind a workspace (``segment_sizes``, ``segment_history``,
   ``membership_intervals``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``) and the
@@ -27,6 +27,7 @@ from segment_lab.engine._backtest import (
     BacktestPlan,
     backtest_counts,
     base_counts,
+    materialize,
     outcome_intervals,
     truncated_tables,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "execute_scalar",
     "inline",
     "make_grid",
+    "materialize",
     "membership",
     "membership_intervals",
     "movers",

@@ -28,7 +28,7 @@ import ibis
 import numpy as np
 
 from segment_lab.engine._attributes import Columns, row_predicate
-from segment_lab.engine._execute import execute_rows
+from segment_lab.engine._execute import execute, execute_rows
 from segment_lab.engine._grid import IntervalContext, grid_index
 from segment_lab.engine._history import grid_counts
 from segment_lab.engine._interval_where import relative_where
@@ -47,6 +47,7 @@ __all__ = [
     "BacktestPlan",
     "backtest_counts",
     "base_counts",
+    "materialize",
     "outcome_intervals",
     "truncated_tables",
 ]
@@ -136,6 +137,17 @@ def outcome_intervals(
         else _rule_outcome(outcome, tables, plan)
     )
     return _ctx(tables, plan).clip(out)
+
+
+def materialize(intervals: ir.Table) -> ir.Table:
+    """Run an interval table once and return it as an in-memory table of the same schema.
+
+    The outcome is read by every definition's query: computed once, it is a small table
+    (one row per contact and run of snapshots with the outcome) instead of a scan of the
+    events repeated per definition.
+    """
+    schema = intervals.schema()
+    return ibis.memtable(execute(intervals), schema=schema)
 
 
 def _tagged(intervals: ir.Table, tag: int) -> ir.Table:
