@@ -1,4 +1,4 @@
-"""``python -m benchmarks [asof] [history] [analytics] [widgets] [dashboard] [--scale bench] [--repeat 5]``.
+"""``python -m benchmarks [asof] [history] [analytics] [widgets] [dashboard] [backtest] [--scale bench] [--repeat 5]``.
 
 Writes ``benchmarks/results/<name>.json`` and rewrites BENCHMARKS.md from all results.
 """
@@ -108,6 +108,7 @@ def render() -> str:
     lines += _render_analytics(_load("analytics"))
     lines += _render_widgets(_load("widgets"))
     lines += _render_dashboard(_load("dashboard"))
+    lines += _render_backtest(_load("backtest"))
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
@@ -208,6 +209,35 @@ def _render_dashboard(res: dict | None) -> list[str]:
     return [*lines, "", f"Peak memory: {res['peak_rss_gib']:.2f} GiB.{note}", ""]
 
 
+def _render_backtest(res: dict | None) -> list[str]:
+    if not res:
+        return []
+    m = res["machine"]
+    return [
+        f"## Backtest ({res['scale']}; {res['snapshots']} weekly snapshots {res['start'][:10]} → "
+        f"{res['end'][:10]} × {res['definitions']} definitions, outcome: a purchase in the next "
+        f"{res['horizon_days']} days)",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}.  Medians of {res['repeat']} after a "
+        f"warm-up.  The naive loop (per snapshot: universe, outcome and each definition's "
+        f"members as Python sets via `ws.members`) is timed on {res['naive_points']} snapshots "
+        "and scaled; its counts are checked against the backtest's.",
+        "",
+        "| workload | s |",
+        "|---|---:|",
+        f"| `sl.backtest`, 10 definitions × 52 weekly | {_fmt(res['backtest_s'])} |",
+        f"| `ws.history` of the 10 definitions + the outcome's history, same grid | {_fmt(res['histories_s'])} |",
+        f"| ratio backtest ÷ histories (target ≤ 1.5) | {res['backtest_vs_histories']:.2f} |",
+        f"| naive loop, 52 weekly (scaled) | {_fmt(res['naive52_weekly_s'])} |",
+        f"| naive loop, 365 daily (scaled) | {_fmt(res['naive365_daily_s'])} |",
+        f"| speed-up over the naive loop at 52 weekly | {res['naive_vs_backtest']:.1f}× |",
+        "",
+        f"Peak memory: {res['peak_rss_gib']:.2f} GiB.",
+        "",
+        *([res["note"], ""] if res.get("note") else []),
+    ]
+
+
 def _load(name: str) -> dict | None:
     path = _common.RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
@@ -218,8 +248,8 @@ def main() -> int:
     p.add_argument(
         "which",
         nargs="*",
-        default=["asof", "history", "analytics", "widgets", "dashboard"],
-        choices=["asof", "history", "analytics", "widgets", "dashboard"],
+        default=["asof", "history", "analytics", "widgets", "dashboard", "backtest"],
+        choices=["asof", "history", "analytics", "widgets", "dashboard", "backtest"],
     )
     p.add_argument("--scale", default="bench")
     p.add_argument("--repeat", type=int, default=5)
@@ -234,6 +264,8 @@ def main() -> int:
             from benchmarks.widgets import run
         elif which == "dashboard":
             from benchmarks.dashboard import run
+        elif which == "backtest":
+            from benchmarks.backtest import run
         else:
             from benchmarks.analytics import run
         result = run(scale=args.scale, repeat=args.repeat)

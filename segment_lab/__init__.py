@@ -25,10 +25,12 @@ __all__ = [
     "__version__",
     "all_of",
     "any_of",
+    "backtest",
     "event",
     "field",
     "in_segment",
     "json_schema",
+    "sweep",
 ]
 
 #: The subpackages reachable as attributes (``segment_lab.charts``), imported on first use.
@@ -50,6 +52,8 @@ _LAZY = {
     "Workspace": ("segment_lab.workspace", "Workspace"),
     "Bindings": ("segment_lab.engine._bindings", "Bindings"),
     "json_schema": ("segment_lab.serde", "json_schema"),
+    "backtest": ("segment_lab.analytics", "backtest"),
+    "sweep": ("segment_lab.analytics", "sweep"),
 }
 
 

@@ -298,3 +298,19 @@ __all__ += [
     "UnknownEventTypeError",
     "UnknownValueWarning",
 ]
+
+
+class LookAheadError(SegmentLabError, RuntimeError):
+    """A backtest's look-ahead audit found membership that data after the snapshot changed.
+
+    Raised by ``backtest(..., audit=k)`` when a definition's members at a snapshot differ
+    from its members on the data as known then; the message names the segment, the
+    snapshot and both counts.
+    """
+
+
+class IncompleteSnapshotWarning(SegmentLabWarning):
+    """Backtest snapshots whose outcome horizon reaches past the workspace's now were left out."""
+
+
+__all__ += ["IncompleteSnapshotWarning", "LookAheadError"]

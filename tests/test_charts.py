@@ -163,6 +163,44 @@ def lifecycle_frame() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["period", "status", "contacts"])
 
 
+def backtest_frame() -> pd.DataFrame:
+    """Ten weekly snapshots of two definitions; 'quiet' has no members in week 4."""
+    rows = []
+    for name, share in (("churn-risk", 0.3), ("quiet", 0.05)):
+        for k, snapshot in enumerate(WEEKS[:10]):
+            pop, pos = 1000 + 10 * k, 80 + k
+            mem = 0 if (name == "quiet" and k == 4) else 50 + 5 * k
+            tp = round(mem * share)
+            precision = tp / mem if mem else np.nan
+            base = pos / pop
+            lo, hi = (precision - 0.05, precision + 0.05) if mem else (np.nan, np.nan)
+            rows.append({
+                "segment": name, "snapshot": snapshot, "population": pop, "members": mem,
+                "positives": pos, "true_positives": tp, "base_rate": base,
+                "precision": precision, "recall": tp / pos,
+                "lift": precision / base if mem else np.nan,
+                "precision_lo": lo, "precision_hi": hi,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def summary_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "segment": ["churn-risk", "quiet"], "members": [700, 400], "precision": [0.3, 0.05],
+        "recall": [0.25, 0.02], "lift": [3.6, 0.6], "precision_lo": [0.27, 0.03],
+        "precision_hi": [0.33, 0.08], "recall_lo": [0.22, 0.01], "recall_hi": [0.28, 0.04],
+    })  # fmt: skip
+
+
+def sweep_frame() -> pd.DataFrame:
+    rows = [
+        {"segment": f"readers(min_opens={n}, within={w!r})", "min_opens": n, "within": w,
+         "lift": (np.nan if (n, w) == (5, "7d") else 1 + n / (3 if w == "7d" else 5))}
+        for n in range(1, 6) for w in ("7d", "30d")
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -212,6 +250,10 @@ CASES = {
     "funnel": lambda: charts.funnel_chart(funnel_frame()),
     "retention": lambda: charts.retention_heatmap(retention_frame()),
     "lifecycle": lambda: charts.lifecycle_chart(lifecycle_frame()),
+    "lift": lambda: charts.lift_chart(backtest_frame()),
+    "precision_recall": lambda: charts.precision_recall_chart(backtest_frame()),
+    "precision_recall_pooled": lambda: charts.precision_recall_chart(summary_frame()),
+    "sweep": lambda: charts.sweep_heatmap(sweep_frame(), x="within", y="min_opens"),
 }
 
 
@@ -231,10 +273,13 @@ def test_public_api() -> None:
         "enable_offline",
         "funnel_chart",
         "lifecycle_chart",
+        "lift_chart",
         "overlap_heatmap",
+        "precision_recall_chart",
         "retention_heatmap",
         "save",
         "size_chart",
+        "sweep_heatmap",
         "transition_chart",
     ]
 
@@ -517,3 +562,43 @@ def test_enable_offline() -> None:
             assert alt.renderers.options == {"offline": True}
     finally:
         alt.renderers.enable("default")
+
+
+# ---------------------------------------------------------------- backtest charts
+
+
+def test_lift_band_is_the_precision_interval_over_the_base_rate() -> None:
+    spec = spec_of(charts.lift_chart(backtest_frame()))
+    data = rows_with(spec, "lift_lo")
+    assert len(data) == 19  # quiet's empty week has no lift and is left out
+    frame = backtest_frame().dropna(subset=["lift"])
+    assert np.allclose(data["lift_lo"], frame["precision_lo"] / frame["base_rate"])
+    assert np.allclose(data["lift_hi"], frame["precision_hi"] / frame["base_rate"])
+    assert spec["layer"][2]["encoding"]["y"]["datum"] == 1  # the no-better-than-everyone rule
+
+
+def test_lift_chart_without_any_lift_is_an_error() -> None:
+    frame = backtest_frame().assign(lift=np.nan)
+    with pytest.raises(InvalidValueError, match="no snapshot has a lift"):
+        charts.lift_chart(frame)
+
+
+def test_precision_recall_pooled_draws_interval_crosses() -> None:
+    spec = spec_of(charts.precision_recall_chart(summary_frame()))
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rule", "rule", "point"]
+    per_snapshot = spec_of(charts.precision_recall_chart(backtest_frame()))
+    assert [layer["mark"]["type"] for layer in per_snapshot["layer"]] == ["point"]
+    assert len(rows_with(per_snapshot, "recall")) == 19  # the row without precision is left out
+
+
+def test_sweep_heatmap_cells_and_duplicates() -> None:
+    spec = spec_of(charts.sweep_heatmap(sweep_frame(), x="within", y="min_opens"))
+    data = rows_with(spec, "label")
+    assert len(data) == 10 and data["label"].tolist().count("–") == 1
+    assert data.loc[data["min_opens"] == "3", "label"].tolist() == ["2.00", "1.60"]
+    doubled = pd.concat([sweep_frame(), sweep_frame()])
+    with pytest.raises(InvalidValueError, match="share a"):
+        charts.sweep_heatmap(doubled, x="within", y="min_opens")
+    with pytest.raises(InvalidValueError, match="missing 'n'"):
+        charts.sweep_heatmap(sweep_frame(), x="within", y="n")

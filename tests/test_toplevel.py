@@ -20,10 +20,12 @@ def test_toplevel_all_is_pinned():
         "__version__",
         "all_of",
         "any_of",
+        "backtest",
         "event",
         "field",
         "in_segment",
         "json_schema",
+        "sweep",
     ]
     for name in sl.__all__:
         assert getattr(sl, name) is not None

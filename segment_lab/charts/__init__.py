@@ -37,7 +37,7 @@ from pathlib import Path as _Path
 import altair as _alt
 import pandas as _pd
 
-from segment_lab.charts import _build, _export
+from segment_lab.charts import _backtest, _build, _export
 from segment_lab.charts._theme import enable_if_default as _enable_if_default
 from segment_lab.errors import InvalidValueError as _InvalidValueError
 from segment_lab.errors import did_you_mean as _did_you_mean
@@ -47,10 +47,13 @@ __all__ = [
     "enable_offline",
     "funnel_chart",
     "lifecycle_chart",
+    "lift_chart",
     "overlap_heatmap",
+    "precision_recall_chart",
     "retention_heatmap",
     "save",
     "size_chart",
+    "sweep_heatmap",
     "transition_chart",
 ]
 
@@ -270,6 +273,89 @@ def lifecycle_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.L
     [5, 0, 2, -3]
     """
     return _build.lifecycle(frame, title)
+
+
+def lift_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
+    """Lift over time, one line per definition, with its 95% interval as a band.
+
+    The band is the precision's Wilson interval divided by the snapshot's base rate
+    (the base rate, measured on the whole population, is taken as known); a dashed
+    rule marks lift 1 (no better than everyone).  Snapshots without a lift (no members
+    or no positives) are left out.
+
+    Parameters
+    ----------
+    frame
+        A ``backtest`` frame: ``segment``, ``snapshot``, ``lift``, ``precision_lo``,
+        ``precision_hi``, ``base_rate``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "segment": "churn-risk", "snapshot": pd.date_range("2025-03-03", periods=3, freq="7D"),
+    ...     "lift": [2.0, float("nan"), 3.0], "precision_lo": [0.1, float("nan"), 0.2],
+    ...     "precision_hi": [0.3, float("nan"), 0.4], "base_rate": [0.1, 0.0, 0.1],
+    ... })
+    >>> lift_chart(frame).layer[1].data["lift_hi"].round(6).tolist()
+    [3.0, 4.0]
+    """
+    return _backtest.lift(frame, title)
+
+
+def precision_recall_chart(frame: _pd.DataFrame, *, title: str | None = None) -> _alt.LayerChart:
+    """Precision against recall per definition: a point per snapshot, or per pooled segment.
+
+    Given a ``backtest`` frame, each snapshot is a small point; given its
+    ``summary()``, each segment is one large point with its Wilson intervals as a cross.
+    Rows without a precision or a recall (no members or no positives) are left out.
+
+    Parameters
+    ----------
+    frame
+        ``segment``, ``precision``, ``recall`` (``snapshot``, ``members``, ``lift`` and
+        the ``*_lo``/``*_hi`` intervals are used when present).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> summary = pd.DataFrame({
+    ...     "segment": ["a", "b"], "precision": [0.4, 0.1], "recall": [0.2, 0.6],
+    ...     "precision_lo": [0.3, 0.05], "precision_hi": [0.5, 0.2],
+    ...     "recall_lo": [0.1, 0.5], "recall_hi": [0.3, 0.7],
+    ... })
+    >>> len(precision_recall_chart(summary).layer)
+    3
+    """
+    return _backtest.precision_recall(frame, title)
+
+
+def sweep_heatmap(
+    frame: _pd.DataFrame, *, x: str, y: str, value: str = "lift", title: str | None = None
+) -> _alt.LayerChart:
+    """Draw a sweep's pooled results as a heatmap over two of its parameters.
+
+    Parameters
+    ----------
+    frame
+        A backtest ``summary()`` joined with the sweep's ``params`` (one row per
+        combination): the columns ``x``, ``y`` and ``value``.
+    x, y
+        The parameters on the axes, in the order of their first appearance.
+    value
+        The numeric column to shade and label (``"lift"``, ``"precision"``, ``"f1"``,
+        ...); NaN cells show a dash.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "min_opens": [1, 1, 3, 3], "within": ["7d", "30d"] * 2, "lift": [1.2, 1.1, 2.5, float("nan")],
+    ... })
+    >>> sweep_heatmap(frame, x="within", y="min_opens").data["label"].tolist()
+    ['1.20', '1.10', '2.50', '–']
+    """
+    return _backtest.sweep(frame, x, y, value, title)
 
 
 def save(chart: _alt.TopLevelMixin, path: str | _os.PathLike[str], *, scale: float = 2.0) -> _Path:

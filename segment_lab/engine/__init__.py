@@ -4,6 +4,8 @@ Code outside the engine imports these names from here, never from the private mo
 
 * as-of compilation (``compile_members``, ``plan_asof``, ``universe``) and membership
   intervals for histories (``IntervalContext``, ``membership``);
+* the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
+  ``materialize``, ``base_counts``, ``backtest_counts``, ``truncated_tables``);
 * the queries behind a workspace (``segment_sizes``, ``segment_history``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
@@ -22,6 +24,14 @@ from segment_lab.engine._asof import (
     universe,
     used_fields,
     window_filter,
+)
+from segment_lab.engine._backtest import (
+    BacktestPlan,
+    backtest_counts,
+    base_counts,
+    materialize,
+    outcome_intervals,
+    truncated_tables,
 )
 from segment_lab.engine._bindings import Bindings
 from segment_lab.engine._checks import (
@@ -63,6 +73,7 @@ __all__ = [
     "HI",
     "LO",
     "STAND_IN",
+    "BacktestPlan",
     "Bindings",
     "CountPlans",
     "DataFacts",
@@ -70,6 +81,8 @@ __all__ = [
     "IntervalContext",
     "Tables",
     "as_rule",
+    "backtest_counts",
+    "base_counts",
     "check_data",
     "check_instant",
     "check_rule",
@@ -86,15 +99,18 @@ __all__ = [
     "inline",
     "interrupt",
     "make_grid",
+    "materialize",
     "membership",
     "membership_intervals",
     "movers",
+    "outcome_intervals",
     "pandas_tables",
     "plan_asof",
     "segment_history",
     "segment_sizes",
     "stale_fields",
     "to_sql",
+    "truncated_tables",
     "universe",
     "used_fields",
     "warn_current",

@@ -1,0 +1,243 @@
+"""``sl.backtest`` against a plain-Python reference on small random data (hypothesis).
+
+The reference evaluates membership at every snapshot with ``tests/reference.py`` (as of
+``t_k``), the population as the universe at ``t_k`` and the outcome by a plain scan of
+the events (type, ``where``, ``t_k < ts <= min(t_k + horizon, now)``) or as the
+reference's membership of the outcome rule at ``min(t_k + horizon, now)``.  Its ratios
+and Wilson intervals are written out here again (the interval in its closed quadratic
+form), so the engine's counts *and* its arithmetic are checked.  Empty populations
+(grids before every ``created_at``) and empty segments come up often.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import segment_lab as sl
+import tests.reference as ref
+import tests.strategies_data as sd
+from segment_lab.model import And, Catalog, Duration, RelativeTime, Segment, walk
+from segment_lab.model._time import looks_relative
+from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
+
+pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
+
+Z = 1.959963984540054
+HORIZONS = ("1h", "3h", "6h", "1d", "2d", "1w")
+COUNTS = ("population", "members", "positives", "true_positives")
+
+
+# -- the reference -------------------------------------------------------------------------
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _wilson(x: int, n: int) -> tuple[float, float]:
+    """``(x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)``."""
+    if n == 0:
+        return math.nan, math.nan
+    root = Z * math.sqrt(x * (n - x) / n + Z * Z / 4)
+    return (x + Z * Z / 2 - root) / (n + Z * Z), (x + Z * Z / 2 + root) / (n + Z * Z)
+
+
+def _ratios(pop: int, mem: int, pos: int, tp: int) -> dict:
+    precision, recall, base = _div(tp, mem), _div(tp, pos), _div(pos, pop)
+    row = {
+        "base_rate": base,
+        "precision": precision,
+        "recall": recall,
+        "f1": _div(2 * tp, mem + pos),
+        "lift": _div(precision, base) if not math.isnan(precision) else math.nan,
+        "coverage": _div(mem, pop),
+        "rate_nonmembers": _div(pos - tp, pop - mem),
+    }
+    for name, (x, n) in {
+        "precision": (tp, mem),
+        "recall": (tp, pos),
+        "base_rate": (pos, pop),
+    }.items():
+        row[f"{name}_lo"], row[f"{name}_hi"] = _wilson(x, n)
+    return row
+
+
+def _universe(data: ref.Dataset, t: dt.datetime) -> set:
+    return {
+        c["contact_id"]
+        for c in data.contacts
+        if c.get("created_at") is None or c["created_at"] <= t
+    }
+
+
+def _event_outcome(spec: Any, t: dt.datetime, until: dt.datetime, data: ref.Dataset) -> set:
+    """Contacts with a matching event in ``(t, until]`` (a plain scan)."""
+    node = spec.exists()
+    ctx = ref._context(until, data, None)
+    return {
+        e["contact_id"]
+        for e in data.events
+        if e["event_type"] in node.types
+        and t < e["ts"] <= until
+        and (node.where is None or ref.holds(node.where, ref._event_subject(e), ctx))
+    }
+
+
+def reference_backtest(
+    segments: list, outcome: Any, grid: tuple, horizon: str, now: dt.datetime,
+    data: ref.Dataset, catalog: Catalog | None, partial: bool,
+) -> list[dict]:  # fmt: skip
+    h = Duration.parse(horizon).to_timedelta()
+    rows = []
+    for t in ref.grid(*grid):
+        if t + h > now and not partial:
+            continue
+        until = min(t + h, now)
+        pop = _universe(data, t)
+        if isinstance(outcome, (sl.Segment, sl.model.Rule)):
+            happened = ref.evaluate(outcome, until, data, catalog)
+        else:
+            happened = _event_outcome(outcome, t, until, data)
+        positives = pop & happened
+        for i, seg in enumerate(segments):
+            name = seg.name if isinstance(seg, Segment) else f"rule_{i}"
+            members = ref.evaluate(seg, t, data, catalog)
+            assert members <= pop
+            counts = (len(pop), len(members), len(positives), len(members & positives))
+            row = {"segment": name, "snapshot": t, **dict(zip(COUNTS, counts)), **_ratios(*counts)}
+            if partial:
+                row["partial"] = t + h > now
+            rows.append(row)
+    return rows
+
+
+# -- strategies -------------------------------------------------------------------------------
+
+
+def _relative(rule: Any) -> bool:
+    for node in walk(rule):
+        for value in vars(node).values():
+            if isinstance(value, RelativeTime) or (
+                isinstance(value, str) and looks_relative(value)
+            ):
+                return True
+    return False
+
+
+@st.composite
+def outcomes(draw: st.DrawFn, catalog: Catalog) -> Any:
+    """An event spec (optionally with a where of absolute values) or a rule."""
+    kind = draw(st.sampled_from(["event", "event", "where", "rule"]))
+    if kind == "rule":
+        return draw(sd.rules_for_schema(2, catalog.names))
+    types = draw(st.lists(st.sampled_from(sd.EVENT_TYPES), min_size=1, max_size=2, unique=True))
+    spec = sl.event(types)
+    if kind == "where":
+        where = draw(sd.where_rules(1))
+        if not _relative(where):
+            spec = spec.where(where)
+    return spec
+
+
+@st.composite
+def _on_events(draw: st.DrawFn, dataset: ref.Dataset, grid: tuple) -> tuple:
+    """Often move the grid so that an event falls exactly on a later snapshot (or its t + h)."""
+    start, end, every = grid
+    step = Duration.parse(every).to_timedelta()
+    n = (end - start) // step + 1
+    if not dataset.events or draw(st.booleans()):
+        return grid
+    ts = draw(st.sampled_from(sorted(e["ts"] for e in dataset.events)))
+    k = draw(st.integers(1, max(1, n)))
+    start = ts - k * step
+    return start, start + (max(n, k) - 1) * step + (end - grid[0] - (n - 1) * step), every
+
+
+@st.composite
+def scenes(draw: st.DrawFn, with_history: bool) -> tuple:
+    dataset = draw(sd.datasets(with_history), label="dataset")
+    catalog = draw(sd.catalogs(), label="catalog")
+    n = draw(st.integers(1, 3))
+    segments = []
+    for i in range(n):
+        rule = draw(sd.rules_for_schema(2, catalog.names))
+        segments.append(Segment(f"s{i}", rule) if draw(st.booleans()) else rule)
+    rules = [s.rule if isinstance(s, Segment) else s for s in segments]
+    grid = draw(sd.grids(dataset, And(tuple(rules)) if n > 1 else rules[0], catalog, 6))
+    grid = draw(_on_events(dataset, grid), label="grid")
+    horizon = draw(st.sampled_from(HORIZONS), label="horizon")
+    outcome = draw(outcomes(catalog), label="outcome")
+    h = Duration.parse(horizon).to_timedelta()
+    now = draw(
+        st.sampled_from(
+            [grid[1] + h, grid[1], grid[0] + h, grid[1] + h * 3, dt.datetime(2030, 1, 1)]
+        )
+        | sd.instants(),
+        label="now",
+    )
+    return dataset, catalog, segments, grid, horizon, outcome, now
+
+
+def engine_rows(frame) -> list[dict]:
+    return [
+        {k: (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(b, float):
+        return (
+            (math.isnan(a) and math.isnan(b))
+            if math.isnan(b)
+            else math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+        )
+    return a == b
+
+
+def assert_same_rows(got: list[dict], expected: list[dict]) -> None:
+    assert len(got) == len(expected)
+    key = lambda r: (r["segment"], r["snapshot"])  # noqa: E731
+    for g, e in zip(sorted(got, key=key), sorted(expected, key=key)):
+        assert set(g) == set(e), (sorted(g), sorted(e))
+        bad = {c: (g[c], v) for c, v in e.items() if not _same(g[c], v)}
+        assert not bad, f"{e['segment']} at {e['snapshot']}: (engine, reference) {bad}"
+
+
+# -- tests -------------------------------------------------------------------------------------
+
+
+@WITH_HISTORY
+@diff_settings(20)
+@given(data=st.data())
+def test_backtest_matches_reference(data, with_history):
+    dataset, catalog, segments, grid, horizon, outcome, now = data.draw(scenes(with_history))
+    partial = data.draw(st.booleans(), label="partial")
+    ws = dataset_workspace(dataset, catalog).with_now(now)
+    expected = reference_backtest(segments, outcome, grid, horizon, now, dataset, catalog, partial)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sl.errors.IncompleteSnapshotWarning)
+        start, end, every = grid
+        frame = sl.backtest(
+            ws, segments, outcome, start=start, end=end, every=every, horizon=horizon,
+            partial=partial, progress=False,
+        )  # fmt: skip
+    assert_same_rows(engine_rows(frame), expected)
+    if len(frame):
+        summary = frame.summary()
+        lifts = summary["lift"].tolist()
+        known = [x for x in lifts if not math.isnan(x)]
+        assert lifts[: len(known)] == sorted(known, reverse=True)  # ranked, NaN last
+        for _, row in summary.iterrows():
+            mine = [r for r in expected if r["segment"] == row["segment"]]
+            counts = tuple(sum(r[c] for r in mine) for c in COUNTS)
+            assert tuple(int(row[c]) for c in COUNTS) == counts
+            for c, v in _ratios(*counts).items():
+                assert _same(row[c], v), (c, row[c], v)
