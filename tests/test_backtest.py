@@ -148,6 +148,10 @@ def test_bad_input_is_a_clear_error(demo_ws):
             demo_ws.catalog["churn-risk"],
             sl.event("purchase").where(sl.field("ts") > "-7d"),
         )
+    with pytest.raises(InvalidValueError, match=r"calendar horizon \('3mo'\).*'90d'"):
+        _run(demo_ws, demo_ws.catalog["churn-risk"], "purchase", horizon="3mo")
+    with pytest.raises(InvalidValueError, match=r"not calendar months \('1mo'\)"):
+        _run(demo_ws, demo_ws.catalog["churn-risk"], "purchase", every="1mo")
     with pytest.raises(InvalidValueError, match="Workspace first"):
         sl.backtest("ws", [], "purchase", start=T0, end=T0, every="1d", horizon="1d")
 

@@ -149,10 +149,20 @@ def _outcome(outcome: Any) -> tuple[Any, bool]:
 def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial: bool):
     """Return the plan and the number of snapshots kept (the incomplete ones dropped unless partial)."""
     try:
-        h = resolve_every(horizon)
+        h, months, _ = resolve_every(horizon)
     except InvalidSegmentError as exc:  # a bad duration: say which argument
         raise type(exc)(f"horizon: {exc}") from None
+    if h is None:
+        raise InvalidValueError(
+            f"horizon: a calendar horizon ({horizon!r}) is not supported by backtests yet; "
+            f"give a fixed length such as '{30 * months}d' or '{13 * months}w'."
+        )
     grid = ws.grid(start, end, every)
+    if grid.step is None:
+        raise InvalidValueError(
+            f"every: backtests take fixed steps ('1d', '1w', '4w'), not calendar months "
+            f"({every!r}) yet."
+        )
     plan = BacktestPlan(grid, h, ws.now)
     kc = plan.complete
     if kc < grid.n and not partial:
