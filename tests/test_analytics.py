@@ -158,7 +158,9 @@ def test_lifecycle_without_events_says_so(contacts_only_ws):
         ),
         (lambda ws: an.trends(ws, sample.CONTROL, "last tuesday"), InvalidTimeError, "start"),
         (
-            lambda ws: an.lifecycle(ws, event("x").where(field("nope") == 1), "2025-01-01"),
+            lambda ws: an.lifecycle(
+                ws, event("page_visit").where(field("nope") == 1), "2025-01-01"
+            ),
             UnknownFieldError,
             "nope",
         ),

@@ -173,7 +173,7 @@ def test_movers_and_definitions(page, html, demo_ws):
     text = " ".join(page.text)
     assert seg.describe() in text and seg.definition_hash in text
     as_of = demo_ws.instant(AS_OF)
-    moved = demo_ws.changes(seg, as_of - dt.timedelta(days=30), as_of)
+    moved = demo_ws.changes(seg, as_of - dt.timedelta(days=30), as_of, net=True)
     i = list(demo_ws.catalog.names).index("pricing-intent")
     parsed = Tables(html)
     for direction in ("entered", "exited"):

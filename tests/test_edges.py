@@ -87,8 +87,8 @@ PUBLIC_MODULES = [
 def test_tab_completion_shows_the_public_names_only(name):
     module = importlib.import_module(name)
     shown = {n for n in dir(module) if not n.startswith("_")}
-    subpackages = {"analytics", "charts", "dsl", "errors", "interop", "model", "sample", "serde",
-                   "templates"} if name == "segment_lab" else set()  # fmt: skip
+    subpackages = {"analytics", "charts", "dashboard", "dsl", "errors", "interop", "model",
+                   "sample", "serde", "templates", "widgets"} if name == "segment_lab" else set()  # fmt: skip
     assert shown == {n for n in module.__all__ if not n.startswith("_")} | subpackages
     for public in module.__all__:
         getattr(module, public)  # every name of __all__ is there

@@ -241,7 +241,7 @@ def _segment_view(
 def _add_movers(ws: Any, seg: Segment, view: SegmentView, as_of: dt.datetime) -> None:
     present = ws.tables.contacts.schema().names
     columns = [c for c in KEY_ATTRIBUTES if c in present][:3]
-    moved = ws.changes(seg, as_of - MONTH, as_of, columns=columns)
+    moved = ws.changes(seg, as_of - MONTH, as_of, columns=columns, net=True)
     view.movers_columns = ["contact_id", *(c for c in columns if c in moved.columns)]
     for direction in ("entered", "exited"):
         rows = moved[moved["direction"] == direction]
