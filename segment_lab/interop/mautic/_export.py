@@ -429,6 +429,11 @@ def _dnf(rule: Rule, negated: bool, ctx: dict) -> Dnf:
         return _one(_filter("leadlist", "!in" if negated else "in", [member[1]], "leadlist"))
     if isinstance(rule, Not):
         return _dnf(rule.rule, not negated, ctx)
+    if isinstance(rule, Or) and len(rule.rules) == 2:
+        null, zero = rule.rules
+        if isinstance(null, IsNull) and not null.negate and zero == Compare(null.field, "==", 0):
+            op = "!empty" if negated else "empty"
+            return _one(_filter(_field_name(null.field), op, None, "number"))
     if isinstance(rule, InSegment):
         sid = ctx["segments"].get(rule.name)
         if sid is None:

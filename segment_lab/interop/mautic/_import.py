@@ -308,13 +308,25 @@ def _other(f: _Filter, name: str, op: str, numeric: bool) -> Rule:
         value = f.number() if numeric else f.text()
         return Compare(name, _ORDER[op], value)
     if op in ("empty", "!empty"):
-        return IsEmpty(name, negate=op == "!empty")
+        rule = number_empty(name) if numeric else IsEmpty(name)
+        return rule if op == "empty" else Not(rule)
     if op in ("startsWith", "endsWith", "contains"):
         return TextMatch(name, "like", _like_value(f, f.text()))
     if op == "regexp":
         return TextMatch(name, "matches", regex_value(f.text()))
     # !regexp: NOT REGEXP, which is not NULL-inclusive (kept so by Mautic)
     return And((IsNull(name, negate=True), Not(TextMatch(name, "matches", regex_value(f.text())))))
+
+
+def number_empty(name: str) -> Rule:
+    """Mautic's ``empty`` on a number: ``col IS NULL OR col = ''``, and MySQL reads '' as 0.
+
+    Examples
+    --------
+    >>> number_empty("points").describe()
+    'Points is missing or Points is 0'
+    """
+    return Or((IsNull(name), Compare(name, "==", 0)))
 
 
 def _date(f: _Filter, name: str) -> Rule:
