@@ -13,7 +13,7 @@ from typing import Any
 
 from segment_lab.errors import MauticUnsupportedError
 from segment_lab.interop.mautic._dates import KEYWORDS
-from segment_lab.interop.mautic._import import _CLICK, DNC, manual
+from segment_lab.interop.mautic._import import _CLICK, _LEAD_TYPES, DNC, manual
 from segment_lab.model import (
     AbsoluteTime,
     And,
@@ -70,7 +70,7 @@ def _one(f: Filter) -> Dnf:
 # -- types of fields -------------------------------------------------------------------
 def _field_types(rule: Rule) -> dict[str, str]:
     """Mautic types of the contact fields, from the values the rule compares them with."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {k: v for k, v in _LEAD_TYPES.items() if v == "datetime"}
     for node in walk(rule):
         if isinstance(node, EventCondition):
             continue
@@ -130,9 +130,13 @@ def _time_filters(name: str, op: str, tv: Any) -> Dnf:
         if op == "!=":
             raise _Cannot("!= with a midnight: Mautic's != with a date means the whole day")
         return _one(_filter(name, _CMP[op], _interval(days), "datetime"))
-    keyword = _keyword_start(tv)
-    if keyword is not None and op in (">=", "<"):  # gte / lt compare with the period's start
-        return _one(_filter(name, _CMP[op], keyword, "datetime"))
+    if op in (">=", "<"):
+        keyword = _keyword_start(tv)
+        if keyword is not None:  # gte / lt compare with the period's start
+            return _one(_filter(name, _CMP[op], keyword, "datetime"))
+        keyword = _ENDS.get(str(tv))
+        if keyword is not None:  # gt / lte with its end - 1s: >= end / < end on whole seconds
+            return _one(_filter(name, "gt" if op == ">=" else "lte", keyword, "datetime"))
     if tv.anchor == "now":
         raise _Cannot(
             f"{str(tv)!r} is relative to now; Mautic 5 compares dates by day: use "
@@ -143,6 +147,8 @@ def _time_filters(name: str, op: str, tv: Any) -> Dnf:
 
 #: (start, end) of every keyword period -> the keyword
 _PERIODS = {v: k for k, v in KEYWORDS.items()}
+#: the end of a week, month or year keyword's period -> the keyword
+_ENDS = {end: k for k, (_, end) in KEYWORDS.items() if " " in k}
 
 
 def _span_value(rule: Rule, column: str) -> str | None:
