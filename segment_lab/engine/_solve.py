@@ -100,7 +100,7 @@ def _against_now(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
 
 
 def _period(anchor: str) -> tuple[str, ibis.Value]:
-    """Truncation unit and length of the period whose start ``anchor`` names."""
+    """Return the truncation unit and length of the period whose start ``anchor`` names."""
     unit = PERIOD_ANCHORS.get(anchor, "D")
     step = {"D": DAY, "W": ibis.interval(days=7), "M": ibis.interval(months=1)}.get(
         unit, ibis.interval(months=12)

@@ -117,7 +117,7 @@ def _period_text(value: RelativeTime) -> str:
     elif off.unit == unit2 and off.amount % per2 == 0:
         n = off.amount // per2
     if n in (-1, 0, 1):
-        return f"the start of {({-1: 'last', 0: 'this', 1: 'next'}[n])} {period}"
+        return f"the start of { ({-1: 'last', 0: 'this', 1: 'next'}[n]) } {period}"
     span = _plural(abs(off.amount), UNIT_WORDS[off.unit])  # type: ignore[union-attr]
     side = "before" if off.amount < 0 else "after"  # type: ignore[union-attr]
     return f"{span} {side} the start of this {period}"

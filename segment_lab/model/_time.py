@@ -379,8 +379,7 @@ def parse_instant(text: str) -> dt.datetime:
             f"Invalid time {text!r}: use an ISO date ('2024-03-01'), an ISO datetime "
             f"('2024-03-01T09:30:00'), or a relative form: now, today, yesterday, "
             f"tomorrow, week_start, month_start, year_start, '-30d', '+2w', '-12h', '-90min', "
-            f"'-6mo', '-1q', 'week_start-1w'."
-            + did_you_mean(text.strip(), ANCHORS)
+            f"'-6mo', '-1q', 'week_start-1w'." + did_you_mean(text.strip(), ANCHORS)
         ) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)

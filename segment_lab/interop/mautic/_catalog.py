@@ -15,7 +15,7 @@ __all__ = ["catalog_from_mautic", "catalog_to_mautic"]
 
 
 def _segments_of(payload: object) -> list[Mapping]:
-    """The segment objects of ``GET /api/segments`` (``lists``), a list, or one segment."""
+    """Return the segment objects of ``GET /api/segments`` (``lists``), a list, or one segment."""
     if isinstance(payload, (str, bytes)):
         try:
             payload = json.loads(payload)

@@ -75,7 +75,7 @@ def _day_offset(text: str) -> int | None:
 
 
 def period_of(value: str) -> tuple[str, str] | None:
-    """The ``[start, end)`` a keyword or day interval names (the day for intervals).
+    """Return the ``[start, end)`` a keyword or day interval names (the day for intervals).
 
     Examples
     --------
@@ -97,7 +97,7 @@ def _today(days: int) -> str:
 
 
 def _interval_rule(days: int, op: str, name: str) -> Rule:
-    """A relative interval: the day for ``=``/``!=``, its midnight for the other operators."""
+    """Compare with a relative interval: the day for ``=``/``!=``, its midnight for the other operators."""
     if op in ("=", "!="):
         return _span(_today(days), _today(days + 1), op, name)
     cmp = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
@@ -125,7 +125,7 @@ def _absolute_rule(value: object, op: str, name: str) -> Rule:
 
 
 def date_rule(value: object, op: str, name: str) -> Rule:
-    """The rule for ``name op value`` on a Mautic date or datetime field.
+    """Return the rule for ``name op value`` on a Mautic date or datetime field.
 
     Raises
     ------

@@ -31,7 +31,7 @@ _REQUIRED = ("leads", "email_stats", "page_hits", "lead_tags_xref", "lead_donotc
 
 
 def bindings(**overrides: object) -> Bindings:
-    """The bindings of a Mautic workspace: :meth:`segment_lab.Bindings.mautic`.
+    """Return the bindings of a Mautic workspace: :meth:`segment_lab.Bindings.mautic`.
 
     Examples
     --------
@@ -97,7 +97,12 @@ def tables(con: Any, prefix: str = "") -> tuple[ir.Table, ir.Table]:
     tags = xref.group_by(lead=xref.lead_id).aggregate(tags=xref.tag_id.cast("int64").collect())
     contacts = leads.left_join(tags, leads.id == tags.lead).drop("lead")
     contacts = contacts.rename(contact_id="id").mutate(contact_id=ibis._.contact_id.cast("int64"))
-    es, ph, dnc, ll = t["email_stats"], t["page_hits"], t["lead_donotcontact"], t["lead_lists_leads"]
+    es, ph, dnc, ll = (
+        t["email_stats"],
+        t["page_hits"],
+        t["lead_donotcontact"],
+        t["lead_lists_leads"],
+    )
     read = es.filter(es.is_read == 1)
     parts = [
         _events(es, "email_sent", es.date_sent, email_id=es.email_id, open_count=es.open_count),

@@ -53,7 +53,7 @@ class _Cannot(Exception):
 def _describe(rule: Rule) -> str:
     try:
         return rule.describe()
-    except Exception:  # noqa: BLE001 -- a description is only for the message
+    except Exception:
         return repr(rule)
 
 
@@ -98,7 +98,7 @@ def _days_from_today(tv: RelativeTime) -> int | None:
 
 
 def _keyword_start(tv: RelativeTime) -> str | None:
-    """The keyword whose period starts at ``tv`` (``week_start-1w`` -> ``last week``)."""
+    """Return the keyword whose period starts at ``tv`` (``week_start-1w`` -> ``last week``)."""
     if tv.anchor not in _PERIOD_UNIT:
         return None
     unit, per, word = _PERIOD_UNIT[tv.anchor]
@@ -152,7 +152,7 @@ _ENDS = {end: k for k, (_, end) in KEYWORDS.items() if " " in k}
 
 
 def _span_value(rule: Rule, column: str) -> str | None:
-    """The Mautic value whose period is ``column >= S and column < E``, if ``rule`` is that."""
+    """Return the Mautic value whose period is ``column >= S and column < E``, if ``rule`` is that."""
     if not (isinstance(rule, And) and len(rule.rules) == 2):
         return None
     a, b = rule.rules
@@ -202,7 +202,7 @@ def _field_name(name: str) -> str:
 
 
 def _attribute(rule: Rule, negated: bool, types: Mapping[str, str]) -> Dnf:  # noqa: C901
-    """A condition on a contact field as Mautic filters (negated: its exact complement)."""
+    """Write a condition on a contact field as Mautic filters (negated: its exact complement)."""
     name = _field_name(rule.field)  # type: ignore[attr-defined]
     kind = types.get(rule.field, "text")  # type: ignore[attr-defined]
     if isinstance(rule, Compare):
@@ -349,7 +349,7 @@ def _aggregate(rule: EventCondition, negated: bool) -> Dnf:
 
 
 def _foreign(types: tuple[str, ...], where: Rule | None, negated: bool) -> Dnf:
-    """A condition on the rows of email_stats or page_hits (exists / not exists)."""
+    """Write a condition on the rows of email_stats or page_hits (exists / not exists)."""
     click = isinstance(where, And) and where.rules[: len(_CLICK.rules)] == _CLICK.rules
     inner = where
     if click:
@@ -370,9 +370,9 @@ def _foreign(types: tuple[str, ...], where: Rule | None, negated: bool) -> Dnf:
 
 
 def _where_column(where: Rule, negated: bool) -> tuple[str, bool]:
-    """The one column ``where`` tests; and whether it is ``cond | isnull(column)``."""
+    """Return the one column ``where`` tests; and whether it is ``cond | isnull(column)``."""
     if negated and isinstance(where, Or) and len(where.rules) == 2:
-        cond, null = where.rules
+        null = where.rules[1]
         if isinstance(null, IsNull) and not null.negate:
             return null.field, True
     cols = {getattr(n, "field", None) for n in walk(where)} - {None}
@@ -429,27 +429,35 @@ def _membership(rule: Rule) -> tuple[str, int] | None:
     return ref.name, sid
 
 
-def _dnf(rule: Rule, negated: bool, ctx: dict) -> Dnf:
+def _pattern(rule: Rule, negated: bool, ctx: dict) -> Dnf | None:
+    """Return the filters of the import's multi-node patterns (membership, empty number)."""
     member = _membership(rule)
     if member is not None:
         return _one(_filter("leadlist", "!in" if negated else "in", [member[1]], "leadlist"))
-    if isinstance(rule, Not):
-        return _dnf(rule.rule, not negated, ctx)
     if isinstance(rule, Or) and len(rule.rules) == 2:
         null, zero = rule.rules
         if isinstance(null, IsNull) and not null.negate and zero == Compare(null.field, "==", 0):
             op = "!empty" if negated else "empty"
             return _one(_filter(_field_name(null.field), op, None, "number"))
+    if isinstance(rule, And) and not negated:
+        return _not_regexp(rule, ctx["types"])
+    return None
+
+
+def _dnf(rule: Rule, negated: bool, ctx: dict) -> Dnf:
+    found = _pattern(rule, negated, ctx)
+    if found is not None:
+        return found
+    if isinstance(rule, Not):
+        return _dnf(rule.rule, not negated, ctx)
     if isinstance(rule, InSegment):
         sid = ctx["segments"].get(rule.name)
         if sid is None:
-            raise _Cannot(f"segment {rule.name!r} has no Mautic id: pass segments={{name: id}}")
+            why = f"segment {rule.name!r} has no Mautic id: pass segments={{name: id}}"
+            ctx["problems"].append((_describe(rule), why))
+            return [[]]
         return _one(_filter("leadlist", "!in" if negated else "in", [sid], "leadlist"))
     if isinstance(rule, (And, Or)):
-        if isinstance(rule, And) and not negated:
-            regex_not = _not_regexp(rule, ctx["types"])
-            if regex_not is not None:
-                return regex_not
         parts = [_dnf(r, negated, ctx) for r in rule.rules]
         conj = isinstance(rule, And) != negated
         return _product(parts) if conj else [g for p in parts for g in p]
@@ -552,4 +560,3 @@ def to_mautic(
         "isPublished": True,
         "filters": filters,
     }
-

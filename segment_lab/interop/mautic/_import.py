@@ -75,7 +75,7 @@ _UNSUPPORTED = {
 
 
 def segment_name(segment_id: object) -> str:
-    """The catalog name a Mautic segment id stands for when no name is known.
+    """Return the catalog name a Mautic segment id stands for when no name is known.
 
     Examples
     --------
@@ -97,8 +97,10 @@ class _Filter:
             )
         for key in ("field", "operator"):
             if key not in raw:
-                raise MauticFormatError(f"filters[{index}]: missing key {key!r} (keys: "
-                                        f"{', '.join(map(repr, raw)) or 'none'}).")
+                raise MauticFormatError(
+                    f"filters[{index}]: missing key {key!r} (keys: "
+                    f"{', '.join(map(repr, raw)) or 'none'})."
+                )
         self.field = self._text(raw, "field")
         self.where = f"filters[{index}] (field {self.field!r})"
         self.glue = self._glue(raw)
@@ -134,9 +136,7 @@ class _Filter:
     def _value(self, raw: Mapping) -> object:
         props = raw.get("properties")
         if props is not None and not isinstance(props, Mapping):
-            raise MauticFormatError(
-                f"{self.where}: 'properties' must be an object, got {props!r}."
-            )
+            raise MauticFormatError(f"{self.where}: 'properties' must be an object, got {props!r}.")
         if props is not None and "filter" in props:
             return props["filter"]
         if "filter" in raw:  # the legacy top-level form
@@ -152,7 +152,7 @@ class _Filter:
         return MauticFormatError(f"{self.where}: {message}")
 
     def text(self) -> str:
-        """The value as text (numbers are written as Mautic would bind them)."""
+        """Return the value as text (numbers are written as Mautic would bind them)."""
         v = self.value
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
             raise self.fail(
@@ -162,7 +162,7 @@ class _Filter:
         return v if isinstance(v, str) else _number_text(v)
 
     def values(self) -> list:
-        """The value as a list: an array, or a pipe-separated string (``a|b|c``)."""
+        """Return the value as a list: an array, or a pipe-separated string (``a|b|c``)."""
         v = self.value
         if isinstance(v, str):
             v = v.split("|")
@@ -179,7 +179,7 @@ class _Filter:
         return v
 
     def number(self, value: object = None) -> int | float:
-        """The value cast to a number, as Mautic casts ``number`` values to float."""
+        """Return the value cast to a number, as Mautic casts ``number`` values to float."""
         v = self.value if value is None else value
         try:
             out = float(v)  # type: ignore[arg-type]
@@ -190,7 +190,7 @@ class _Filter:
         return int(out) if out.is_integer() else out
 
     def count_of(self, value: object) -> int:
-        """A whole-number id (a segment's, an email's)."""
+        """Return a whole-number id (a segment's, an email's)."""
         n = self.number(value)
         if not isinstance(n, int) or n < 0:
             raise self.fail(f"an id is a whole number, got {value!r}.")
@@ -203,7 +203,7 @@ class _Filter:
         return n
 
     def flag(self) -> bool:
-        """A boolean value: 1/0, true/false, "1"/"0"."""
+        """Return a yes/no value: 1/0, true/false, "1"/"0"."""
         v = self.value
         if v in (1, "1", True, "true", "yes"):
             return True
@@ -226,14 +226,14 @@ def _like_value(f: _Filter, text: str) -> str:
 
 
 def text_equals(name: str, text: str) -> Rule:
-    """``name = text`` ignoring case, as MySQL's default collation compares.
+    r"""``name = text`` ignoring case, as MySQL's default collation compares.
 
     Examples
     --------
     >>> text_equals("city", "Prague")
     TextMatch(field='city', op='like', pattern='Prague')
     >>> text_equals("email", "a_b@x.com").pattern
-    '(?i)^a_b@x\\\\.com$'
+    '(?i)^a_b@x\\.com$'
     """
     if "%" in text or "_" in text:  # LIKE would read them as wildcards
         return TextMatch(name, "matches", "(?i)^" + re.escape(text) + "$")
@@ -241,7 +241,7 @@ def text_equals(name: str, text: str) -> Rule:
 
 
 def regex_value(text: str) -> str:
-    """Mautic's REGEXP value as a case-insensitive search (``\\\\`` un-escaped to ``\\``)."""
+    """Return Mautic's REGEXP value as a case-insensitive search (a doubled backslash un-escaped)."""
     return "(?i)" + text.replace("\\\\", "\\")
 
 
@@ -259,7 +259,7 @@ def _multiselect_hit(name: str, value: object) -> Rule:
 
 # -- one filter on a column (of leads, or of a behaviour's rows) -----------------------
 def column_rule(f: _Filter, name: str) -> Rule:
-    """The rule for a filter on column ``name`` (NULL-inclusive negatives)."""
+    """Return the rule for a filter on column ``name`` (NULL-inclusive negatives)."""
     op, numeric = f.operator, f.type in ("number", "lookup_id", "stage", "boolean", "bool")
     if f.type in _DATE_TYPES:
         return _date(f, name)
@@ -324,7 +324,7 @@ def number_empty(name: str) -> Rule:
     Examples
     --------
     >>> number_empty("points").describe()
-    'Points is missing or Points is 0'
+    'Points is unknown or Points is 0'
     """
     return Or((IsNull(name), Compare(name, "==", 0)))
 
@@ -355,7 +355,7 @@ def _exists(types: str, where: Rule | None = None) -> Rule:
 
 
 def _flag_exists(f: _Filter, types: str, where: Rule | None) -> Rule:
-    """A yes/no filter that tests whether a row exists (=/!= with 1/0)."""
+    """Test whether a row exists, for a yes/no filter whether a row exists (=/!= with 1/0)."""
     if f.operator not in ("=", "!="):
         raise Unsupported(f"operator {f.operator!r} on a yes/no filter is not offered by Mautic")
     rule = _exists(types, where)
@@ -397,7 +397,7 @@ def _leadlist(f: _Filter, names: Mapping[Any, str]) -> Rule:
 
 
 def manual(segment_id: int, added: bool) -> Rule:
-    """A contact added to (or removed from) segment ``segment_id`` by hand."""
+    """Test for a contact added to (or removed from) segment ``segment_id`` by hand."""
     of = Compare("leadlist_id", "==", segment_id)
     where = (
         of & Compare("manually_added", "==", 1) & Compare("manually_removed", "==", 0)
@@ -412,8 +412,9 @@ def membership(segment_id: int, names: Mapping[Any, str]) -> Rule:
 
     Examples
     --------
-    >>> membership(21, {}).describe()
-    "(In segment 'mautic-21' and not (made a segment member where Leadlist id is 21 and Manually removed is 1)) or made a segment member where Leadlist id is 21 and Manually added is 1 and Manually removed is 0"
+    >>> print(membership(21, {}).describe().replace(" or ", "\nor "))
+    (is in segment 'mautic-21' and never did 'segment_member' (where Leadlist id is 21 and Manually removed is 1))
+    or did 'segment_member' (where Leadlist id is 21 and Manually added is 1 and Manually removed is 0)
     """
     name = names.get(segment_id, names.get(str(segment_id), segment_name(segment_id)))
     return Or((And((InSegment(name), Not(manual(segment_id, False)))), manual(segment_id, True)))
@@ -432,7 +433,7 @@ _CLICK = Compare("source", "==", "email") & IsNull("redirect_id", negate=True)
 
 
 def _foreign(f: _Filter, types: str, column: str, extra: Rule | None = None) -> Rule:
-    """A condition on the rows of a one-to-many table, as Mautic's foreign-value filters.
+    """Test the rows of a one-to-many table, as Mautic's foreign-value filters.
 
     Positive operators: some row matches.  ``!=``, ``!like`` and ``!in``: no row matches
     (a row with a NULL value counts as matching for ``!=`` and ``!like``).  ``!regexp``
@@ -499,7 +500,7 @@ def _typed(f: _Filter, kind: str) -> _Filter:
 
 
 def filter_rule(f: _Filter, names: Mapping[Any, str]) -> Rule:
-    """The rule for one filter; raises Unsupported with the reason when there is none."""
+    """Return the rule for one filter; raises Unsupported with the reason when there is none."""
     if f.field in _UNSUPPORTED:
         raise Unsupported(_UNSUPPORTED[f.field])
     if f.object == "company" or f.field.startswith("company"):
@@ -522,7 +523,7 @@ def filter_rule(f: _Filter, names: Mapping[Any, str]) -> Rule:
 
 # -- the list, the glue, the payload -------------------------------------------------
 def _filters_of(payload: object) -> tuple[list, dict]:
-    """The filters list and the segment's own keys from any accepted payload shape."""
+    """Return the filters list and the segment's own keys from any accepted payload shape."""
     if isinstance(payload, (str, bytes)):
         try:
             payload = json.loads(payload)
@@ -637,7 +638,7 @@ def from_mautic(
     >>> seg.name
     'fr-active'
     >>> seg.rule.describe()
-    "(Country is like France and Last active is on or after 30 days before today) or Tags has any of 12"
+    "(Country is like 'France' and Last active is on or after 30 days before today) or Tags includes 12"
     """
     filters, meta = _filters_of(payload)
     rule = parse_filters(filters, segments)
