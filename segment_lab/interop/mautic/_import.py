@@ -408,7 +408,7 @@ def manual(segment_id: int, added: bool) -> Rule:
 
 
 def membership(segment_id: int, names: Mapping[Any, str]) -> Rule:
-    """Membership of Mautic segment ``segment_id``, manual additions and removals included.
+    r"""Return membership of Mautic segment ``segment_id``, manual additions and removals included.
 
     Examples
     --------
