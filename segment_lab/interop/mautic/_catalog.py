@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from segment_lab.errors import MauticFormatError, MauticUnsupportedError
-from segment_lab.interop.mautic._export import to_mautic
+from segment_lab.interop.mautic._export import _membership, to_mautic
 from segment_lab.interop.mautic._import import from_mautic, segment_name
-from segment_lab.model import Catalog
+from segment_lab.model import Catalog, walk
 
 __all__ = ["catalog_from_mautic", "catalog_to_mautic"]
 
@@ -110,17 +110,25 @@ def catalog_to_mautic(
     Returns
     -------
     dict
-        ``{"lists": [payload, ...]}``, one :func:`to_mautic` payload per segment.
+        ``{"lists": [payload, ...]}``, one :func:`to_mautic` payload per segment, with
+        its ``id`` when known (from ``segments``, or from imported memberships).
 
     Raises
     ------
     MauticUnsupportedError
         Listing every part of every segment with no exact Mautic filter.
     """
+    ids = dict(segments or {})
+    for seg in catalog:  # imported memberships carry the referenced segment's Mautic id
+        for node in walk(seg.rule):
+            found = _membership(node)
+            if found is not None:
+                ids.setdefault(*found)
     lists, problems = [], []
     for seg in catalog:
         try:
-            lists.append(to_mautic(seg, segments=segments))
+            payload = to_mautic(seg, segments=ids)
+            lists.append({"id": ids[seg.name], **payload} if seg.name in ids else payload)
         except MauticUnsupportedError as exc:
             problems += [(f"segment {seg.name!r}: {part}", why) for part, why in exc.problems]
     if problems:
