@@ -117,6 +117,16 @@ def catalog_to_mautic(
     ------
     MauticUnsupportedError
         Listing every part of every segment with no exact Mautic filter.
+
+    Examples
+    --------
+    >>> import segment_lab as sl
+    >>> from segment_lab.interop.mautic import catalog_to_mautic
+    >>> cat = sl.Catalog([sl.Segment("big", sl.field("points") > 100),
+    ...                   sl.Segment("big-vip", sl.in_segment("big") & sl.field("tags").has_any([3]))])
+    >>> out = catalog_to_mautic(cat, segments={"big": 4})
+    >>> [(s.get("id"), [f["field"] for f in s["filters"]]) for s in out["lists"]]
+    [(4, ['points']), (None, ['leadlist', 'tags'])]
     """
     ids = dict(segments or {})
     for seg in catalog:  # imported memberships carry the referenced segment's Mautic id

@@ -91,6 +91,34 @@ def tables(con: Any, prefix: str = "") -> tuple[ir.Table, ir.Table]:
         ``email_id``), ``dnc`` (``lead_donotcontact`` with ``reason`` and ``channel``)
         and ``segment_member`` (``lead_lists_leads`` with ``leadlist_id``,
         ``manually_added`` and ``manually_removed``).
+
+    Raises
+    ------
+    BindingError
+        When a table is missing (with the tables the database has).
+
+    Examples
+    --------
+    >>> import duckdb, ibis
+    >>> from segment_lab.interop.mautic import tables
+    >>> raw = duckdb.connect()
+    >>> for ddl in ("leads (id BIGINT, date_added TIMESTAMP)",
+    ...             "lead_tags_xref (lead_id BIGINT, tag_id BIGINT)",
+    ...             "email_stats (lead_id BIGINT, email_id BIGINT, date_sent TIMESTAMP, "
+    ...             "is_read BIGINT, date_read TIMESTAMP, open_count BIGINT)",
+    ...             "page_hits (lead_id BIGINT, date_hit TIMESTAMP, url VARCHAR)",
+    ...             "lead_donotcontact (lead_id BIGINT, date_added TIMESTAMP, reason BIGINT, "
+    ...             "channel VARCHAR)",
+    ...             "lead_lists_leads (leadlist_id BIGINT, lead_id BIGINT, date_added TIMESTAMP, "
+    ...             "manually_removed BIGINT, manually_added BIGINT)"):
+    ...     _ = raw.execute(f"CREATE TABLE {ddl}")
+    >>> _ = raw.execute("INSERT INTO leads VALUES (1, '2024-01-01'), (2, '2024-02-01')")
+    >>> _ = raw.execute("INSERT INTO lead_tags_xref VALUES (2, 5)")
+    >>> contacts, events = tables(ibis.duckdb.from_connection(raw))
+    >>> contacts.order_by("contact_id").execute()[["contact_id", "tags"]].to_dict("list")
+    {'contact_id': [1, 2], 'tags': [None, [5]]}
+    >>> events.columns[:3]
+    ('contact_id', 'event_type', 'ts')
     """
     t = {name: _table(con, name, prefix) for name in _REQUIRED}
     leads, xref = t["leads"], t["lead_tags_xref"]
@@ -139,6 +167,15 @@ def workspace(
     Returns
     -------
     Workspace
+
+    Examples
+    --------
+    >>> import ibis
+    >>> from segment_lab.interop.mautic import workspace
+    >>> workspace(ibis.duckdb.connect(), prefix="mtc_")
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.BindingError: The Mautic database has no table 'mtc_leads' (tables: none).
     """
     from segment_lab.workspace import Workspace
 
