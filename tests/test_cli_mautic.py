@@ -107,3 +107,14 @@ def test_errors_are_one_line_and_write_nothing(files, args, words):
     for word in words:
         assert word in out.stderr
     assert not (files / "never.yaml").exists()
+
+
+def test_help_has_examples_and_usage_errors_exit_2(tmp_path):
+    assert "mautic" in run("--help", cwd=tmp_path).stdout
+    for argv in (("mautic",), ("mautic", "import"), ("mautic", "exportt", "x")):
+        out = run(*argv, cwd=tmp_path)
+        assert out.returncode == 2 and "usage:" in out.stderr and "Traceback" not in out.stderr
+    for sub in ("import", "export"):
+        out = run("mautic", sub, "--help", cwd=tmp_path)
+        assert out.returncode == 0 and "example:" in out.stdout
+        assert "-o FILE, --output FILE" in out.stdout
