@@ -419,3 +419,33 @@ def test_export_in_segment_needs_an_id():
     assert [(f["field"], f["operator"], f["properties"]["filter"]) for f in filters] == [
         ("leadlist", "in", [1]), ("points", "gt", 3)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        (sl.field("city").isin(["Prague", "Brno"]), "ignoring case"),
+        (sl.field("city").between("A", "M"), "ignoring case"),
+        (sl.field("last_active") > "-30d", "relative to now"),
+        (sl.field("last_active") > "week_start", "no date value"),
+        (sl.field("city").matches("^P"), "no exact Mautic form"),
+        (~(sl.field("points") < 5), "NULL"),
+        (sl.event("page_hit").count() != 2, "Mautic counts with"),
+        (sl.field("hobbies").has_all(["golf"]), "tags only"),
+    ],
+)
+def test_export_refuses_what_mautic_cannot_say(rule, why):
+    with pytest.raises(MauticUnsupportedError, match=why):
+        to_mautic(rule)
+
+
+def test_list_response_to_from_mautic_points_to_catalogs():
+    with pytest.raises(MauticFormatError, match="catalog_from_mautic"):
+        from_mautic({"total": 0, "lists": {}})
+
+
+def test_export_tag_tests_keep_their_type():
+    filters = to_mautic(sl.field("tags").empty() | sl.field("tags").has_all([1, 2]))["filters"]
+    assert [(f["glue"], f["type"], f["operator"], f["properties"]["filter"]) for f in filters] == [
+        ("and", "tags", "empty", None), ("or", "tags", "in", [1]), ("and", "tags", "in", [2])
+    ]  # fmt: skip

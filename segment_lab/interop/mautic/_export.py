@@ -204,9 +204,15 @@ def _field_name(name: str) -> str:
 def _attribute(rule: Rule, negated: bool, types: Mapping[str, str]) -> Dnf:  # noqa: C901
     """Write a condition on a contact field as Mautic filters (negated: its exact complement)."""
     name = _field_name(rule.field)  # type: ignore[attr-defined]
-    kind = types.get(rule.field, "text")  # type: ignore[attr-defined]
+    kind = "tags" if name == "tags" else types.get(rule.field, "text")  # type: ignore[attr-defined]
     if isinstance(rule, Compare):
         return _compare(rule, name, kind, negated)
+    values = [*getattr(rule, "values", ()), getattr(rule, "low", None)]
+    if isinstance(rule, (IsIn, Range)) and any(isinstance(v, str) for v in values):
+        raise _Cannot(
+            "Mautic compares text ignoring case (MySQL's default collation); write "
+            "case-insensitive tests with .like(...)"
+        )
     if isinstance(rule, IsIn):
         neg = negated != rule.negate
         return _one(_filter(name, "!in" if neg else "in", list(rule.values), kind))

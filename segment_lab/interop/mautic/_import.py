@@ -538,9 +538,14 @@ def _filters_of(payload: object) -> tuple[list, dict]:
         if not isinstance(filters, list):
             raise MauticFormatError(f"'filters' must be a list of filters, got {filters!r}.")
         return filters, dict(payload)
+    hint = (
+        " For GET /api/segments's list of segments use catalog_from_mautic."
+        if isinstance(payload, Mapping) and "lists" in payload
+        else ""
+    )
     raise MauticFormatError(
         "Expected a Mautic segment (an object with 'filters', as GET /api/segments/{id} "
-        f"returns it, or its 'list') or a list of filters, got {_short(payload)}."
+        f"returns it, or its 'list') or a list of filters, got {_short(payload)}.{hint}"
     )
 
 
