@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["NOW", "TABLES", "load_duckdb"]
+__all__ = ["NOW", "TABLES", "load", "load_duckdb"]
 
 NOW = dt.datetime(2024, 6, 12, 10, 0)
 
@@ -149,10 +149,20 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], list[tuple]]] = {
 }  # fmt: skip
 
 
-def load_duckdb(con: object) -> None:
-    """Create and fill every table in a DuckDB connection (``duckdb.connect()``)."""
+def load(cursor: object, placeholder: str = "?") -> None:
+    """Create and fill every table through a DB-API cursor or connection.
+
+    ``placeholder`` is the driver's parameter mark: ``?`` for DuckDB and SQLite, ``%s``
+    for psycopg (PostgreSQL). The column types are portable SQL (BIGINT, VARCHAR,
+    TIMESTAMP).
+    """
     for name, (columns, rows) in TABLES.items():
         ddl = ", ".join(f"{c} {t}" for c, t in columns)
-        con.execute(f"CREATE TABLE {name} ({ddl})")  # type: ignore[attr-defined]
-        marks = ", ".join("?" for _ in columns)
-        con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # type: ignore[attr-defined]
+        cursor.execute(f"CREATE TABLE {name} ({ddl})")  # type: ignore[attr-defined]
+        marks = ", ".join(placeholder for _ in columns)
+        cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # type: ignore[attr-defined]
+
+
+def load_duckdb(con: object) -> None:
+    """Create and fill every table in a DuckDB connection (``duckdb.connect()``)."""
+    load(con, "?")
