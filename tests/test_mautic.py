@@ -449,3 +449,15 @@ def test_export_tag_tests_keep_their_type():
     assert [(f["glue"], f["type"], f["operator"], f["properties"]["filter"]) for f in filters] == [
         ("and", "tags", "empty", None), ("or", "tags", "in", [1]), ("and", "tags", "in", [2])
     ]  # fmt: skip
+
+
+def test_export_text_tests_of_the_language(ws):
+    rule = sl.field("email").endswith("@acme.com") & ~sl.field("city").contains("ag")
+    filters = to_mautic(rule)["filters"]
+    assert [(f["operator"], f["properties"]["filter"]) for f in filters] == [
+        ("endsWith", "@acme.com"), ("!like", "%ag%")
+    ]  # fmt: skip
+    # by hand: ends with @acme.com (ignoring case) is 1, 2 (both in Prague*), 5 (Berlin): 5
+    assert members(ws, from_mautic(to_mautic(rule)).rule) == members(ws, rule) == [5]
+    with pytest.raises(MauticUnsupportedError, match="no exact Mautic form"):
+        to_mautic(sl.field("email").contains("finn_"))

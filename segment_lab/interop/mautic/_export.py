@@ -180,6 +180,9 @@ def _text_value(rule: TextMatch) -> tuple[str, str, str] | None:
         if "_" not in p:
             return "=", p, "text"
         return None
+    words = {"contains": "contains", "startswith": "startsWith", "endswith": "endsWith"}
+    if rule.op in words:  # Mautic's are LIKEs: exact only without wildcard characters
+        return None if "%" in p or "_" in p else (words[rule.op], p, "text")
     if rule.op != "matches":
         return None
     m = _MULTI.match(p)
@@ -274,6 +277,9 @@ def _text(rule: TextMatch, name: str, negated: bool) -> Dnf:
         return _one(_filter(name, "!in" if negated else "in", [value], kind))
     if not negated:
         return _one(_filter(name, op, value, kind))
+    if op in ("contains", "startsWith", "endsWith"):  # Mautic has no negation of these
+        like = {"contains": f"%{value}%", "startsWith": f"{value}%", "endsWith": f"%{value}"}
+        return _one(_filter(name, "!like", like[op], kind))
     if op == "regexp":  # NOT REGEXP skips NULL: add empty unless the regex matches ''
         if re.search(rule.pattern, ""):
             raise _Cannot("the negation of a regex that matches the empty text")
