@@ -461,3 +461,15 @@ def test_export_text_tests_of_the_language(ws):
     assert members(ws, from_mautic(to_mautic(rule)).rule) == members(ws, rule) == [5]
     with pytest.raises(MauticUnsupportedError, match="no exact Mautic form"):
         to_mautic(sl.field("email").contains("finn_"))
+
+
+def test_a_duckdb_file_by_path(tmp_path):
+    path = tmp_path / "mautic.duckdb"
+    raw = duckdb.connect(str(path))
+    load_duckdb(raw)
+    raw.close()
+    ws = sl.Workspace.from_mautic_db(str(path), now=NOW)
+    contacts = ws.tables.contacts.execute().set_index("contact_id")
+    assert sorted(contacts.loc[7, "tag_names"]) == ["churn", "vip"]
+    # by hand: tag 'vip' (1) is on leads 1, 6 and 7
+    assert members(ws, sl.field("tag_names").has_any(["vip"])) == [1, 6, 7]

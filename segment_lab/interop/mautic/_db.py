@@ -83,7 +83,8 @@ def tables(con: Any, prefix: str = "") -> tuple[ir.Table, ir.Table]:
     -------
     contacts, events
         ``contacts``: every ``leads`` column, ``id`` as ``contact_id``, plus ``tags``
-        (the list of ``lead_tags_xref`` tag ids).  ``events``: ``email_sent``
+        (the list of ``lead_tags_xref`` tag ids) and, when ``lead_tags`` is there,
+        ``tag_names`` (their names).  ``events``: ``email_sent``
         (``email_stats.date_sent``, with ``email_id`` and ``open_count``),
         ``email_read`` (rows with ``is_read = 1`` at ``date_read``, else ``date_sent``),
         ``page_hit`` (``page_hits`` at ``date_hit`` with ``url``, ``url_title``,
@@ -122,7 +123,12 @@ def tables(con: Any, prefix: str = "") -> tuple[ir.Table, ir.Table]:
     """
     t = {name: _table(con, name, prefix) for name in _REQUIRED}
     leads, xref = t["leads"], t["lead_tags_xref"]
-    tags = xref.group_by(lead=xref.lead_id).aggregate(tags=xref.tag_id.cast("int64").collect())
+    lists = {"tags": xref.tag_id.cast("int64").collect()}
+    if prefix + "lead_tags" in con.list_tables():  # the tags' names, when the table is there
+        names = _table(con, "lead_tags", prefix)
+        xref = xref.left_join(names, xref.tag_id == names.id)
+        lists = {"tags": xref.tag_id.cast("int64").collect(), "tag_names": xref.tag.collect()}
+    tags = xref.group_by(lead=xref.lead_id).aggregate(**lists)
     contacts = leads.left_join(tags, leads.id == tags.lead).drop("lead")
     contacts = contacts.rename(contact_id="id").mutate(contact_id=ibis._.contact_id.cast("int64"))
     es, ph, dnc, ll = (
