@@ -129,6 +129,9 @@ CASES = [
     ("weeks-ago", [D("last_active", "=", "2 weeks ago")], [6]),
     ("plus-1-week", [D("last_active", "=", "+1 week")], [7]),
     ("minus-1-day-gt", [D("last_active", "gt", "-1 day")], [1, 2, 7]),
+    # hours move today's midnight, then only the date is kept: -16 hours is yesterday
+    ("minus-16-hours-lt", [D("last_active", "lt", "-16 hours")], [3, 4, 5, 6, 9]),
+    ("plus-30-hours-gte", [D("last_active", "gte", "+30 hours")], [7]),
     ("date-empty", [D("last_active", "empty")], [8]),
     ("absolute-date", [D("last_active", "gt", "2024-06-01")], [1, 2, 7]),
     ("absolute-datetime", [D("last_active", "lte", "2024-05-13 00:00:00")], [3, 5, 9]),

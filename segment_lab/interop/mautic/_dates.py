@@ -30,8 +30,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "last year": ("year_start-12mo", "year_start"),
     "next year": ("year_start+12mo", "year_start+24mo"),
 }
-_SIGNED = re.compile(r"^([+-])\s*(\d+)\s*(days?|weeks?)$")
-_AGO = re.compile(r"^(\d+)\s*(days?|weeks?)\s+ago$")
+_UNIT = r"(days?|weeks?|hours?|minutes?|mins?)"
+_SIGNED = re.compile(rf"^([+-])\s*(\d+)\s*{_UNIT}$")
+_AGO = re.compile(rf"^(\d+)\s*{_UNIT}\s+ago$")
+#: minutes per unit of a relative interval
+_MINUTES = {"day": 1440, "week": 10080, "hour": 60, "minute": 1, "min": 1}
 _OTHER_UNIT = re.compile(r"^(?:[+-]\s*\d+\s*|\d+\s*)([a-z]+)(?:\s+ago)?$")
 
 
@@ -61,16 +64,20 @@ def _span(start: str, end: str, op: str, name: str) -> Rule:
 
 
 def _day_offset(text: str) -> int | None:
-    """Days of a relative interval (``-30 days``, ``+1 week``, ``2 weeks ago``), else None."""
+    """Days of a relative interval (``-30 days``, ``+1 week``, ``2 weeks ago``), else None.
+
+    Mautic moves today's midnight by the interval, then keeps the date only (``Y-m-d``),
+    so ``-16 hours`` is yesterday (its issue #15191): the days are rounded down.
+    """
     m = _SIGNED.match(text)
     if m:
         sign, n, unit = m.groups()
-        days = int(n) * (7 if unit.startswith("week") else 1)
-        return -days if sign == "-" else days
+        minutes = int(n) * _MINUTES[unit.rstrip("s")]
+        return (-minutes if sign == "-" else minutes) // 1440
     m = _AGO.match(text)
     if m:
         n, unit = m.groups()
-        return -int(n) * (7 if unit.startswith("week") else 1)
+        return (-int(n) * _MINUTES[unit.rstrip("s")]) // 1440
     return None
 
 
@@ -163,11 +170,11 @@ def _refuse(text: str) -> None:
     if "first day of" in text or "last day of" in text:
         raise Unsupported("'first day of' / 'last day of' intervals are not supported")
     m = _OTHER_UNIT.match(text)
-    if m and _day_offset(text) is None and not m.group(1).startswith(("day", "week")):
+    if m and _day_offset(text) is None:
         unit = m.group(1)
         if unit.startswith(("month", "year")):
             raise Unsupported(
                 f"{unit} offsets use PHP's overflowing month arithmetic (2024-03-31 -1 month "
                 f"is 2024-03-02), which no time value expresses; use days or weeks"
             )
-        raise Unsupported(f"offsets in {unit} are not supported (Mautic 5 reads days and weeks)")
+        raise Unsupported(f"offsets in {unit} are not supported (days, weeks, hours, minutes)")
