@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 
+import jsonschema
 import pytest
 
 import segment_lab as sl
@@ -19,7 +20,7 @@ from segment_lab import event, field
 from segment_lab.dsl import to_python
 from segment_lab.errors import InvalidTimeError
 from segment_lab.model import as_time_value
-from segment_lab.serde import from_json, to_json
+from segment_lab.serde import from_json, json_schema, to_json
 from tests.helpers import DSL_NAMESPACE, dataset_workspace
 from tests.reference import Dataset, evaluate
 from tests.reference import history as ref_history
@@ -112,6 +113,8 @@ def test_week_start_refuses_calendar_offsets():
 @pytest.mark.parametrize("name", list(RULES))
 def test_round_trips(name):
     rule = RULES[name]
+    doc = sl.Segment("s", rule).to_dict()
+    jsonschema.Draft202012Validator(json_schema()).validate(doc)
     assert from_json(to_json(sl.Segment("s", rule))).rule == rule
     assert eval(to_python(rule), dict(DSL_NAMESPACE)) == rule
     assert "start of" in rule.describe()
