@@ -24,6 +24,8 @@ __all__ = [
     "InvalidSegmentError",
     "InvalidTimeError",
     "InvalidValueError",
+    "MauticFormatError",
+    "MauticUnsupportedError",
     "SegmentLabError",
     "SerializationError",
     "UnknownFieldError",
@@ -175,6 +177,21 @@ class SerializationError(InvalidSegmentError):
 
 class UnsupportedVersionError(SerializationError):
     """A document was written by a newer segment_lab format version."""
+
+
+class MauticFormatError(SerializationError):
+    """A Mautic segment payload is malformed: not JSON, a missing key, a wrong value."""
+
+
+class MauticUnsupportedError(InvalidSegmentError):
+    """Mautic filters (or segment_lab rules) with no exact equivalent on the other side.
+
+    ``problems`` lists every one of them as ``(where, reason)`` pairs.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class BindingError(SegmentLabError, ValueError):

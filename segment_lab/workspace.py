@@ -410,6 +410,43 @@ class Workspace:
 
         return cdnow.workspace(path)
 
+    @classmethod
+    def from_mautic_db(
+        cls, con: Any, catalog: CatalogLike = None, *, now: Any = None, prefix: str = ""
+    ) -> Workspace:
+        """Open a Mautic 5 database: leads as contacts; emails, page hits, DNC as events.
+
+        See :func:`segment_lab.interop.mautic.tables` for what is read, and
+        docs/mautic.md for importing the instance's segments.
+
+        Parameters
+        ----------
+        con
+            An Ibis connection to the database, or the path of a DuckDB file.
+        catalog
+            Segments, e.g. ``sl.interop.mautic.catalog_from_mautic(...)``.
+        now
+            The instant "now" stands for (default: the wall clock, UTC).
+        prefix
+            Mautic's table prefix (``db_table_prefix``).
+
+        Returns
+        -------
+        Workspace
+
+        Examples
+        --------
+        >>> import ibis, segment_lab as sl
+        >>> con = ibis.duckdb.connect()
+        >>> sl.Workspace.from_mautic_db(con)
+        Traceback (most recent call last):
+        ...
+        segment_lab.errors.BindingError: The Mautic database has no table 'leads' (tables: none).
+        """
+        from segment_lab.interop import mautic  # interop sits above the workspace
+
+        return mautic.workspace(con, catalog, now=now, prefix=prefix)
+
     # -- values, not mutation ---------------------------------------------------------
     def with_catalog(self, catalog: CatalogLike) -> Workspace:
         """Return a workspace whose ``in_segment`` references resolve in ``catalog``.

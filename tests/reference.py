@@ -299,9 +299,16 @@ def resolve(value: AbsoluteTime | RelativeTime, t: dt.datetime) -> dt.datetime:
     if isinstance(value, AbsoluteTime):
         return value.value
     base = t
-    if value.anchor != "now":
+    midnight = dt.datetime(t.year, t.month, t.day)
+    if value.anchor in ("today", "yesterday", "tomorrow"):
         days = {"today": 0, "yesterday": -1, "tomorrow": 1}[value.anchor]
-        base = dt.datetime(t.year, t.month, t.day) + dt.timedelta(days=days)
+        base = midnight + dt.timedelta(days=days)
+    elif value.anchor == "week_start":  # Monday 00:00 of t's week
+        base = midnight - dt.timedelta(days=midnight.isoweekday() - 1)
+    elif value.anchor == "month_start":
+        base = dt.datetime(t.year, t.month, 1)
+    elif value.anchor == "year_start":
+        base = dt.datetime(t.year, 1, 1)
     return base if value.offset is None else shift(base, value.offset)
 
 

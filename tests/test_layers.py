@@ -41,7 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     #   reads a workspace's tables and bindings;
     # - sample: the synthetic generator writing a DuckDB file, the demo catalog, and the
     #   demo Workspace built from both;
-    # - interop: CDNOW loading into a Workspace (later Mautic import/export).
+    # - interop: CDNOW loading into a Workspace; Mautic import/export and database reading.
     # Below charts and dashboard, which may show what these produce.
     ("analytics", "templates", "sample", "interop"),
     ("charts",),  # Altair from tidy frames
@@ -99,6 +99,11 @@ DELEGATIONS: tuple[Delegation, ...] = (
         "segment_lab.workspace", "Workspace.from_cdnow", "segment_lab.interop",
         "interop loads CDNOW into a workspace; Workspace.from_cdnow is its public door",
     ),
+    Delegation(
+        "segment_lab.workspace", "Workspace.from_mautic_db", "segment_lab.interop",
+        "interop reads a Mautic database into a workspace; from_mautic_db is its public door",
+    ),
+    # interop.mautic's workspace() builds a Workspace: it sits above it, imported on the call
 )  # fmt: skip
 
 

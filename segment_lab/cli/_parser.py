@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from segment_lab.cli import _commands as cmd
+from segment_lab.cli import _mautic
 
 DATA_HELP = """\
 data (default: the generated sample, built on first use):
@@ -188,4 +189,5 @@ def build() -> argparse.ArgumentParser:
         default=None,
         help="SQL dialect, e.g. postgres, bigquery, snowflake (default: duckdb)",
     )
+    _mautic.add(sub, _formatter)
     return p

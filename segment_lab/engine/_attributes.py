@@ -32,7 +32,7 @@ from segment_lab.model._nodes import (
     Rule,
     TextMatch,
 )
-from segment_lab.model._time import AbsoluteTime, RelativeTime, parse_instant
+from segment_lab.model._time import PERIOD_ANCHORS, AbsoluteTime, RelativeTime, parse_instant
 
 if TYPE_CHECKING:
     import ibis.expr.datatypes as idt
@@ -107,7 +107,7 @@ def resolve_time(value: AbsoluteTime | RelativeTime, t: Instant) -> Any:
     """
     if isinstance(value, AbsoluteTime) or isinstance(t, dt.datetime):
         return value.resolve(t)
-    base = t if value.anchor == "now" else t.truncate("D")
+    base = t if value.anchor == "now" else t.truncate(PERIOD_ANCHORS.get(value.anchor, "D"))
     secs = int(value.shift.total_seconds())
     out = base + ibis.interval(seconds=secs) if secs else base
     # calendar months after the fixed shift; the database clips at month end as pandas does

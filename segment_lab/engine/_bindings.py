@@ -73,6 +73,27 @@ class Bindings:
         }
         return cls(**{**settings, **overrides})
 
+    @classmethod
+    def mautic(cls, **overrides: object) -> Bindings:
+        """Bindings for a Mautic 5 database read by ``sl.Workspace.from_mautic_db``.
+
+        A lead exists from its ``date_added``; the event types built from Mautic's
+        tables are declared, so a type without rows (no do-not-contact entry yet)
+        counts 0 instead of being an unknown type.
+
+        Examples
+        --------
+        >>> Bindings.mautic().created_at
+        'date_added'
+        >>> Bindings.mautic().event_types
+        ('email_sent', 'email_read', 'page_hit', 'dnc', 'segment_member')
+        """
+        settings: dict = {
+            "created_at": "date_added",
+            "event_types": ("email_sent", "email_read", "page_hit", "dnc", "segment_member"),
+        }
+        return cls(**{**settings, **overrides})
+
     def replace(self, **changes: object) -> Bindings:
         """Return a copy with some names changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from segment_lab.engine._solve import bound_hi, bound_lo, solve_time
 from segment_lab.engine._sweep import _concat, intersect, merge, merge_monotone, sweep
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._nodes import And, Compare, EventCondition, Rule
-from segment_lab.model._time import AbsoluteTime, Between, RelativeTime, Within
+from segment_lab.model._time import PERIOD_ANCHORS, AbsoluteTime, Between, RelativeTime, Within
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -246,7 +246,8 @@ def _calendar_window(node: EventCondition, ts: str) -> EventCondition:
     if isinstance(window, Within) and window.duration.is_calendar:
         conds: tuple[Rule, ...] = (Compare(ts, ">", RelativeTime("now", -window.duration)),)
     elif isinstance(window, Between) and any(
-        isinstance(v, RelativeTime) and v.is_calendar for v in (window.start, window.end)
+        isinstance(v, RelativeTime) and (v.is_calendar or v.anchor in PERIOD_ANCHORS)
+        for v in (window.start, window.end)
     ):
         conds = (Compare(ts, ">=", window.start), Compare(ts, "<", window.end))
     else:

@@ -3,7 +3,8 @@
 ``x > -30d`` holds at the instants t with ``x > t - 30d``, that is ``t < x + 30d``:
 per row, a comparison with a relative time holds on an interval of t (two for
 ``!=``), which :func:`solve_time` computes exactly.  Relative times are ``t + s``
-(anchor ``now``) or ``midnight(t) + s`` (``today``, ``yesterday``, ``tomorrow``).
+(anchor ``now``), ``midnight(t) + s`` (``today``, ``yesterday``, ``tomorrow``) or
+``start(t) + s`` with ``start`` the first instant of t's week, month or year.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from segment_lab.model._nodes import (
     Rule,
     TextMatch,
 )
-from segment_lab.model._time import AbsoluteTime, RelativeTime
+from segment_lab.model._time import PERIOD_ANCHORS, AbsoluteTime, RelativeTime
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -64,12 +65,17 @@ def solve_time(rows: ir.Table, x: ir.Value, op: str, tv: Any) -> list[ir.Table]:
     rows = rows.filter(x.notnull())  # NULL never compares (LEAST/GREATEST would skip it)
     if isinstance(tv, AbsoluteTime):
         return [rows.filter(COMPARE[op](x, tv.value).fill_null(False)).select("cid", "lo", "hi")]
+    if tv.anchor in PERIOD_ANCHORS:
+        # start(t) + n months is the start of a month too, so it compares with x as
+        # start(t) does with x - n months (clipping keeps x's month and exactness)
+        y = x - ibis.interval(months=tv.months) if tv.months else _unshift(x, tv)
+        return _against_floor(rows, y, op, tv.anchor)
     if tv.is_calendar:
         return _against_calendar(rows, x, op, tv)
     y = _unshift(x, tv)
     if tv.anchor == "now":
         return _against_now(rows, y, op)
-    return _against_midnight(rows, y, op)
+    return _against_floor(rows, y, op, "today")
 
 
 def _piece(rows: ir.Table, a: Any, b: Any, cond: Any = None) -> ir.Table:
@@ -93,24 +99,38 @@ def _against_now(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
     return [_piece(rows, *bounds)]
 
 
-def _against_midnight(rows: ir.Table, y: ir.Value, op: str) -> list[ir.Table]:
-    """Where ``y op midnight(t)`` holds."""
+def _period(anchor: str) -> tuple[str, ibis.Value]:
+    """Return the truncation unit and length of the period whose start ``anchor`` names."""
+    unit = PERIOD_ANCHORS.get(anchor, "D")
+    step = {"D": DAY, "W": ibis.interval(days=7), "M": ibis.interval(months=1)}.get(
+        unit, ibis.interval(months=12)
+    )
+    return unit, step
+
+
+def _against_floor(rows: ir.Table, y: ir.Value, op: str, anchor: str) -> list[ir.Table]:
+    """Where ``y op start(t)`` holds, ``start`` t's midnight or its period's first instant.
+
+    ``start(t)`` is a step function of t, so each comparison holds on one interval of
+    t (two for ``!=``), bounded by the starts of the periods around ``y``.
+    """
     lo, hi = rows.lo, rows.hi
-    floor = y.truncate("D")
+    unit, step = _period(anchor)
+    floor = y.truncate(unit)
     exact = y == floor
     if op == "!=":
         return [
             _piece(rows, lo, hi, ~exact),
             _piece(rows, lo, ibis.least(hi, floor), exact),
-            _piece(rows, ibis.greatest(lo, floor + DAY), hi, exact),
+            _piece(rows, ibis.greatest(lo, floor + step), hi, exact),
         ]
     if op == "==":
-        return [_piece(rows, ibis.greatest(lo, floor), ibis.least(hi, floor + DAY), exact)]
-    ceil = ibis.ifelse(exact, floor, floor + DAY)
+        return [_piece(rows, ibis.greatest(lo, floor), ibis.least(hi, floor + step), exact)]
+    ceil = ibis.ifelse(exact, floor, floor + step)
     bounds = {
         ">": (lo, ibis.least(hi, ceil)),
-        ">=": (lo, ibis.least(hi, floor + DAY)),
-        "<": (ibis.greatest(lo, floor + DAY), hi),
+        ">=": (lo, ibis.least(hi, floor + step)),
+        "<": (ibis.greatest(lo, floor + step), hi),
         "<=": (ibis.greatest(lo, ceil), hi),
     }[op]
     return [_piece(rows, *bounds)]

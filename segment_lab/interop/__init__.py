@@ -4,9 +4,11 @@ Each submodule is imported on demand, so ``import segment_lab`` stays light:
 
 * :mod:`segment_lab.interop.cdnow` — the CDNOW purchase data set as contacts and events
   (needs the ``cdnow`` extra: ``pip install 'segment_lab[cdnow]'``).
+* :mod:`segment_lab.interop.mautic` — Mautic segments in and out, a Mautic database as a
+  workspace; :func:`from_mautic` and :func:`to_mautic` are its two main functions.
 """
 
-__all__ = ["cdnow"]
+__all__ = ["cdnow", "from_mautic", "mautic", "to_mautic"]
 
 
 def __dir__() -> list[str]:
@@ -19,4 +21,8 @@ def __getattr__(name: str) -> object:
         import segment_lab.interop.cdnow  # noqa: F401 -- sets the attribute on this package
 
         return globals()["cdnow"]
+    if name in ("mautic", "from_mautic", "to_mautic"):
+        import segment_lab.interop.mautic as mautic
+
+        return mautic if name == "mautic" else getattr(mautic, name)
     raise AttributeError(f"module 'segment_lab.interop' has no attribute {name!r}")

@@ -22,7 +22,14 @@ from segment_lab.model._nodes import (
     TextMatch,
 )
 from segment_lab.model._python import rule_to_python
-from segment_lab.model._time import UNIT_WORDS, AbsoluteTime, Between, RelativeTime, Within
+from segment_lab.model._time import (
+    PERIOD_ANCHORS,
+    UNIT_WORDS,
+    AbsoluteTime,
+    Between,
+    RelativeTime,
+    Within,
+)
 
 if TYPE_CHECKING:
     from segment_lab.model._segment import Catalog, Segment
@@ -83,6 +90,8 @@ def time_text(value: AbsoluteTime | RelativeTime) -> str:
     if isinstance(value, AbsoluteTime):
         return str(value)
     off = value.offset
+    if value.anchor in PERIOD_ANCHORS:
+        return _period_text(value)
     base = {"now": "now", "today": "today", "yesterday": "yesterday", "tomorrow": "tomorrow"}[
         value.anchor
     ]
@@ -92,6 +101,26 @@ def time_text(value: AbsoluteTime | RelativeTime) -> str:
     if value.anchor == "now":
         return f"{span} ago" if off.amount < 0 else f"{span} from now"
     return f"{span} {'before' if off.amount < 0 else 'after'} {base}"
+
+
+def _period_text(value: RelativeTime) -> str:
+    """``week_start-1w`` -> ``the start of last week``; other offsets from this period's start."""
+    period = {"week_start": "week", "month_start": "month", "year_start": "year"}[value.anchor]
+    off = value.offset
+    steps = {"week": (7, "d", 1, "w"), "month": (1, "mo", 1, "mo"), "year": (12, "mo", 4, "q")}
+    per, unit, per2, unit2 = steps[period]
+    n = None
+    if off is None or off.amount == 0:
+        n = 0
+    elif off.unit == unit and off.amount % per == 0:
+        n = off.amount // per
+    elif off.unit == unit2 and off.amount % per2 == 0:
+        n = off.amount // per2
+    if n in (-1, 0, 1):
+        return f"the start of { ({-1: 'last', 0: 'this', 1: 'next'}[n]) } {period}"
+    span = _plural(abs(off.amount), UNIT_WORDS[off.unit])  # type: ignore[union-attr]
+    side = "before" if off.amount < 0 else "after"  # type: ignore[union-attr]
+    return f"{span} {side} the start of this {period}"
 
 
 def _list(values: tuple, conj: str) -> str:

@@ -11,6 +11,7 @@ from segment_lab.errors import InvalidDurationError, InvalidTimeError, did_you_m
 
 __all__ = [
     "ANCHORS",
+    "PERIOD_ANCHORS",
     "UNITS",
     "UNIT_WORDS",
     "AbsoluteTime",
@@ -37,7 +38,12 @@ UNIT_WORDS: dict[str, str] = {
     "mo": "month", "q": "quarter",
 }  # fmt: skip
 #: Named instants relative to the evaluation instant t.
-ANCHORS = ("now", "today", "yesterday", "tomorrow")
+ANCHORS = ("now", "today", "yesterday", "tomorrow", "week_start", "month_start", "year_start")
+#: Anchors that are the start of t's calendar period, with the period's truncation unit
+#: (a week starts on Monday at 00:00, a month on its 1st, a year on January 1st).
+PERIOD_ANCHORS: dict[str, str] = {"week_start": "W", "month_start": "M", "year_start": "Y"}
+_DAY_ANCHORS: dict[str, int] = {"today": 0, "yesterday": -1, "tomorrow": 1}
+_ANCHOR_ALT = "|".join(ANCHORS)
 
 _UNIT_ALT = "min|mo|s|h|d|w|q"
 _DURATION = re.compile(rf"^\s*([+-]?)\s*(\d+)\s*({_UNIT_ALT})\s*$")
@@ -246,7 +252,9 @@ class RelativeTime:
     """An instant relative to the evaluation instant t: ``anchor`` plus ``offset``.
 
     ``now`` is t itself; ``today``, ``yesterday`` and ``tomorrow`` are midnights of
-    t's day (offset by -1/+1 day).
+    t's day (offset by -1/+1 day); ``week_start``, ``month_start`` and ``year_start``
+    are the first instants of t's calendar week (Monday 00:00), month and year.  A
+    week start takes fixed offsets only (``week_start-1w`` is last week's start).
     """
 
     anchor: str = "now"
@@ -261,6 +269,12 @@ class RelativeTime:
             )
         if self.offset is not None and not isinstance(self.offset, Duration):
             object.__setattr__(self, "offset", Duration.parse(self.offset))
+        if self.anchor == "week_start" and self.is_calendar:
+            raise InvalidTimeError(
+                f"week_start{self.offset.amount:+d}{self.offset.unit}: a week start takes a "  # type: ignore[union-attr]
+                f"fixed offset in weeks or days (e.g. 'week_start-1w'); calendar months "
+                f"would land on other weekdays."
+            )
 
     @property
     def is_calendar(self) -> bool:
@@ -281,7 +295,7 @@ class RelativeTime:
         not part of it: :attr:`months` are added after the shift (``yesterday-1mo``
         is one calendar month before yesterday's midnight).
         """
-        days = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}[self.anchor]
+        days = _DAY_ANCHORS.get(self.anchor, 0)
         if self.offset is None or self.offset.is_calendar:
             return dt.timedelta(days=days)
         return dt.timedelta(days=days) + self.offset.to_timedelta()
@@ -308,8 +322,12 @@ class RelativeTime:
         datetime.datetime(2025, 6, 29, 0, 0)
         >>> as_time_value("-4mo").resolve(t)
         datetime.datetime(2025, 2, 28, 15, 0)
+        >>> as_time_value("week_start-1w").resolve(t)     # t is a Monday: last week's start
+        datetime.datetime(2025, 6, 23, 0, 0)
+        >>> as_time_value("year_start+12mo").resolve(t)
+        datetime.datetime(2026, 1, 1, 0, 0)
         """
-        base = t if self.anchor == "now" else dt.datetime(t.year, t.month, t.day)
+        base = period_start(t, self.anchor)
         return add_months(base + self.shift, self.months) if self.months else base + self.shift
 
     def __str__(self) -> str:
@@ -322,10 +340,33 @@ class RelativeTime:
 TimeValue = Union[AbsoluteTime, RelativeTime]
 
 
+def period_start(t: dt.datetime, anchor: str) -> dt.datetime:
+    """Return the base of ``anchor`` at ``t``: t itself, its midnight, or its period's start.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> period_start(dt.datetime(2024, 6, 1, 12, 0), "week_start")  # a Saturday
+    datetime.datetime(2024, 5, 27, 0, 0)
+    >>> period_start(dt.datetime(2024, 6, 1, 12, 0), "year_start")
+    datetime.datetime(2024, 1, 1, 0, 0)
+    """
+    if anchor == "now":
+        return t
+    day = dt.datetime(t.year, t.month, t.day)
+    if anchor == "week_start":
+        return day - dt.timedelta(days=day.weekday())
+    if anchor == "month_start":
+        return day.replace(day=1)
+    if anchor == "year_start":
+        return day.replace(month=1, day=1)
+    return day
+
+
 def looks_relative(text: str) -> bool:
     """Tell whether ``text`` is in the relative grammar: ``now``, ``today``, ``-30d``, ``today-1d`` ..."""
     s = text.strip()
-    anchored = rf"^(now|today|yesterday|tomorrow)?\s*[+-]\s*\d+\s*({_UNIT_ALT})$"
+    anchored = rf"^({_ANCHOR_ALT})?\s*[+-]\s*\d+\s*({_UNIT_ALT})$"
     return s in ANCHORS or bool(re.match(anchored, s))
 
 
@@ -337,8 +378,8 @@ def parse_instant(text: str) -> dt.datetime:
         raise InvalidTimeError(
             f"Invalid time {text!r}: use an ISO date ('2024-03-01'), an ISO datetime "
             f"('2024-03-01T09:30:00'), or a relative form: now, today, yesterday, "
-            f"tomorrow, '-30d', '+2w', '-12h', '-90min', '-6mo', '-1q'."
-            + did_you_mean(text.strip(), ANCHORS)
+            f"tomorrow, week_start, month_start, year_start, '-30d', '+2w', '-12h', '-90min', "
+            f"'-6mo', '-1q', 'week_start-1w'." + did_you_mean(text.strip(), ANCHORS)
         ) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -367,7 +408,7 @@ def as_time_value(value: object) -> TimeValue:
     s = value.strip()
     if s in ANCHORS:
         return RelativeTime(s)
-    m = re.match(r"^(now|today|yesterday|tomorrow)?\s*([+-].*)$", s)
+    m = re.match(rf"^({_ANCHOR_ALT})?\s*([+-].*)$", s)
     if m and not _ISO.match(s):
         return RelativeTime(m.group(1) or "now", Duration.parse(m.group(2)))
     return AbsoluteTime(parse_instant(s))
