@@ -44,6 +44,9 @@ class Counter:
         Stops the query running now (called when a newer job arrives meanwhile).
     debounce : float
         Seconds of quiet after the last submit before a job starts.
+    final : str
+        The stage after which a job's result is current (:meth:`wait` returns): "count"
+        for the builder (its extras come later), the last stage for the explorer.
     """
 
     def __init__(
@@ -51,10 +54,12 @@ class Counter:
         publish: Callable[[str, Any], None],
         interrupt: Callable[[], object],
         debounce: float = 0.3,
+        final: str = "count",
     ) -> None:
         self.publish, self.interrupt, self.debounce = publish, interrupt, debounce
+        self.final = final
         self.generation = 0
-        self.done = 0  # the newest generation whose first stage (the count) is published
+        self.done = 0  # the newest generation whose final stage (e.g. the count) is published
         self._pending: Job | None = None
         self._due = 0.0
         self._running = False
@@ -86,7 +91,7 @@ class Counter:
         return generation == self.generation
 
     def wait(self, timeout: float) -> bool:
-        """Block until the newest generation's count is published; False on timeout."""
+        """Block until the newest generation's final stage is published; False on timeout."""
         with self.lock:
             return self.lock.wait_for(lambda: self._closed or self.done == self.generation, timeout)
 
@@ -147,7 +152,7 @@ class Counter:
                 if stage == "pause":
                     continue
                 self.publish(stage, value)
-                if stage in ("count", "error"):
+                if stage in (self.final, "error"):
                     self.done = generation
                     self.lock.notify_all()
             if stage == "error":
