@@ -56,7 +56,8 @@ class CountPlan:
 
     def run(self, t: dt.datetime) -> int:
         """Count the members at ``t``."""
-        return int(run_scalar_sql(self.backend, self.sql.replace(self.marker, _literal(t))))
+        sql = self.sql.replace(self.marker, _literal(t))
+        return int(run_scalar_sql(self.backend, sql, self.expr))
 
 
 def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:

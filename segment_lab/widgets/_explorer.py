@@ -116,7 +116,9 @@ class SegmentExplorer(w.VBox):
         self.children = [controls, tabs]
         self.add_class("sl-explorer")
         contacts = self.ws.tables.contacts
-        self._counter = Counter(self._publish, lambda: interrupt(contacts), debounce, final="done")
+        self._counter = Counter(
+            self._publish, lambda: interrupt(contacts, self._counter.thread), debounce, "done"
+        )
         for picker in (self.segments, self.start, self.end, self.every):
             picker.observe(lambda _: self.show(), "value")
         self.show()
