@@ -103,6 +103,7 @@ class _Cursor:
     con: Any  # the backend's connection it came from (kept: ids are never reused meanwhile)
     cursor: Any
     registered: set[str] = field(default_factory=set)  # in-memory tables registered on it
+    views_copied: bool = False  # the shared connection's temporary views, made on it
 
 
 #: (thread ident, id(backend connection)) -> that thread's cursor.
@@ -130,31 +131,41 @@ def _on_shared(con: Any) -> Iterator[None]:
 def _own_cursor(backend: Any) -> _Cursor | None:
     """Return this thread's cursor on ``backend``'s database (None on the main thread).
 
-    Made on first use, under the query lock (it reads the shared connection): the
-    connection's temporary views (the files of ``Workspace.read``) are created on it too,
-    since a cursor sees the database's tables but not another connection's temporaries.
+    Made on first use without waiting for the shared connection.  A cursor sees the
+    database's tables but not another connection's temporary views (the files of
+    ``Workspace.read``): those are copied onto it once the shared connection is free
+    (until then, a query on them runs on the shared path).
     """
     if threading.current_thread() is threading.main_thread():
         return None
     key = (threading.get_ident(), id(backend.con))
     with _STATE_LOCK:
         own = _CURSORS.get(key)
-    if own is not None and own.con is backend.con:
-        return own
+    if own is None or own.con is not backend.con:
+        own = _Cursor(backend.con, backend.con.cursor())
+        with _STATE_LOCK:
+            _CURSORS[key] = own
+    if not own.views_copied:
+        _copy_temporary_views(own)
+    return own
+
+
+def _copy_temporary_views(own: _Cursor) -> None:
+    """Create the shared connection's temporary views on the cursor, if it is free now."""
     import duckdb
 
-    with _on_shared(backend.con):
-        cursor = backend.con.cursor()
-        views = backend.con.execute(
+    if not _QUERY_LOCK.acquire(blocking=False):  # a long query runs there: try again later
+        return
+    try:
+        views = own.con.execute(
             "SELECT sql FROM duckdb_views() WHERE temporary AND NOT internal"
         ).fetchall()
+    finally:
+        _QUERY_LOCK.release()
     for (sql,) in views:
         with contextlib.suppress(duckdb.Error):  # what fails here runs on the shared path
-            cursor.execute(sql)
-    own = _Cursor(backend.con, cursor)
-    with _STATE_LOCK:
-        _CURSORS[key] = own
-    return own
+            own.cursor.execute(sql)
+    own.views_copied = True
 
 
 def release_cursors() -> None:
