@@ -163,7 +163,7 @@ def _render_widgets(res: dict | None) -> list[str]:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}.  "
         f'{res["edits"]} edits of the window of `city == "Tokyo" AND email_open count >= 3 '
-        f"within Nd` (N = 60, 58, … 14 days; each a rule not counted before), from the edit to "
+        f"within Nd` (N = 70, 68, … 24 days; each a rule not counted before), from the edit to "
         f"the count on screen (the `count` trait); the debounce is {res['debounce_s']:.1f} s.  "
         f"The workspace's now is the data's end ({res['now']}); the counts shown "
         f"({res['counts']['min']:,} to {res['counts']['max']:,}, {res['counts']['distinct']} "

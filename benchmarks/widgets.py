@@ -26,9 +26,9 @@ from segment_lab.widgets import SegmentBuilder
 from segment_lab.widgets._builder import DEBOUNCE
 
 EDITS = 24
-#: The windows of the edits, in days: 60d, 58d, ... 14d (distinct rules, non-zero counts).
-WINDOWS = [60 - 2 * k for k in range(EDITS)]
-FIRST = 62  # the window the builder opens with
+#: The windows of the edits, in days: 70d, 68d, ... 24d (distinct rules, non-zero counts).
+WINDOWS = [70 - 2 * k for k in range(EDITS)]
+FIRST = 72  # the window the builder opens with
 
 
 def _rule(days: int) -> sl.Rule:
