@@ -4,6 +4,8 @@ This is the one module that touches backend internals.  The rest of the engine b
 small results (a count, a history's grid counts) go straight through the backend's
 connection, which skips Ibis' Arrow and pandas conversion; everywhere else Ibis
 executes.  Backend failures become :class:`~segment_lab.errors.EvaluationError`.
+Off the main thread (a widget's worker) those direct queries run on a DuckDB cursor of
+the thread's own, beside the notebook's; :func:`interrupt` can aim at one thread.
 
 ibis 12 reads a pandas option that pandas 3 deprecates whenever it converts between
 pandas and Ibis; that harmless warning is silenced here, around those conversions only.
@@ -63,11 +65,12 @@ _INFER_STRING = "The 'future.infer_string' option is deprecated"
 
 #: Queries on a backend's own connection run one at a time: a DuckDB connection used by
 #: two threads at once (a builder's counting thread and the notebook) mixes up their
-#: results.  A query waiting here is not interrupted; :func:`interrupt` stops the one
-#: running.  Threads other than the main one run DuckDB's direct queries (counts, grid
-#: counts) on a cursor of their own instead (:func:`_own_cursor`), beside the others.
+#: results.  :func:`interrupt` stops the query running; one waiting here runs when its
+#: turn comes (unless its thread was interrupted: then it fails then).  Threads other
+#: than the main one run DuckDB's direct queries (counts, grid counts) on a cursor of
+#: their own instead (:func:`_own_cursor`), beside the others.
 _QUERY_LOCK = threading.RLock()
-#: Guards the two tables below (held only for a lookup or an interrupt, never for a query).
+#: Guards _SHARED_BY, _CANCELLED and _CURSORS (held for a lookup or an interrupt only).
 _STATE_LOCK = threading.Lock()
 #: id(connection) -> ident of the thread running a query on that shared connection now.
 _SHARED_BY: dict[int, int] = {}
