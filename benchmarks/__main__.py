@@ -161,11 +161,13 @@ def _render_widgets(res: dict | None) -> list[str]:
     return [
         f"## Segment builder ({res['scale']}: {res['contacts']:,} contacts)",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}; {res.get('note', '')}.  "
-        f'{res["edits"]} edits of the threshold of `city == "Tokyo" AND email_open count >= n '
-        f"within 30d` (each a rule not counted before), from the edit to the count on screen "
-        f"(the `count` trait); the debounce is {res['debounce_s']:.1f} s.  `ws.count` of the "
-        f"same rules on a fresh workspace, in the same run.",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}.  "
+        f'{res["edits"]} edits of the window of `city == "Tokyo" AND email_open count >= 3 '
+        f"within Nd` (N = 70, 68, … 24 days; each a rule not counted before), from the edit to "
+        f"the count on screen (the `count` trait); the debounce is {res['debounce_s']:.1f} s.  "
+        f"The workspace's now is the data's end ({res['now']}); the counts shown "
+        f"({res['counts']['min']:,} to {res['counts']['max']:,}, {res['counts']['distinct']} "
+        f"distinct) equal `ws.count` of the same rules on a fresh workspace, in the same run.",
         "",
         "| measure | median s | p95 s |",
         "|---|---:|---:|",

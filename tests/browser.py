@@ -6,6 +6,7 @@ on this checkout (as in ``test_notebooks.py``); ``launch_chromium`` starts Debia
 ``chromium`` through ``playwright`` (no browser download); ``open_and_run`` opens a
 notebook with **every request to a host other than 127.0.0.1/localhost aborted and
 recorded** and runs all its cells through JupyterLab's ``notebook:run-all-cells``.
+``start_voila`` and ``open_voila`` do the same for a notebook served by Voila.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -133,9 +135,8 @@ def stop(proc: subprocess.Popen, marker: str) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-@contextlib.contextmanager
-def start_lab(base: Path, notebooks: dict[str, list[str]], kernel: str) -> Iterator[Lab]:
-    """Run a JupyterLab server on 127.0.0.1 that leaks nothing outside ``base``."""
+def _isolated_env(base: Path, notebooks: dict[str, list[str]], kernel: str) -> dict[str, Path]:
+    """Make the server's folders under ``base``, its kernel spec and notebooks; return them."""
     dirs = {
         name: base / name
         for name in ("root", "config", "data", "runtime", "settings", "workspaces", "ipython")
@@ -144,8 +145,11 @@ def start_lab(base: Path, notebooks: dict[str, list[str]], kernel: str) -> Itera
         d.mkdir()
     write_kernel_spec(dirs["data"], kernel, "segment_lab browser tests")
     write_notebooks(dirs["root"], notebooks, kernel)
+    return dirs
 
-    env = {
+
+def _server_env(dirs: dict[str, Path]) -> dict[str, str]:
+    return {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(dirs["config"]),
         "JUPYTER_DATA_DIR": str(dirs["data"]),
@@ -157,6 +161,13 @@ def start_lab(base: Path, notebooks: dict[str, list[str]], kernel: str) -> Itera
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONPATH": checkout_pythonpath(),
     }
+
+
+@contextlib.contextmanager
+def start_lab(base: Path, notebooks: dict[str, list[str]], kernel: str) -> Iterator[Lab]:
+    """Run a JupyterLab server on 127.0.0.1 that leaks nothing outside ``base``."""
+    dirs = _isolated_env(base, notebooks, kernel)
+    env = _server_env(dirs)
     token = secrets.token_hex(16)
     log = base / "jupyterlab.log"
     cmd = [
@@ -185,6 +196,63 @@ def start_lab(base: Path, notebooks: dict[str, list[str]], kernel: str) -> Itera
         yield Lab(url=url, token=token, root=dirs["root"], log=log)
     finally:
         stop(proc, str(dirs["runtime"]))
+
+
+#: Voila prints the address it listens on (it moves on to another port if ours was taken).
+_VOILA_URL = re.compile(rb"(http://127\.0\.0\.1:\d+/)")
+
+
+@contextlib.contextmanager
+def start_voila(base: Path, notebook: str, cells: list[str], kernel: str) -> Iterator[Lab]:
+    """Serve ``notebook`` (made of ``cells``) with Voila on 127.0.0.1, isolated in ``base``.
+
+    Voila runs the notebook in a kernel of this checkout for each page load and shows its
+    outputs only; the server is stopped (with its kernels) when the block ends.
+    """
+    dirs = _isolated_env(base, {notebook: cells}, kernel)
+    token = secrets.token_hex(16)
+    log = base / "voila.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={free_port()}",
+        f"--token={token}",
+        f"--Voila.connection_dir_root={dirs['runtime']}",  # the kernels' files: see stop()
+        str(dirs["root"] / notebook),
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=dirs["root"], env=_server_env(dirs), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        url = _wait_for_voila(proc, log)
+        yield Lab(url=url, token=token, root=dirs["root"], log=log)
+    finally:
+        stop(proc, str(dirs["runtime"]))
+
+
+def _wait_for_voila(proc: subprocess.Popen, log: Path) -> str:
+    """Voila's URL once it is printed and the port accepts connections.
+
+    (Any page but a static file would run the notebook in a new kernel.)
+    """
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"voila exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        found = _VOILA_URL.search(log.read_bytes())
+        if found:
+            url = found.group(1).decode()
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", urlsplit(url).port), timeout=5),
+            ):
+                return url
+        time.sleep(0.5)
+    pytest.fail(f"voila did not start in {SERVER_START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 
 
 @contextlib.contextmanager
@@ -216,8 +284,12 @@ class Run:
 
 
 @contextlib.contextmanager
-def open_and_run(browser, lab: Lab, name: str, tmp_path: Path) -> Iterator[Run]:
-    """Open ``name`` in JupyterLab offline and run all cells; yield while the page is open."""
+def offline_page(browser, name: str, tmp_path: Path) -> Iterator[Run]:
+    """A page on which every request to another host than this one is aborted and recorded.
+
+    On an error a full-page screenshot ``<tmp_path>/<name>.png`` is kept, and the blocked
+    requests and the browser console are printed.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     blocked: list[str] = []
     console: list[str] = []
@@ -236,15 +308,43 @@ def open_and_run(browser, lab: Lab, name: str, tmp_path: Path) -> Iterator[Run]:
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     try:
-        page.goto(f"{lab.url}lab/tree/{name}?token={lab.token}", timeout=60_000)
-        page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=SERVER_START_TIMEOUT * 1000)
-        kernel = page.evaluate(RUN_ALL_JS, name)
-        yield Run(kernel=kernel, blocked=blocked, console=console, page=page)
+        yield Run(kernel="", blocked=blocked, console=console, page=page)
     except BaseException:
         page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-        print(f"screenshot: {tmp_path / f'{name}.png'}; server log: {lab.log}")
+        print(f"screenshot: {tmp_path / f'{name}.png'}")
         print("blocked requests:", *blocked, sep="\n  ")
         print("browser console:", *console[-40:], sep="\n  ")
         raise
     finally:
         context.close()
+
+
+@contextlib.contextmanager
+def open_and_run(browser, lab: Lab, name: str, tmp_path: Path) -> Iterator[Run]:
+    """Open ``name`` in JupyterLab offline and run all cells; yield while the page is open."""
+    with offline_page(browser, name, tmp_path) as run:
+        page = run.page
+        try:
+            page.goto(f"{lab.url}lab/tree/{name}?token={lab.token}", timeout=60_000)
+            page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=SERVER_START_TIMEOUT * 1000)
+            run.kernel = page.evaluate(RUN_ALL_JS, name)
+            yield run
+        except BaseException:
+            print(f"server log: {lab.log}")
+            raise
+
+
+@contextlib.contextmanager
+def open_voila(browser, voila: Lab, name: str, tmp_path: Path) -> Iterator[Run]:
+    """Open the notebook Voila serves, offline; yield once the page has loaded.
+
+    Voila runs the notebook while it sends the page, so the widgets appear as its cells
+    finish: wait for them on ``run.page``.
+    """
+    with offline_page(browser, name, tmp_path) as run:
+        try:
+            run.page.goto(f"{voila.url}?token={voila.token}", timeout=SERVER_START_TIMEOUT * 1000)
+            yield run
+        except BaseException:
+            print(f"server log: {voila.log}")
+            raise

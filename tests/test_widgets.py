@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import segment_lab as sl
 from segment_lab import event, field, in_segment
 from segment_lab.dsl import to_python
+from segment_lab.engine._execute import run_scalar_sql
 from segment_lab.errors import EvaluationError, InvalidSegmentError
 from segment_lab.model import And, Not, Or
 from segment_lab.widgets import SegmentBuilder
@@ -360,16 +361,17 @@ class SlowCounts:
 
 
 def test_a_superseded_query_is_interrupted_not_awaited(demo_ws):
-    con = demo_ws.tables.contacts._find_backend().con
+    backend = demo_ws.tables.contacts._find_backend()
+    huge = "select count(*) from range(100000000000) a"  # minutes, unless interrupted
     outcome = {}
 
     def slow() -> int:
         started = time.monotonic()
         try:
-            return con.execute("select count(*) from range(100000000000) a").fetchone()[0]
-        except Exception as exc:
-            outcome["error"] = type(exc).__name__
-            raise EvaluationError(str(exc)) from exc
+            return run_scalar_sql(backend, huge)  # on the worker's own cursor
+        except EvaluationError as exc:
+            outcome["error"] = str(exc)
+            raise
         finally:
             outcome["seconds"] = time.monotonic() - started
 
@@ -379,7 +381,7 @@ def test_a_superseded_query_is_interrupted_not_awaited(demo_ws):
         assert ws.first.wait(30)
         b.root.items[0].node.inputs[0].text.value = "Osaka"
         assert b.wait() == demo_ws.count(field("city") == "Osaka")
-        assert outcome["error"] == "InterruptException"
+        assert "interrupted" in outcome["error"].lower()  # mid-query, or as it began
         assert b._counter.done == b._counter.generation
     finally:
         b.close()

@@ -50,6 +50,8 @@ from segment_lab.engine._execute import (
     file_tables,
     interrupt,
     pandas_tables,
+    release_cursors,
+    resume,
     to_sql,
 )
 from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
@@ -106,6 +108,8 @@ __all__ = [
     "outcome_intervals",
     "pandas_tables",
     "plan_asof",
+    "release_cursors",
+    "resume",
     "segment_history",
     "segment_sizes",
     "stale_fields",

@@ -4,6 +4,8 @@ This is the one module that touches backend internals.  The rest of the engine b
 small results (a count, a history's grid counts) go straight through the backend's
 connection, which skips Ibis' Arrow and pandas conversion; everywhere else Ibis
 executes.  Backend failures become :class:`~segment_lab.errors.EvaluationError`.
+Off the main thread (a widget's worker) those direct queries run on a DuckDB cursor of
+the thread's own, beside the notebook's; :func:`interrupt` can aim at one thread.
 
 ibis 12 reads a pandas option that pandas 3 deprecates whenever it converts between
 pandas and Ibis; that harmless warning is silenced here, around those conversions only.
@@ -18,6 +20,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -49,6 +52,8 @@ __all__ = [
     "interrupt",
     "literal_sql",
     "pandas_tables",
+    "release_cursors",
+    "resume",
     "run_scalar_sql",
     "to_sql",
 ]
@@ -58,10 +63,149 @@ DIALECT_ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sparksql": "py
 
 _INFER_STRING = "The 'future.infer_string' option is deprecated"
 
-#: Queries run one at a time: a DuckDB connection used by two threads at once (a
-#: builder's counting thread and the notebook) mixes up their results.  A query waiting
-#: here is not interrupted; :func:`interrupt` stops the one running.
+#: Queries on a backend's own connection run one at a time: a DuckDB connection used by
+#: two threads at once (a builder's counting thread and the notebook) mixes up their
+#: results.  :func:`interrupt` stops the query running; one waiting here runs when its
+#: turn comes (unless its thread was interrupted: then it fails then).  Threads other
+#: than the main one run DuckDB's direct queries (counts, grid counts) on a cursor of
+#: their own instead (:func:`_own_cursor`), beside the others.
 _QUERY_LOCK = threading.RLock()
+#: Guards _SHARED_BY, _CANCELLED and _CURSORS (held for a lookup or an interrupt only).
+_STATE_LOCK = threading.Lock()
+#: id(connection) -> ident of the thread running a query on that shared connection now.
+_SHARED_BY: dict[int, int] = {}
+#: Threads whose queries are interrupted (``interrupt(..., thread)``) until they
+#: :func:`resume`: a query that had not begun when the interrupt came fails as it starts.
+_CANCELLED: set[int] = set()
+
+
+def _check_cancelled() -> None:
+    """Raise EvaluationError if this thread's queries are interrupted (under _STATE_LOCK)."""
+    if threading.get_ident() in _CANCELLED:
+        raise EvaluationError(
+            "The query was interrupted before it began (a newer request superseded it)."
+        )
+
+
+def resume() -> None:
+    """Let this thread's queries run again after ``interrupt(..., thread=<this thread>)``.
+
+    Examples
+    --------
+    >>> from segment_lab.engine import resume
+    >>> resume()  # nothing was interrupted: nothing happens
+    """
+    with _STATE_LOCK:
+        _CANCELLED.discard(threading.get_ident())
+
+
+@dataclass
+class _Cursor:
+    """A thread's own connection to a DuckDB database: ``con.cursor()``."""
+
+    con: Any  # the backend's connection it came from (kept: ids are never reused meanwhile)
+    cursor: Any
+    registered: set[str] = field(default_factory=set)  # in-memory tables registered on it
+    views_copied: bool = False  # the shared connection's temporary views, made on it
+
+
+#: (thread ident, id(backend connection)) -> that thread's cursor.
+_CURSORS: dict[tuple[int, int], _Cursor] = {}
+
+
+@contextlib.contextmanager
+def _on_shared(con: Any) -> Iterator[None]:
+    """Hold the query lock and record this thread as the one running on ``con``."""
+    with _QUERY_LOCK:
+        with _STATE_LOCK:
+            _check_cancelled()
+            before = _SHARED_BY.get(id(con))
+            _SHARED_BY[id(con)] = threading.get_ident()
+        try:
+            yield
+        finally:
+            with _STATE_LOCK:
+                if before is None:
+                    _SHARED_BY.pop(id(con), None)
+                else:
+                    _SHARED_BY[id(con)] = before
+
+
+def _own_cursor(backend: Any) -> _Cursor | None:
+    """Return this thread's cursor on ``backend``'s database (None on the main thread).
+
+    Made on first use without waiting for the shared connection.  A cursor sees the
+    database's tables but not another connection's temporary views (the files of
+    ``Workspace.read``): those are copied onto it once the shared connection is free
+    (until then, a query on them runs on the shared path).
+    """
+    if threading.current_thread() is threading.main_thread():
+        return None
+    key = (threading.get_ident(), id(backend.con))
+    with _STATE_LOCK:
+        own = _CURSORS.get(key)
+    if own is None or own.con is not backend.con:
+        own = _Cursor(backend.con, backend.con.cursor())
+        with _STATE_LOCK:
+            _CURSORS[key] = own
+    if not own.views_copied:
+        _copy_temporary_views(own)
+    return own
+
+
+def _copy_temporary_views(own: _Cursor) -> None:
+    """Create the shared connection's temporary views on the cursor, if it is free now."""
+    import duckdb
+
+    if not _QUERY_LOCK.acquire(blocking=False):  # a long query runs there: try again later
+        return
+    try:
+        views = own.con.execute(
+            "SELECT sql FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
+    finally:
+        _QUERY_LOCK.release()
+    for (sql,) in views:
+        with contextlib.suppress(duckdb.Error):  # what fails here runs on the shared path
+            own.cursor.execute(sql)
+    own.views_copied = True
+
+
+def release_cursors() -> None:
+    """Close the cursors this thread made (a worker thread calls this before it ends).
+
+    Examples
+    --------
+    >>> from segment_lab.engine import release_cursors
+    >>> release_cursors()  # the main thread has none: nothing happens
+    """
+    ident = threading.get_ident()
+    with _STATE_LOCK:
+        mine = [key for key in _CURSORS if key[0] == ident]
+        cursors = [_CURSORS.pop(key) for key in mine]
+        _CANCELLED.discard(ident)
+    for own in cursors:
+        with contextlib.suppress(Exception):
+            own.cursor.close()
+
+
+def _register_in_memory(own: _Cursor, expr: ir.Expr | None) -> bool:
+    """Register ``expr``'s in-memory tables on the cursor; False if it needs the shared path.
+
+    (User-defined functions are registered by Ibis on the shared connection only.)
+    """
+    if expr is None:
+        return True
+    import ibis.expr.operations as ops
+
+    node = expr.op()
+    if node.find(ops.ScalarUDF):
+        return False
+    for table in node.find(ops.InMemoryTable):
+        if table.name not in own.registered:
+            own.cursor.register(table.name, table.data.to_pyarrow(table.schema))
+            own.registered.add(table.name)
+    return True
 
 
 @contextlib.contextmanager
@@ -87,8 +231,10 @@ def execute(expr: ir.Expr) -> Any:
     EvaluationError
         When the backend fails.
     """
+    backend = duckdb_backend(expr)
+    shared = _on_shared(backend.con) if backend is not None else _QUERY_LOCK
     try:
-        with _QUERY_LOCK, _pandas_conversion():
+        with shared, _pandas_conversion():
             return expr.execute()
     except SegmentLabError:
         raise
@@ -122,14 +268,52 @@ def execute_rows(expr: ir.Table) -> list[tuple]:
 
 def _run_direct(backend: Any, expr: ir.Expr, fetch: Callable[[Any], Any]) -> Any:
     try:
-        with _QUERY_LOCK:
+        return _on_cursor(backend, expr, lambda: backend.compile(expr), fetch)
+    except _SharedPath:
+        pass
+    try:
+        with _on_shared(backend.con):
             backend._run_pre_execute_hooks(expr)  # registers in-memory tables (ibis.memtable)
             return fetch(backend.con.execute(backend.compile(expr)))
+    except SegmentLabError:
+        raise
     except Exception as exc:
         raise _failed(exc) from exc
 
 
-def interrupt(expr: ir.Expr) -> bool:
+class _SharedPath(Exception):
+    """The query cannot run on this thread's cursor: run it on the shared connection."""
+
+
+def _on_cursor(
+    backend: Any, expr: ir.Expr | None, sql: Callable[[], str], fetch: Callable[[Any], Any]
+) -> Any:
+    """Run ``sql()`` on this thread's own cursor; raise _SharedPath where that cannot be.
+
+    A table the cursor does not know (a temporary one made after the cursor, or an
+    in-memory table registered by an older query) sends the query to the shared path.
+    """
+    import duckdb
+
+    try:
+        own = _own_cursor(backend)
+        if own is None:
+            raise _SharedPath
+        if not _register_in_memory(own, expr):
+            raise _SharedPath
+        text = sql()
+        with _STATE_LOCK:
+            _check_cancelled()
+        return fetch(own.cursor.execute(text))
+    except duckdb.CatalogException:
+        raise _SharedPath from None
+    except (_SharedPath, SegmentLabError):
+        raise
+    except Exception as exc:
+        raise _failed(exc) from exc
+
+
+def interrupt(expr: ir.Expr, thread: threading.Thread | None = None) -> bool:
     """Interrupt the query running on the DuckDB connection of ``expr``'s backend.
 
     A query that is interrupted fails with an :class:`~segment_lab.errors.EvaluationError`
@@ -140,6 +324,11 @@ def interrupt(expr: ir.Expr) -> bool:
     ----------
     expr : ibis.expr.types.Expr
         Any expression on the backend (e.g. the contacts table).
+    thread : threading.Thread, optional
+        Interrupt only the query that this thread runs (on its own cursor, or on the
+        backend's connection if it holds it now), never another thread's; the thread's
+        later queries fail as they start, until it calls :func:`resume`.  Default: the
+        query on the backend's connection, whoever runs it.
 
     Returns
     -------
@@ -156,7 +345,17 @@ def interrupt(expr: ir.Expr) -> bool:
     backend = duckdb_backend(expr)
     if backend is None:
         return False
-    backend.con.interrupt()
+    if thread is None:
+        backend.con.interrupt()
+        return True
+    con = backend.con
+    with _STATE_LOCK:  # the thread cannot leave the shared connection meanwhile
+        _CANCELLED.add(thread.ident)  # type: ignore[arg-type]
+        own = _CURSORS.get((thread.ident, id(con)))
+        if own is not None and own.con is con:
+            own.cursor.interrupt()
+        if _SHARED_BY.get(id(con)) == thread.ident:
+            con.interrupt()
     return True
 
 
@@ -195,11 +394,21 @@ def literal_sql(backend: Any, value: ir.Scalar) -> str:
     return select.expressions[0].this.sql(dialect=backend.dialect)
 
 
-def run_scalar_sql(backend: Any, sql: str) -> Any:
-    """Return the first value of the first row of ``sql`` run on ``backend``'s connection."""
+def run_scalar_sql(backend: Any, sql: str, expr: ir.Expr | None = None) -> Any:
+    """Return the first value of the first row of ``sql`` run on ``backend``'s connection.
+
+    Off the main thread it runs on the thread's own cursor, with the in-memory tables of
+    ``expr`` (the expression ``sql`` was compiled from) registered there.
+    """
     try:
-        with _QUERY_LOCK:
+        return _on_cursor(backend, expr, lambda: sql, lambda cursor: cursor.fetchone()[0])
+    except _SharedPath:
+        pass
+    try:
+        with _on_shared(backend.con):
             return backend.con.execute(sql).fetchone()[0]
+    except SegmentLabError:
+        raise
     except Exception as exc:
         raise _failed(exc) from exc
 

@@ -15,6 +15,7 @@ Only the compiled text is kept (per rule, per workspace): results never are.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,8 @@ class CountPlan:
 
     def run(self, t: dt.datetime) -> int:
         """Count the members at ``t``."""
-        return int(run_scalar_sql(self.backend, self.sql.replace(self.marker, _literal(t))))
+        sql = self.sql.replace(self.marker, _literal(t))
+        return int(run_scalar_sql(self.backend, sql, self.expr))
 
 
 def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
@@ -85,16 +87,22 @@ class CountPlans:
         self._tables = tables
         self._size = size
         self._plans: OrderedDict[Rule, CountPlan | None] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, rule: Rule) -> CountPlan | None:
-        """Return the plan of ``rule``, compiled on first use; None if it has none."""
-        if rule in self._plans:
-            self._plans.move_to_end(rule)
-            return self._plans[rule]
-        plan = compile_count(rule, self._tables)
-        self._plans[rule] = plan
-        if len(self._plans) > self._size:
-            self._plans.popitem(last=False)
+        """Return the plan of ``rule``, compiled on first use; None if it has none.
+
+        Safe from several threads (a widget's worker and the notebook).
+        """
+        with self._lock:
+            if rule in self._plans:
+                self._plans.move_to_end(rule)
+                return self._plans[rule]
+        plan = compile_count(rule, self._tables)  # two threads may both compile: same plan
+        with self._lock:
+            self._plans[rule] = plan
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
         return plan
 
     def count(self, rule: Rule, t: dt.datetime) -> int:

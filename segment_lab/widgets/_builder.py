@@ -110,7 +110,10 @@ class SegmentBuilder(w.VBox):
         self.panels = Panels()
         self.root = Group(self.context, segment.rule if segment is not None else None, root=True)
         self.root.widget.add_class("sl-root")
-        self._counter = Counter(self._publish, lambda: interrupt(ws.tables.contacts), debounce)
+        contacts = ws.tables.contacts
+        self._counter = Counter(
+            self._publish, lambda: interrupt(contacts, self._counter.thread), debounce
+        )
         self.root.on_change(self._edited)
         self.name.observe(lambda _: self._current(), "value")  # a new name needs no recount
         self.as_of.observe(lambda _: self._edited(), "value")

@@ -4,8 +4,9 @@ Every :meth:`Counter.submit` gets a new *generation*.  One worker thread waits f
 edits to pause (the debounce), then runs the job's stages (the count first, then the
 extras: the funnel, the sparkline ...).  A stage's result is published only while its
 generation is still the newest, checked under the lock that ``submit`` takes, so a stale
-result can never overwrite a newer one.  A submit that arrives while a query runs
-interrupts it (the superseded query is not awaited).
+result can never overwrite a newer one.  A submit that arrives while a job runs
+interrupts its query (the superseded query is not awaited), and the job's later
+queries fail as they start.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from segment_lab.engine import release_cursors, resume
 
 __all__ = ["Counter"]
 
@@ -41,9 +44,13 @@ class Counter:
         ``publish(stage, value)`` for each stage of the newest job (``stage`` "error" with
         the exception when it fails); called on the worker thread, under the lock.
     interrupt : callable
-        Stops the query running now (called when a newer job arrives meanwhile).
+        Stops the query that the worker thread (:attr:`thread`) runs now (called when a
+        newer job arrives meanwhile); it must leave other threads' queries alone.
     debounce : float
         Seconds of quiet after the last submit before a job starts.
+    final : str
+        The stage after which a job's result is current (:meth:`wait` returns): "count"
+        for the builder (its extras come later), the last stage for the explorer.
     """
 
     def __init__(
@@ -51,10 +58,12 @@ class Counter:
         publish: Callable[[str, Any], None],
         interrupt: Callable[[], object],
         debounce: float = 0.3,
+        final: str = "count",
     ) -> None:
         self.publish, self.interrupt, self.debounce = publish, interrupt, debounce
+        self.final = final
         self.generation = 0
-        self.done = 0  # the newest generation whose first stage (the count) is published
+        self.done = 0  # the newest generation whose final stage (e.g. the count) is published
         self._pending: Job | None = None
         self._due = 0.0
         self._running = False
@@ -86,7 +95,7 @@ class Counter:
         return generation == self.generation
 
     def wait(self, timeout: float) -> bool:
-        """Block until the newest generation's count is published; False on timeout."""
+        """Block until the newest generation's final stage is published; False on timeout."""
         with self.lock:
             return self.lock.wait_for(lambda: self._closed or self.done == self.generation, timeout)
 
@@ -113,6 +122,7 @@ class Counter:
                     remaining = self._due - time.monotonic()
                     if remaining <= 0:
                         job, self._pending = self._pending, None
+                        resume()  # under the lock: an interrupt from now on stops this job
                         self._running = True
                         return self.generation, job
                     self.lock.wait(remaining)
@@ -120,15 +130,23 @@ class Counter:
                     self.lock.wait()
             return None
 
+    @property
+    def thread(self) -> threading.Thread:
+        """The worker thread (its queries run on DuckDB cursors of its own)."""
+        return self._thread
+
     def _loop(self) -> None:
-        while (task := self._next()) is not None:
-            generation, job = task
-            try:
-                self._run(generation, job)
-            finally:
-                with self.lock:
-                    self._running = False
-                    self.lock.notify_all()
+        try:
+            while (task := self._next()) is not None:
+                generation, job = task
+                try:
+                    self._run(generation, job)
+                finally:
+                    with self.lock:
+                        self._running = False
+                        self.lock.notify_all()
+        finally:
+            release_cursors()
 
     def _run(self, generation: int, job: Job) -> None:
         stages = job()
@@ -147,7 +165,7 @@ class Counter:
                 if stage == "pause":
                     continue
                 self.publish(stage, value)
-                if stage in ("count", "error"):
+                if stage in (self.final, "error"):
                     self.done = generation
                     self.lock.notify_all()
             if stage == "error":
