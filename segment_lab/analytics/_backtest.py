@@ -282,8 +282,8 @@ def backtest(
     if n == 0:
         return _result(_frame([], extra), [])
     tables = ws.tables
+    node = ws.resolve(node)  # an unknown event type or where column: a clear error
     if not is_event:
-        node = ws.resolve(node)
         warn_current(node, tables, plan.grid.start, ws.now)
     positives = materialize(outcome_intervals(node, tables, plan, event=is_event))
     base = base_counts(positives, tables, plan)
