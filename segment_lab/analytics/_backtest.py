@@ -243,7 +243,9 @@ def backtest(
         f1, lift, coverage, rate_nonmembers`` and the 95% Wilson intervals
         ``precision_lo/_hi, recall_lo/_hi, base_rate_lo/_hi`` (NaN where a
         denominator is 0); ``partial`` last with ``partial=True``.  ``.summary()``
-        pools the snapshots per segment.
+        pools the snapshots per segment; ``attrs["backtest"]`` says the outcome in
+        words (``outcome``), the ``horizon``, the grid's step (``every``) and the number
+        of ``snapshots`` kept.
 
     Raises
     ------
@@ -271,6 +273,8 @@ def backtest(
     True
     >>> bool(row["lift"] == row["precision"] / row["base_rate"])
     True
+    >>> bt.attrs["backtest"]["outcome"]
+    'unsubscribed within 4w after the snapshot'
     """
     check_workspace(ws, "backtest")
     if isinstance(audit, bool) or not isinstance(audit, int) or audit < 0:
@@ -279,8 +283,9 @@ def backtest(
     named = named_segments(ws, segments, "backtest")
     plan, n = _plan(ws, start, end, every, horizon, partial)
     extra = ("partial",) if partial else ()
+    info = _info(outcome, node, is_event, horizon, every, n)
     if n == 0:
-        return _result(_frame([], extra), [])
+        return _result(_frame([], extra), [], info)
     tables = ws.tables
     node = ws.resolve(node)  # an unknown event type or where column: a clear error
     if not is_event:
@@ -296,7 +301,17 @@ def backtest(
         rows += _rows(item.name, plan, base, mine, partial)
     frame = _frame(rows, extra)
     checks = _audit(ws, named, plan, by_name, audit) if audit else []
-    return _result(frame, checks)
+    return _result(frame, checks, info)
+
+
+def _info(outcome: Any, node: Any, is_event: bool, horizon: Any, every: Any, n: int) -> dict:
+    """``attrs["backtest"]``: the outcome in words, the horizon and the snapshots' grid."""
+    if is_event:
+        words = f"{node.describe()} within {horizon} after the snapshot"
+    else:
+        name = f" of {outcome.name}" if isinstance(outcome, Segment) else ""
+        words = f"a member{name} {horizon} after the snapshot ({node.describe()})"
+    return {"outcome": words, "horizon": str(horizon), "every": str(every), "snapshots": n}
 
 
 def _rows(name: str, plan: BacktestPlan, base, mine, partial: bool) -> list[dict]:
@@ -311,8 +326,9 @@ def _rows(name: str, plan: BacktestPlan, base, mine, partial: bool) -> list[dict
     return out
 
 
-def _result(frame: pd.DataFrame, checks: list[dict]) -> BacktestFrame:
+def _result(frame: pd.DataFrame, checks: list[dict], info: dict) -> BacktestFrame:
     out = BacktestFrame(frame)
+    out.attrs["backtest"] = info
     if not out.empty:
         out["snapshot"] = pd.to_datetime(out["snapshot"])
     out.audit = pd.DataFrame(checks, columns=["segment", "snapshot", "backtest", "truncated"])
