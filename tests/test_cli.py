@@ -323,6 +323,10 @@ BAD = {
         [*BT[:-2], "--outcome", "event:purchase", "--horizon", "4w", "-o", "{root}/no/b.csv"],
         "does not exist",
     ),
+    "dashboard backtest without horizon": (
+        ["dashboard", "--backtest-outcome", "event:purchase", "-o", "{root}/d.html"],
+        "--horizon",
+    ),
     "backtest negative audit": (
         [*BT, "--outcome", "event:purchase", "--horizon", "4w", "--audit", "-1"],
         "audit",
@@ -474,3 +478,18 @@ def test_backtest_text_summary_and_files(tmp_path, small_files):
     assert len(frame) == 24 and list(frame.columns[:4]) == [
             "segment", "snapshot", "population", "members",
         ]  # fmt: skip
+
+
+def test_dashboard_with_a_backtest_section(tmp_path, small_files):
+    page = tmp_path / "d.html"
+    out = run(
+        "dashboard", small_files["catalog"], *small_files["data"], "--now", "2024-03-16",
+        "--start", "2024-03-01", "--every", "1d", "--backtest-outcome", "event:purchase",
+        "--backtest-where", "{kind: compare, field: value, op: '>=', value: 5}",
+        "--horizon", "2d", "-o", str(page),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "2 of 16 snapshots are incomplete" in out.stderr and "--partial" not in out.stderr
+    html = page.read_text()
+    assert 'id="backtest"' in html and "made a purchase (where Value" in html
+    assert html.count('class="vega"') == len(SMALL_CATALOG) + 2 + 1

@@ -117,14 +117,13 @@ SUMMARY_TEXT = ("segment", "snapshots", "members", "true_positives", "precision"
                 "precision_lo", "precision_hi", "recall", "lift", "q_value")  # fmt: skip
 
 
-def _backtest_frame(args: argparse.Namespace) -> tuple[Any, str]:
+def _backtest_frame(args: argparse.Namespace, ws: Any, catalog: Any) -> tuple[Any, str]:
     """Run the backtest the options describe; ``(frame, heading)``."""
     import warnings
 
     import segment_lab as sl
     from segment_lab.errors import IncompleteSnapshotWarning
 
-    ws, catalog = _ws(args)
     outcome = _data.parse_outcome(args.outcome, args.outcome_where, catalog)
     segs = _segments(catalog, args.segment)
     with warnings.catch_warnings(record=True) as caught:
@@ -145,7 +144,12 @@ def _backtest_frame(args: argparse.Namespace) -> tuple[Any, str]:
             "--horizon, or pass --partial to keep incomplete snapshots (flagged)."
         )
     for w in left_out:
-        text = str(w.message).replace("pass partial=True", "pass --partial")
+        text = str(w.message)
+        text = (
+            text.replace("pass partial=True", "pass --partial")
+            if args.command == "backtest"
+            else text.split("; pass partial=True")[0] + "."
+        )
         warnings.warn_explicit(text, w.category, w.filename, w.lineno)
     head = f"Backtest of {args.outcome} over {args.horizon} after each snapshot"
     if args.summary:
@@ -156,7 +160,7 @@ def _backtest_frame(args: argparse.Namespace) -> tuple[Any, str]:
 def backtest(args: argparse.Namespace) -> int:
     """Print or write a backtest: per (segment, snapshot), or pooled with ``--summary``."""
     out = _data.check_output(args.output, _data.WRITABLE) if args.output else None
-    frame, head = _backtest_frame(args)
+    frame, head = _backtest_frame(args, *_ws(args))
     if out is not None:
         _data.write_frame(frame, out)
         print(
@@ -200,8 +204,22 @@ def dashboard(args: argparse.Namespace) -> int:
     from segment_lab import dashboard as dash
 
     out = _data.check_output(args.output, (".html", ".htm"))
+    if (args.backtest_outcome is None) != (args.horizon is None) or (
+        args.backtest_where is not None and args.backtest_outcome is None
+    ):
+        raise InvalidValueError(
+            "dashboard: a backtest section needs both --backtest-outcome and --horizon "
+            "(e.g. --backtest-outcome event:purchase --horizon 28d)."
+        )
     ws, catalog = _ws(args)
     segs = _segments(catalog, args.segment)
+    bt = None
+    if args.backtest_outcome is not None:
+        ns = argparse.Namespace(**{
+            **vars(args), "outcome": args.backtest_outcome, "outcome_where": args.backtest_where,
+            "partial": False, "audit": 0, "summary": False,
+        })  # fmt: skip
+        bt, _ = _backtest_frame(ns, ws, catalog)
     dash.export(
         ws,
         segs,
@@ -211,6 +229,7 @@ def dashboard(args: argparse.Namespace) -> int:
         every=args.every,
         title=args.title,
         progress=_progress(args),
+        backtest=bt,
     )
     _report_dashboard(args, out)
     return 0

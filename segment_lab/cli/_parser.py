@@ -213,6 +213,16 @@ def build() -> argparse.ArgumentParser:
     _grid(b, "-90d", "1d")
     b.add_argument("-o", "--output", required=True, metavar="FILE.html", help="the file to write")
     b.add_argument("--title", default=None, help="the page title")
+    b.add_argument(
+        "--backtest-outcome",
+        metavar="OUTCOME",
+        help="add a backtest section on the charts' grid: event:TYPE[,TYPE] or segment:NAME "
+        "(as for the backtest command; needs --horizon)",
+    )
+    b.add_argument(
+        "--backtest-where", metavar="RULE", help="the backtest's --outcome-where (JSON or YAML)"
+    )
+    b.add_argument("--horizon", help="the backtest's horizon, e.g. 28d")
     _segment_option(b)
 
     s = _command(
