@@ -281,12 +281,13 @@ def reference_backtest(
     segments: list, outcome: Any, grid: tuple, horizon: str, now: dt.datetime,
     data: reference.Dataset, catalog: Catalog | None, partial: bool,
 ) -> list[dict]:  # fmt: skip
-    h = Duration.parse(horizon).to_timedelta()
+    h = Duration.parse(horizon)  # calendar months too: t + h clipped at the month's end
     rows = []
     for t in reference.grid(*grid):
-        if t + h > now and not partial:
+        reach = reference.shift(t, h)
+        if reach > now and not partial:
             continue
-        until = min(t + h, now)
+        until = min(reach, now)
         pop = _universe(data, t)
         if isinstance(outcome, (sl.Segment, sl.model.Rule)):
             happened = reference.evaluate(outcome, until, data, catalog)
@@ -305,6 +306,6 @@ def reference_backtest(
                 **backtest_ratios(*counts),
             }
             if partial:
-                row["partial"] = t + h > now
+                row["partial"] = reach > now
             rows.append(row)
     return rows

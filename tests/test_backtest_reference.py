@@ -162,3 +162,51 @@ def test_backtest_matches_reference(data, with_history):
             assert tuple(int(row[c]) for c in BACKTEST_COUNTS) == counts
             for c, v in backtest_ratios(*counts).items():
                 assert _same(row[c], v), (c, row[c], v)
+
+
+@st.composite
+def calendar_scenes(draw: st.DrawFn, with_history: bool) -> tuple:
+    """Data around month ends; calendar grids, or daily / weekly grids with calendar horizons."""
+    dataset = draw(sd.calendar_datasets(with_history), label="dataset")
+    catalog = draw(sd.catalogs(), label="catalog")
+    segments = [draw(sd.rules_for_schema(2, catalog.names)) for _ in range(draw(st.integers(1, 2)))]
+    if draw(st.booleans()):
+        grid = draw(sd.grids(dataset, segments[0], catalog, 6, calendar=True), label="grid")
+        horizon = draw(st.sampled_from(["1mo", "1q", "2d", "30d"]), label="horizon")
+    else:
+        start = draw(st.sampled_from(sd.CALENDAR_TIMES), label="start")
+        every = draw(st.sampled_from(["1d", "1d", "1w"]), label="every")
+        n = draw(st.integers(0, 7))
+        grid = (start, start + n * Duration.parse(every).to_timedelta(), every)
+        horizon = draw(st.sampled_from(["1mo", "2mo", "1q"]), label="horizon")
+    points = ref.grid(*grid)
+    h = Duration.parse(horizon)
+    reach = ref.shift(points[-1], h) if points else grid[1]
+    now = draw(
+        st.sampled_from([reach, reach - dt.timedelta(days=1), ref.shift(grid[0], h),
+                         dt.datetime(2030, 1, 1)]) | sd.instants(),
+        label="now",
+    )  # fmt: skip
+    outcome = draw(outcomes(catalog), label="outcome")
+    return dataset, catalog, segments, grid, horizon, outcome, now
+
+
+@WITH_HISTORY
+@diff_settings(12)
+@given(data=st.data())
+def test_calendar_grids_and_horizons_match_reference(data, with_history):
+    """Calendar steps (snapshots as ws.history's) and horizons (t + months, clipped)."""
+    dataset, catalog, segments, grid, horizon, outcome, now = data.draw(
+        calendar_scenes(with_history)
+    )
+    partial = data.draw(st.booleans(), label="partial")
+    ws = dataset_workspace(dataset, catalog).with_now(now)
+    expected = reference_backtest(segments, outcome, grid, horizon, now, dataset, catalog, partial)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sl.errors.IncompleteSnapshotWarning)
+        start, end, every = grid
+        frame = sl.backtest(
+            ws, segments, outcome, start=start, end=end, every=every, horizon=horizon,
+            partial=partial, progress=False,
+        )  # fmt: skip
+    assert_same_rows(engine_rows(frame), expected)

@@ -152,18 +152,11 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
         h, months, _ = resolve_every(horizon)
     except InvalidSegmentError as exc:  # a bad duration: say which argument
         raise type(exc)(f"horizon: {exc}") from None
-    if h is None:
-        raise InvalidValueError(
-            f"horizon: a calendar horizon ({horizon!r}) is not supported by backtests yet; "
-            f"give a fixed length such as '{30 * months}d' or '{13 * months}w'."
-        )
     grid = ws.grid(start, end, every)
-    if grid.step is None:
-        raise InvalidValueError(
-            f"every: backtests take fixed steps ('1d', '1w', '4w'), not calendar months "
-            f"({every!r}) yet."
-        )
-    plan = BacktestPlan(grid, h, ws.now)
+    try:
+        plan = BacktestPlan(grid, h, ws.now, months)
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"horizon {horizon!r}: {exc}") from None
     kc = plan.complete
     if kc < grid.n and not partial:
         warnings.warn(
@@ -175,7 +168,7 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
         )
         if kc == 0:
             return plan, 0
-        plan = BacktestPlan(dataclasses.replace(grid, n=kc), h, ws.now)
+        plan = BacktestPlan(dataclasses.replace(grid, n=kc), h, ws.now, months)
     return plan, plan.grid.n
 
 
@@ -319,7 +312,7 @@ def _rows(name: str, plan: BacktestPlan, base, mine, partial: bool) -> list[dict
     out = []
     for k in range(g.n):
         counts = (int(base[0, k]), int(mine[0, k]), int(base[1, k]), int(mine[1, k]))
-        row = _row(name, g.start + k * g.step, counts)
+        row = _row(name, g.at(k), counts)
         if partial:
             row["partial"] = k >= kc
         out.append(row)
@@ -345,7 +338,7 @@ def _audit(
     picks = sorted({round(i * (g.n - 1) / max(k - 1, 1)) for i in range(min(k, g.n))})
     checks = []
     for i in picks:
-        t = g.start + i * g.step
+        t = g.at(i)
         known = Workspace.from_ibis(
             **truncated_tables(ws.tables, t), bindings=ws.bindings, now=t, validate=False
         )
