@@ -212,9 +212,11 @@ def backtest(
         ``sl.event("purchase")`` (optionally ``.where(...)``; an event type name or a
         list of them will do), or a rule / segment.
     start, end, every
-        The snapshots, as in :meth:`Workspace.history`.
+        The snapshots, as in :meth:`Workspace.history` (calendar months and quarters too).
     horizon
-        How far the outcome looks forward: a duration such as ``"90d"`` or ``"4w"``.
+        How far the outcome looks forward: a duration such as ``"90d"`` or ``"4w"``, or
+        calendar months (``"1mo"``, ``"1q"``: ``t_k + months``, the day clipped at the
+        month's end; the snapshots must then be midnights, steps of whole days or more).
     partial
         Snapshots whose ``t_k + horizon`` lies after the workspace's now are
         incomplete: left out with an :class:`~segment_lab.errors.IncompleteSnapshotWarning`

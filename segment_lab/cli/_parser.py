@@ -179,7 +179,9 @@ def build() -> argparse.ArgumentParser:
         "'{kind: compare, field: value, op: \">\", value: 100}'",
     )
     bt.add_argument(
-        "--horizon", required=True, help="how far the outcome looks forward, e.g. 30d, 4w"
+        "--horizon",
+        required=True,
+        help="how far the outcome looks forward, e.g. 30d, 4w, 1mo (calendar months)",
     )
     _grid(bt, "-26w", "1w")
     bt.add_argument(
