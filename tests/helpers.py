@@ -6,6 +6,8 @@
   workspace;
 * :func:`count_rows`: run a workspace's SQL text (any dialect sqlglot reads) on its
   DuckDB connection;
+* :func:`reference_backtest`: a backtest computed with ``tests/reference.py`` (for the
+  backtest's differential test and the CLI's);
 * :func:`assert_matches_snapshot`: compare a text with a pinned file under
   ``tests/snapshots/``, or rewrite the file when ``SEGMENT_LAB_UPDATE_SNAPSHOTS=1``.
 
@@ -16,10 +18,13 @@ workspace, ...) are in ``tests/conftest.py``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pytest
@@ -27,6 +32,8 @@ import sqlglot
 from hypothesis import HealthCheck, settings
 
 import segment_lab as sl
+import tests.reference as reference
+from segment_lab.model import Catalog, Duration, Segment
 from tests.reference import Dataset
 from tests.strategies_data import EVENT_TYPES
 
@@ -207,3 +214,98 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+# -- the backtest reference --------------------------------------------------------------
+
+#: The 97.5% normal quantile of the Wilson intervals.
+Z = 1.959963984540054
+#: The counts of a backtest row.
+BACKTEST_COUNTS = ("population", "members", "positives", "true_positives")
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _wilson(x: int, n: int) -> tuple[float, float]:
+    """``(x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)``."""
+    if n == 0:
+        return math.nan, math.nan
+    root = Z * math.sqrt(x * (n - x) / n + Z * Z / 4)
+    return (x + Z * Z / 2 - root) / (n + Z * Z), (x + Z * Z / 2 + root) / (n + Z * Z)
+
+
+def backtest_ratios(pop: int, mem: int, pos: int, tp: int) -> dict:
+    precision, recall, base = _div(tp, mem), _div(tp, pos), _div(pos, pop)
+    row = {
+        "base_rate": base,
+        "precision": precision,
+        "recall": recall,
+        "f1": _div(2 * tp, mem + pos),
+        "lift": _div(precision, base) if not math.isnan(precision) else math.nan,
+        "coverage": _div(mem, pop),
+        "rate_nonmembers": _div(pos - tp, pop - mem),
+    }
+    for name, (x, n) in {
+        "precision": (tp, mem),
+        "recall": (tp, pos),
+        "base_rate": (pos, pop),
+    }.items():
+        row[f"{name}_lo"], row[f"{name}_hi"] = _wilson(x, n)
+    return row
+
+
+def _universe(data: reference.Dataset, t: dt.datetime) -> set:
+    return {
+        c["contact_id"]
+        for c in data.contacts
+        if c.get("created_at") is None or c["created_at"] <= t
+    }
+
+
+def _event_outcome(spec: Any, t: dt.datetime, until: dt.datetime, data: reference.Dataset) -> set:
+    """Contacts with a matching event in ``(t, until]`` (a plain scan)."""
+    node = spec.exists()
+    ctx = reference._context(until, data, None)
+    return {
+        e["contact_id"]
+        for e in data.events
+        if e["event_type"] in node.types
+        and t < e["ts"] <= until
+        and (node.where is None or reference.holds(node.where, reference._event_subject(e), ctx))
+    }
+
+
+def reference_backtest(
+    segments: list, outcome: Any, grid: tuple, horizon: str, now: dt.datetime,
+    data: reference.Dataset, catalog: Catalog | None, partial: bool,
+) -> list[dict]:  # fmt: skip
+    h = Duration.parse(horizon)  # calendar months too: t + h clipped at the month's end
+    rows = []
+    for t in reference.grid(*grid):
+        reach = reference.shift(t, h)
+        if reach > now and not partial:
+            continue
+        until = min(reach, now)
+        pop = _universe(data, t)
+        if isinstance(outcome, (sl.Segment, sl.model.Rule)):
+            happened = reference.evaluate(outcome, until, data, catalog)
+        else:
+            happened = _event_outcome(outcome, t, until, data)
+        positives = pop & happened
+        for i, seg in enumerate(segments):
+            name = seg.name if isinstance(seg, Segment) else f"rule_{i}"
+            members = reference.evaluate(seg, t, data, catalog)
+            assert members <= pop
+            counts = (len(pop), len(members), len(positives), len(members & positives))
+            row = {
+                "segment": name,
+                "snapshot": t,
+                **dict(zip(BACKTEST_COUNTS, counts)),
+                **backtest_ratios(*counts),
+            }
+            if partial:
+                row["partial"] = reach > now
+            rows.append(row)
+    return rows

@@ -148,12 +148,31 @@ def test_bad_input_is_a_clear_error(demo_ws):
             demo_ws.catalog["churn-risk"],
             sl.event("purchase").where(sl.field("ts") > "-7d"),
         )
-    with pytest.raises(InvalidValueError, match=r"calendar horizon \('3mo'\).*'90d'"):
-        _run(demo_ws, demo_ws.catalog["churn-risk"], "purchase", horizon="3mo")
-    with pytest.raises(InvalidValueError, match=r"not calendar months \('1mo'\)"):
-        _run(demo_ws, demo_ws.catalog["churn-risk"], "purchase", every="1mo")
+    with pytest.raises(InvalidValueError, match=r"horizon '3mo'.*midnights.*not every 6:00"):
+        _run(demo_ws, demo_ws.catalog["churn-risk"], "purchase", horizon="3mo", every="6h")
     with pytest.raises(InvalidValueError, match="Workspace first"):
         sl.backtest("ws", [], "purchase", start=T0, end=T0, every="1d", horizon="1d")
+
+
+def test_calendar_horizon_ends_on_the_clipped_day():
+    """t + 1mo from Jan 29-31 2024 is Feb 29 (clipped): an event then counts, one at t does not."""
+    leap = dt.datetime(2024, 2, 29)
+    ws = _hand_ws([(1, "purchase", leap), (2, "purchase", leap + dt.timedelta(seconds=1)),
+                   (3, "purchase", dt.datetime(2024, 2, 1))], now=dt.datetime(2024, 6, 1))  # fmt: skip
+    got = _run(ws, sl.field("plan") == "pro", "purchase", start="2024-01-28",
+               end="2024-02-01", horizon="1mo")  # fmt: skip
+    assert got["snapshot"].dt.day.tolist() == [28, 29, 30, 31, 1]
+    # Jan 28 reaches Feb 28 (only contact 3's Feb 1 purchase); Jan 29-31 reach Feb 29
+    # (contact 1's too); Feb 1 reaches Mar 1 (1 and 2, not 3's purchase at exactly t)
+    assert got["positives"].tolist() == [1, 2, 2, 2, 2]
+    assert got["true_positives"].tolist() == [0, 1, 1, 1, 2]
+    monthly = _run(ws, sl.field("plan") == "pro", "purchase", start="2023-12-01",
+                   end="2024-03-01", every="1mo", horizon="1mo", audit=2)  # fmt: skip
+    assert monthly["snapshot"].dt.month.tolist() == [12, 1, 2, 3]
+    assert monthly["positives"].tolist() == [0, 1, 2, 0]  # (Feb 1, Mar 1]: not 3, at t
+    assert (
+        len(monthly.audit) == 2 and (monthly.audit["backtest"] == monthly.audit["truncated"]).all()
+    )
 
 
 # -- leakage ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``sl.backtest`` against a plain-Python reference on small random data (hypothesis).
 
-The reference evaluates membership at every snapshot with ``tests/reference.py`` (as of
+The reference (``tests/helpers.py``, shared with the CLI's tests) evaluates membership at every snapshot with ``tests/reference.py`` (as of
 ``t_k``), the population as the universe at ``t_k`` and the outcome by a plain scan of
 the events (type, ``where``, ``t_k < ts <= min(t_k + horizon, now)``) or as the
 reference's membership of the outcome rule at ``min(t_k + horizon, now)``.  Its ratios
@@ -25,97 +25,18 @@ import tests.reference as ref
 import tests.strategies_data as sd
 from segment_lab.model import And, Catalog, Duration, RelativeTime, Segment, walk
 from segment_lab.model._time import looks_relative
-from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
+from tests.helpers import (
+    BACKTEST_COUNTS,
+    WITH_HISTORY,
+    backtest_ratios,
+    dataset_workspace,
+    diff_settings,
+    reference_backtest,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
 
-Z = 1.959963984540054
 HORIZONS = ("1h", "3h", "6h", "1d", "2d", "1w")
-COUNTS = ("population", "members", "positives", "true_positives")
-
-
-# -- the reference -------------------------------------------------------------------------
-
-
-def _div(a: float, b: float) -> float:
-    return a / b if b else math.nan
-
-
-def _wilson(x: int, n: int) -> tuple[float, float]:
-    """``(x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)``."""
-    if n == 0:
-        return math.nan, math.nan
-    root = Z * math.sqrt(x * (n - x) / n + Z * Z / 4)
-    return (x + Z * Z / 2 - root) / (n + Z * Z), (x + Z * Z / 2 + root) / (n + Z * Z)
-
-
-def _ratios(pop: int, mem: int, pos: int, tp: int) -> dict:
-    precision, recall, base = _div(tp, mem), _div(tp, pos), _div(pos, pop)
-    row = {
-        "base_rate": base,
-        "precision": precision,
-        "recall": recall,
-        "f1": _div(2 * tp, mem + pos),
-        "lift": _div(precision, base) if not math.isnan(precision) else math.nan,
-        "coverage": _div(mem, pop),
-        "rate_nonmembers": _div(pos - tp, pop - mem),
-    }
-    for name, (x, n) in {
-        "precision": (tp, mem),
-        "recall": (tp, pos),
-        "base_rate": (pos, pop),
-    }.items():
-        row[f"{name}_lo"], row[f"{name}_hi"] = _wilson(x, n)
-    return row
-
-
-def _universe(data: ref.Dataset, t: dt.datetime) -> set:
-    return {
-        c["contact_id"]
-        for c in data.contacts
-        if c.get("created_at") is None or c["created_at"] <= t
-    }
-
-
-def _event_outcome(spec: Any, t: dt.datetime, until: dt.datetime, data: ref.Dataset) -> set:
-    """Contacts with a matching event in ``(t, until]`` (a plain scan)."""
-    node = spec.exists()
-    ctx = ref._context(until, data, None)
-    return {
-        e["contact_id"]
-        for e in data.events
-        if e["event_type"] in node.types
-        and t < e["ts"] <= until
-        and (node.where is None or ref.holds(node.where, ref._event_subject(e), ctx))
-    }
-
-
-def reference_backtest(
-    segments: list, outcome: Any, grid: tuple, horizon: str, now: dt.datetime,
-    data: ref.Dataset, catalog: Catalog | None, partial: bool,
-) -> list[dict]:  # fmt: skip
-    h = Duration.parse(horizon).to_timedelta()
-    rows = []
-    for t in ref.grid(*grid):
-        if t + h > now and not partial:
-            continue
-        until = min(t + h, now)
-        pop = _universe(data, t)
-        if isinstance(outcome, (sl.Segment, sl.model.Rule)):
-            happened = ref.evaluate(outcome, until, data, catalog)
-        else:
-            happened = _event_outcome(outcome, t, until, data)
-        positives = pop & happened
-        for i, seg in enumerate(segments):
-            name = seg.name if isinstance(seg, Segment) else f"rule_{i}"
-            members = ref.evaluate(seg, t, data, catalog)
-            assert members <= pop
-            counts = (len(pop), len(members), len(positives), len(members & positives))
-            row = {"segment": name, "snapshot": t, **dict(zip(COUNTS, counts)), **_ratios(*counts)}
-            if partial:
-                row["partial"] = t + h > now
-            rows.append(row)
-    return rows
 
 
 # -- strategies -------------------------------------------------------------------------------
@@ -237,7 +158,55 @@ def test_backtest_matches_reference(data, with_history):
         assert lifts[: len(known)] == sorted(known, reverse=True)  # ranked, NaN last
         for _, row in summary.iterrows():
             mine = [r for r in expected if r["segment"] == row["segment"]]
-            counts = tuple(sum(r[c] for r in mine) for c in COUNTS)
-            assert tuple(int(row[c]) for c in COUNTS) == counts
-            for c, v in _ratios(*counts).items():
+            counts = tuple(sum(r[c] for r in mine) for c in BACKTEST_COUNTS)
+            assert tuple(int(row[c]) for c in BACKTEST_COUNTS) == counts
+            for c, v in backtest_ratios(*counts).items():
                 assert _same(row[c], v), (c, row[c], v)
+
+
+@st.composite
+def calendar_scenes(draw: st.DrawFn, with_history: bool) -> tuple:
+    """Data around month ends; calendar grids, or daily / weekly grids with calendar horizons."""
+    dataset = draw(sd.calendar_datasets(with_history), label="dataset")
+    catalog = draw(sd.catalogs(), label="catalog")
+    segments = [draw(sd.rules_for_schema(2, catalog.names)) for _ in range(draw(st.integers(1, 2)))]
+    if draw(st.booleans()):
+        grid = draw(sd.grids(dataset, segments[0], catalog, 6, calendar=True), label="grid")
+        horizon = draw(st.sampled_from(["1mo", "1q", "2d", "30d"]), label="horizon")
+    else:
+        start = draw(st.sampled_from(sd.CALENDAR_TIMES), label="start")
+        every = draw(st.sampled_from(["1d", "1d", "1w"]), label="every")
+        n = draw(st.integers(0, 7))
+        grid = (start, start + n * Duration.parse(every).to_timedelta(), every)
+        horizon = draw(st.sampled_from(["1mo", "2mo", "1q"]), label="horizon")
+    points = ref.grid(*grid)
+    h = Duration.parse(horizon)
+    reach = ref.shift(points[-1], h) if points else grid[1]
+    now = draw(
+        st.sampled_from([reach, reach - dt.timedelta(days=1), ref.shift(grid[0], h),
+                         dt.datetime(2030, 1, 1)]) | sd.instants(),
+        label="now",
+    )  # fmt: skip
+    outcome = draw(outcomes(catalog), label="outcome")
+    return dataset, catalog, segments, grid, horizon, outcome, now
+
+
+@WITH_HISTORY
+@diff_settings(12)
+@given(data=st.data())
+def test_calendar_grids_and_horizons_match_reference(data, with_history):
+    """Calendar steps (snapshots as ws.history's) and horizons (t + months, clipped)."""
+    dataset, catalog, segments, grid, horizon, outcome, now = data.draw(
+        calendar_scenes(with_history)
+    )
+    partial = data.draw(st.booleans(), label="partial")
+    ws = dataset_workspace(dataset, catalog).with_now(now)
+    expected = reference_backtest(segments, outcome, grid, horizon, now, dataset, catalog, partial)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sl.errors.IncompleteSnapshotWarning)
+        start, end, every = grid
+        frame = sl.backtest(
+            ws, segments, outcome, start=start, end=end, every=every, horizon=horizon,
+            partial=partial, progress=False,
+        )  # fmt: skip
+    assert_same_rows(engine_rows(frame), expected)

@@ -3,7 +3,8 @@
 Every request other than the file itself is blocked and recorded; the page must make none,
 log no console error, draw every chart (Vega views counted against the charts expected),
 fit a 375 px screen without horizontal scrolling, print its collapsibles on white, and
-render hostile segment names, descriptions and attribute values as text (no dialog fires).
+render hostile segment names, descriptions and attribute values as text (no dialog fires);
+both pages carry a backtest section, whose lift chart is counted and whose table is escaped.
 Screenshots at 1280 px and 375 px are kept in ``tests/artifacts/`` (git-ignored).
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import segment_lab as sl
 from segment_lab import dashboard
 from tests.helpers import HOSTILE, chromium, hostile_workspace
 
@@ -42,8 +44,13 @@ def browser():
 
 @pytest.fixture(scope="module")
 def demo_page(tmp_path_factory, demo_ws) -> Path:
+    """The demo dashboard with a backtest section (so its lift chart is counted too)."""
     out = tmp_path_factory.mktemp("dash") / "dashboard.html"
-    return dashboard.export(demo_ws, path=out, progress=False)
+    bt = sl.backtest(
+        demo_ws, demo_ws.catalog, sl.event("purchase"), start="2025-04-07", end="2025-06-02",
+        every="1w", horizon="4w", progress=False,
+    )  # fmt: skip
+    return dashboard.export(demo_ws, path=out, progress=False, backtest=bt)
 
 
 def _visit(browser, path: Path, width: int, **context) -> Visit:
@@ -82,7 +89,7 @@ def test_offline_page_draws_every_chart(browser, demo_page, demo_ws, width):
             "[...document.querySelectorAll('div.vega')].map(v => v.dataset.rendered)"
         )
         views = page.evaluate("document.querySelectorAll('div.vega > svg').length")
-        expected = len(demo_ws.catalog) + 2  # one per segment, overlap, transitions
+        expected = len(demo_ws.catalog) + 3  # one per segment, overlap, transitions, lift
         assert states == ["true"] * expected and views == expected
         assert visit.requests == [demo_page.resolve().as_uri()]
         assert visit.errors == [] and visit.dialogs == []
@@ -95,6 +102,7 @@ def test_offline_page_draws_every_chart(browser, demo_page, demo_ws, width):
         )
         for seg, (_, label) in zip(demo_ws.catalog, labels):
             assert label.startswith(f"{seg.name}: members per period")
+        assert labels[-1][1].startswith("Lift over time of 10 definitions")
         scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll[0] <= scroll[1], f"horizontal scroll at {width} px: {scroll}"
         ARTIFACTS.mkdir(exist_ok=True)
@@ -119,9 +127,14 @@ def test_print_expands_collapsibles_on_white(browser, demo_page):
 
 def test_hostile_strings_run_no_script(browser, tmp_path):
     ws, catalog = hostile_workspace()
+    bt = sl.backtest(
+        ws, catalog, sl.event("email_open"), start="2025-03-03", end="2025-04-14", every="1w",
+        horizon="2w", progress=False,
+    )  # fmt: skip
     out = dashboard.export(
-        ws, catalog, tmp_path / "hostile.html", start="2025-03-01", every="1w", progress=False
-    )
+        ws, catalog, tmp_path / "hostile.html", start="2025-03-01", every="1w", progress=False,
+        backtest=bt,
+    )  # fmt: skip
     visit = _visit(browser, out, 1280)
     page = visit.page
     try:

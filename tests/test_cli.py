@@ -9,8 +9,10 @@ line on stderr, no traceback and no file written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +21,15 @@ import pandas as pd
 import pytest
 
 import segment_lab as sl
+from tests.helpers import reference_backtest
+from tests.reference import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DB = ROOT / "datasets" / "generated" / "sample.duckdb"
 AS_OF = "2025-06-01"
-COMMANDS = ("demo", "validate", "count", "history", "trends", "alerts", "dashboard", "sql")
+COMMANDS = (
+    "demo", "validate", "count", "history", "trends", "alerts", "backtest", "dashboard", "sql",
+)  # fmt: skip
 
 
 def run(*args: str, cwd: Path = ROOT, stdin=None) -> subprocess.CompletedProcess:
@@ -238,6 +244,10 @@ def test_piped_into_head_exits_quietly(data):
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
 
 
+#: A backtest of two demo segments from 2025-05-05 with an output file (its bad inputs).
+BT = ["backtest", "--start", "2025-05-05", "--segment", "churn-risk", "--segment", "dormant",
+      "-o", "{root}/b.csv"]  # fmt: skip
+
 BAD = {
     "missing catalog": (["count", "{root}/missing.yaml"], "missing.yaml"),
     "malformed catalog": (["count", "{broken_yaml}"], "YAML"),
@@ -276,6 +286,51 @@ BAD = {
         "--contacts",
     ),
     "event type never occurs": (["validate", "{typo_yaml}", "--db", str(SAMPLE_DB)], "email_open"),
+    "backtest unknown outcome event": (
+        [*BT, "--outcome", "event:purchse", "--horizon", "4w"],
+        "Did you mean 'purchase'",
+    ),
+    "backtest outcome without kind": (
+        [*BT, "--outcome", "purchase", "--horizon", "4w"],
+        "Did you mean 'event:purchase'",
+    ),
+    "backtest unknown outcome segment": (
+        [*BT, "--outcome", "segment:dormnt", "--horizon", "4w"],
+        "Did you mean 'dormant'",
+    ),
+    "backtest bad outcome where": (
+        [*BT, "--outcome", "event:purchase", "--outcome-where", "[1, 2]", "--horizon", "4w"],
+        "--outcome-where",
+    ),
+    "backtest outcome where unknown column": (
+        [
+            *BT,
+            "--outcome",
+            "event:purchase",
+            "--horizon",
+            "4w",
+            "--outcome-where",
+            "{{kind: compare, field: amount, op: '>', value: 1}}",
+        ],
+        "'amount'",
+    ),
+    "backtest bad horizon": ([*BT, "--outcome", "event:purchase", "--horizon", "4x"], "'4x'"),
+    "backtest nothing complete": (
+        [*BT, "--outcome", "event:purchase", "--horizon", "52w"],
+        "No complete snapshot",
+    ),
+    "backtest unwritable output": (
+        [*BT[:-2], "--outcome", "event:purchase", "--horizon", "4w", "-o", "{root}/no/b.csv"],
+        "does not exist",
+    ),
+    "dashboard backtest without horizon": (
+        ["dashboard", "--backtest-outcome", "event:purchase", "-o", "{root}/d.html"],
+        "--horizon",
+    ),
+    "backtest negative audit": (
+        [*BT, "--outcome", "event:purchase", "--horizon", "4w", "--audit", "-1"],
+        "audit",
+    ),
 }
 
 
@@ -294,3 +349,147 @@ def test_bad_input_exits_1_with_one_line_and_no_file(tmp_path, data, case):
     assert needle in lines[0] and "Traceback" not in out.stderr
     assert out.stdout == "" and list(tmp_path.iterdir()) == []
     assert sorted(data["root"].iterdir()) == before
+
+
+# -- backtest --------------------------------------------------------------------------------
+
+
+def small_data() -> Dataset:
+    """40 contacts (some created during the grid) and their events, drawn with a fixed seed."""
+    rng = random.Random(14)
+    t0 = dt.datetime(2024, 3, 1)
+    contacts = [
+        {"contact_id": i, "created_at": t0 + dt.timedelta(hours=rng.randrange(-48, 200)),
+         "city": rng.choice(["Tokyo", "Paris"]), "points": rng.randrange(10)}
+        for i in range(1, 41)
+    ]  # fmt: skip
+    events = [
+        {"contact_id": rng.randrange(1, 42), "event_type": rng.choice(["email_open", "purchase"]),
+         "ts": t0 + dt.timedelta(hours=rng.randrange(0, 360)), "value": float(rng.randrange(10))}
+        for _ in range(160)
+    ]  # fmt: skip
+    return Dataset(contacts, events)
+
+
+SMALL_CATALOG = sl.Catalog((
+    sl.Segment("openers", sl.event("email_open").exists(within="2d")),
+    sl.Segment("tokyo", sl.field("city") == "Tokyo"),
+    sl.Segment("tokyo-buyers", sl.in_segment("tokyo") & sl.event("purchase").exists()),
+))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def small_files(tmp_path_factory) -> dict[str, str]:
+    """:func:`small_data` as Parquet files and its catalog as YAML."""
+    root = tmp_path_factory.mktemp("cli-small")
+    frames = small_data().to_frames()
+    frames["contacts"].to_parquet(root / "contacts.parquet", index=False)
+    frames["events"].to_parquet(root / "events.parquet", index=False)
+    SMALL_CATALOG.save(str(root / "catalog.yaml"))
+    return {
+        "catalog": str(root / "catalog.yaml"),
+        "data": ["--contacts", str(root / "contacts.parquet"), "--events",
+                 str(root / "events.parquet")],
+    }  # fmt: skip
+
+
+def _rows(records: list[dict]) -> list[dict]:
+    import math
+
+    out = []
+    for r in records:
+        row = {k: (math.nan if v is None else v) for k, v in r.items()}
+        row["snapshot"] = dt.datetime.fromisoformat(r["snapshot"].removesuffix("Z"))
+        out.append(row)
+    return sorted(out, key=lambda r: (r["segment"], r["snapshot"]))
+
+
+BACKTESTS = {
+    # outcome option, the reference's outcome, now, partial
+    "event": ("event:purchase", sl.event("purchase"), "2024-03-12", False),
+    "event where, partial": (
+        "event:purchase,email_open",
+        sl.event(["purchase", "email_open"]).where(sl.field("value") >= 5),
+        "2024-03-10 12:00",
+        True,
+    ),
+    "segment": ("segment:tokyo", SMALL_CATALOG["tokyo"], "2024-03-14", False),
+}
+
+
+@pytest.mark.parametrize("case", list(BACKTESTS), ids=list(BACKTESTS))
+def test_backtest_matches_the_reference(small_files, case):
+    """The command's numbers against the plain-Python reference (not against sl.backtest)."""
+    import math
+
+    option, outcome, now, partial = BACKTESTS[case]
+    where = (
+        ["--outcome-where", '{"kind": "compare", "field": "value", "op": ">=", "value": 5}']
+        if "where" in case
+        else []
+    )
+    argv = [
+        "backtest", small_files["catalog"], *small_files["data"], "--outcome", option, *where,
+        "--start", "2024-03-01", "--end", "2024-03-09 18:00", "--every", "12h",
+        "--horizon", "2d", "--now", now, "--json", *(["--partial"] if partial else []),
+    ]  # fmt: skip
+    got = _rows(_json(run(*argv)))
+    t = sl.Workspace.demo().instant  # parses the instants as the command line does
+    expected = reference_backtest(
+        list(SMALL_CATALOG), outcome, (t("2024-03-01"), t("2024-03-09 18:00"), "12h"), "2d",
+        t(now), small_data(), SMALL_CATALOG, partial,
+    )  # fmt: skip
+    expected = sorted(expected, key=lambda r: (r["segment"], r["snapshot"]))
+    assert len(got) == len(expected) > 0
+    assert sum(r["true_positives"] for r in expected) > 0  # the case says something
+    for g, e in zip(got, expected):
+        assert set(g) == set(e)
+        for c, v in e.items():
+            same = (
+                math.isclose(g[c], v, rel_tol=1e-9, abs_tol=1e-12)
+                or (math.isnan(v) and math.isnan(g[c]))
+                if isinstance(v, float)
+                else g[c] == v
+            )
+            assert same, (e["segment"], e["snapshot"], c, g[c], v)
+
+
+def test_backtest_text_summary_and_files(tmp_path, small_files):
+    base = [
+        "backtest", small_files["catalog"], *small_files["data"], "--outcome", "event:purchase",
+        "--start", "2024-03-01", "--end", "2024-03-09", "--every", "1d", "--horizon", "2d",
+        "--now", "2024-03-10",
+    ]  # fmt: skip
+    text = run(*base)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Backtest of event:purchase over 2d after each snapshot:")
+    assert "2024-03-08" in text.stdout and "2024-03-09" not in text.stdout  # incomplete
+    assert "1 of 9 snapshots are incomplete" in text.stderr and "pass --partial" in text.stderr
+    pooled = _json(run(*base, "--summary", "--json"))
+    rows = _rows([{**r, "snapshot": "2024-01-01"} for r in pooled])
+    assert {r["segment"] for r in rows} == set(SMALL_CATALOG.names)
+    assert all(r["snapshots"] == 8 for r in rows) and all("q_value" in r for r in rows)
+    target = tmp_path / "b.parquet"
+    out = run(*base, "-o", str(target))
+    assert out.returncode == 0 and f"Wrote 24 rows to {target}" in out.stdout, out.stderr
+    frame = pd.read_parquet(target)
+    pooled_members = {r["segment"]: r["members"] for r in pooled}
+    assert frame.groupby("segment")["members"].sum().to_dict() == pooled_members
+    assert len(frame) == 24 and list(frame.columns[:4]) == [
+            "segment", "snapshot", "population", "members",
+        ]  # fmt: skip
+
+
+def test_dashboard_with_a_backtest_section(tmp_path, small_files):
+    page = tmp_path / "d.html"
+    out = run(
+        "dashboard", small_files["catalog"], *small_files["data"], "--now", "2024-03-16",
+        "--start", "2024-03-01", "--every", "1d", "--backtest-outcome", "event:purchase",
+        "--backtest-where", "{kind: compare, field: value, op: '>=', value: 5}",
+        "--horizon", "2d", "-o", str(page),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "2 of 16 snapshots are incomplete" in out.stderr and "--partial" not in out.stderr
+    html = page.read_text()
+    assert 'id="backtest"' in html and "made a purchase (where Value" in html
+    assert html.count('class="vega"') == len(SMALL_CATALOG) + 2 + 1

@@ -13,8 +13,10 @@ import os
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import segment_lab as sl
 from segment_lab import dashboard
 from segment_lab.errors import InvalidValueError, SegmentLabError
 from tests.helpers import HOSTILE, hostile_workspace
@@ -228,6 +230,8 @@ def test_export_is_atomic(tmp_path, demo_ws, monkeypatch):
         ({"path": ".", "every": "1d"}, r"\.html"),
         ({"path": "d.html", "every": "fortnight"}, "fortnight"),
         ({"path": "d.html", "catalog": []}, "no segments"),
+        ({"path": "d.html", "backtest": "churn-risk"}, r"sl\.backtest"),
+        ({"path": "d.html", "backtest": pd.DataFrame({"segment": ["a"]})}, "lacks the column"),
     ],
 )
 def test_export_errors_leave_no_file(tmp_path, demo_ws, kwargs, message, monkeypatch):
@@ -244,3 +248,63 @@ def test_a_list_of_segments_resolves_references_in_the_workspace_catalog(demo_ws
     assert [t["data-segment"] for t in tiles] == ["high-intent-leads"]
     assert [int(a["data-size"]) for _, a in page.with_attr("data-size")] == [demo_ws.count(seg)]
     assert len(page.find("div", **{"class": "vega"})) in (1, 2)  # no overlap for one segment
+
+
+# -- the backtest section ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def backtested(demo_ws) -> tuple:
+    segs = [demo_ws.catalog[n] for n in ("recent-spenders", "churn-risk", "new-leads")]
+    bt = sl.backtest(
+        demo_ws, segs, sl.event("purchase"), start="2025-03-03", end="2025-05-26",
+        every="1w", horizon="4w", progress=False,
+    )  # fmt: skip
+    html = dashboard.to_html(
+        demo_ws, segs, start=START, end=AS_OF, every="1w", backtest=bt, progress=False
+    )
+    return bt, Page(html)
+
+
+def test_backtest_section_shows_the_pooled_table_and_the_lift_chart(backtested):
+    bt, page = backtested
+    assert page.find("section", aria_labelledby="backtest")
+    text = "".join(page.text)
+    assert "Outcome: made a purchase within 4w after the snapshot." in text
+    assert "13 snapshots from 2025-03-03 to 2025-05-26, every 1w" in text
+    rows = [a["data-segment"] for t, a in page.with_attr("data-segment") if t == "tr"]
+    totals = bt.groupby("segment")[["members", "true_positives", "population", "positives"]].sum()
+    lift = {  # pooled lift from the summed counts, computed here again
+        n: (r.true_positives / r.members) / (r.positives / r.population) if r.members else None
+        for n, r in totals.iterrows()
+    }
+    ranked = sorted((n for n in lift if lift[n] is not None), key=lambda n: -lift[n])
+    assert rows == ranked + [n for n in lift if lift[n] is None]
+    shown = [float(a["data-lift"]) for t, a in page.with_attr("data-lift")]
+    assert shown == pytest.approx([lift[n] for n in ranked], rel=1e-12)
+    for name in rows:
+        assert (
+            f"{name}{totals.loc[name, 'members']:,}{totals.loc[name, 'true_positives']:,}" in text
+        )
+    charts = page.find("div", **{"class": "vega"})
+    labels = [c["aria-label"] for c in charts]
+    assert labels[-1].startswith("Lift over time of 3 definitions") and len(charts) == 3 + 2 + 1
+    spec = json.loads({a.get("id"): b for a, b in page.scripts}[charts[-1]["id"] + "-spec"])
+    cells = [r for rows_ in spec["datasets"].values() for r in rows_ if "segment" in r]
+    assert len(cells) == int(bt["lift"].notna().sum())
+    assert f"Numbers behind the chart ({len(bt)} rows)" in text
+
+
+def test_backtest_section_escapes_names():
+    ws, catalog = hostile_workspace()
+    bt = sl.backtest(
+        ws, catalog, sl.event("email_open"), start="2025-03-03", end="2025-04-14", every="1w",
+        horizon="2w", progress=False,
+    )  # fmt: skip
+    page = Page(dashboard.to_html(ws, catalog, start="2025-03-01", every="1w", backtest=bt))
+    assert not page.find("img") and not any(k.startswith("on") for _, a in page.elements for k in a)
+    rows = [a["data-segment"] for t, a in page.with_attr("data-segment") if t == "tr"]
+    assert sorted(rows) == sorted(HOSTILE)
+    for attrs, body in page.scripts:
+        if attrs.get("type") == "application/json":
+            assert "<" not in body

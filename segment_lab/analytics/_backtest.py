@@ -152,18 +152,11 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
         h, months, _ = resolve_every(horizon)
     except InvalidSegmentError as exc:  # a bad duration: say which argument
         raise type(exc)(f"horizon: {exc}") from None
-    if h is None:
-        raise InvalidValueError(
-            f"horizon: a calendar horizon ({horizon!r}) is not supported by backtests yet; "
-            f"give a fixed length such as '{30 * months}d' or '{13 * months}w'."
-        )
     grid = ws.grid(start, end, every)
-    if grid.step is None:
-        raise InvalidValueError(
-            f"every: backtests take fixed steps ('1d', '1w', '4w'), not calendar months "
-            f"({every!r}) yet."
-        )
-    plan = BacktestPlan(grid, h, ws.now)
+    try:
+        plan = BacktestPlan(grid, h, ws.now, months)
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"horizon {horizon!r}: {exc}") from None
     kc = plan.complete
     if kc < grid.n and not partial:
         warnings.warn(
@@ -175,7 +168,7 @@ def _plan(ws: Workspace, start: Any, end: Any, every: Any, horizon: Any, partial
         )
         if kc == 0:
             return plan, 0
-        plan = BacktestPlan(dataclasses.replace(grid, n=kc), h, ws.now)
+        plan = BacktestPlan(dataclasses.replace(grid, n=kc), h, ws.now, months)
     return plan, plan.grid.n
 
 
@@ -219,9 +212,11 @@ def backtest(
         ``sl.event("purchase")`` (optionally ``.where(...)``; an event type name or a
         list of them will do), or a rule / segment.
     start, end, every
-        The snapshots, as in :meth:`Workspace.history`.
+        The snapshots, as in :meth:`Workspace.history` (calendar months and quarters too).
     horizon
-        How far the outcome looks forward: a duration such as ``"90d"`` or ``"4w"``.
+        How far the outcome looks forward: a duration such as ``"90d"`` or ``"4w"``, or
+        calendar months (``"1mo"``, ``"1q"``: ``t_k + months``, the day clipped at the
+        month's end; the snapshots must then be midnights, steps of whole days or more).
     partial
         Snapshots whose ``t_k + horizon`` lies after the workspace's now are
         incomplete: left out with an :class:`~segment_lab.errors.IncompleteSnapshotWarning`
@@ -243,7 +238,9 @@ def backtest(
         f1, lift, coverage, rate_nonmembers`` and the 95% Wilson intervals
         ``precision_lo/_hi, recall_lo/_hi, base_rate_lo/_hi`` (NaN where a
         denominator is 0); ``partial`` last with ``partial=True``.  ``.summary()``
-        pools the snapshots per segment.
+        pools the snapshots per segment; ``attrs["backtest"]`` says the outcome in
+        words (``outcome``), the ``horizon``, the grid's step (``every``) and the number
+        of ``snapshots`` kept.
 
     Raises
     ------
@@ -271,6 +268,8 @@ def backtest(
     True
     >>> bool(row["lift"] == row["precision"] / row["base_rate"])
     True
+    >>> bt.attrs["backtest"]["outcome"]
+    'unsubscribed within 4w after the snapshot'
     """
     check_workspace(ws, "backtest")
     if isinstance(audit, bool) or not isinstance(audit, int) or audit < 0:
@@ -279,11 +278,12 @@ def backtest(
     named = named_segments(ws, segments, "backtest")
     plan, n = _plan(ws, start, end, every, horizon, partial)
     extra = ("partial",) if partial else ()
+    info = _info(outcome, node, is_event, horizon, every, n)
     if n == 0:
-        return _result(_frame([], extra), [])
+        return _result(_frame([], extra), [], info)
     tables = ws.tables
+    node = ws.resolve(node)  # an unknown event type or where column: a clear error
     if not is_event:
-        node = ws.resolve(node)
         warn_current(node, tables, plan.grid.start, ws.now)
     positives = materialize(outcome_intervals(node, tables, plan, event=is_event))
     base = base_counts(positives, tables, plan)
@@ -296,7 +296,17 @@ def backtest(
         rows += _rows(item.name, plan, base, mine, partial)
     frame = _frame(rows, extra)
     checks = _audit(ws, named, plan, by_name, audit) if audit else []
-    return _result(frame, checks)
+    return _result(frame, checks, info)
+
+
+def _info(outcome: Any, node: Any, is_event: bool, horizon: Any, every: Any, n: int) -> dict:
+    """``attrs["backtest"]``: the outcome in words, the horizon and the snapshots' grid."""
+    if is_event:
+        words = f"{node.describe()} within {horizon} after the snapshot"
+    else:
+        name = f" of {outcome.name}" if isinstance(outcome, Segment) else ""
+        words = f"a member{name} {horizon} after the snapshot ({node.describe()})"
+    return {"outcome": words, "horizon": str(horizon), "every": str(every), "snapshots": n}
 
 
 def _rows(name: str, plan: BacktestPlan, base, mine, partial: bool) -> list[dict]:
@@ -304,15 +314,16 @@ def _rows(name: str, plan: BacktestPlan, base, mine, partial: bool) -> list[dict
     out = []
     for k in range(g.n):
         counts = (int(base[0, k]), int(mine[0, k]), int(base[1, k]), int(mine[1, k]))
-        row = _row(name, g.start + k * g.step, counts)
+        row = _row(name, g.at(k), counts)
         if partial:
             row["partial"] = k >= kc
         out.append(row)
     return out
 
 
-def _result(frame: pd.DataFrame, checks: list[dict]) -> BacktestFrame:
+def _result(frame: pd.DataFrame, checks: list[dict], info: dict) -> BacktestFrame:
     out = BacktestFrame(frame)
+    out.attrs["backtest"] = info
     if not out.empty:
         out["snapshot"] = pd.to_datetime(out["snapshot"])
     out.audit = pd.DataFrame(checks, columns=["segment", "snapshot", "backtest", "truncated"])
@@ -329,7 +340,7 @@ def _audit(
     picks = sorted({round(i * (g.n - 1) / max(k - 1, 1)) for i in range(min(k, g.n))})
     checks = []
     for i in picks:
-        t = g.start + i * g.step
+        t = g.at(i)
         known = Workspace.from_ibis(
             **truncated_tables(ws.tables, t), bindings=ws.bindings, now=t, validate=False
         )

@@ -40,7 +40,12 @@ def lift(frame: pd.DataFrame, title: str | None) -> alt.LayerChart:
         raise InvalidValueError(
             f"{what}: no snapshot has a lift (no members or no positives anywhere): nothing to draw."
         )
-    colour = alt.Color("segment:N", title=None, scale=th.category_scale(names))
+    colour = alt.Color(  # the band's pale swatch would be the legend's: drawn opaque
+        "segment:N",
+        title=None,
+        scale=th.category_scale(names),
+        legend=alt.Legend(symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=2.2),
+    )
     x = alt.X("snapshot:T", title=None, axis=th.time_axis(data["snapshot"]))
     tips = [
         "segment:N",
@@ -51,8 +56,7 @@ def lift(frame: pd.DataFrame, title: str | None) -> alt.LayerChart:
         alt.Tooltip("base_rate:Q", format=".2%"),
     ]
     base = alt.Chart(data).encode(x=x, color=colour)
-    quiet = alt.Color("segment:N", scale=th.category_scale(names), legend=None)
-    band = base.mark_area(opacity=0.18).encode(y="lift_lo:Q", y2="lift_hi:Q", color=quiet)
+    band = base.mark_area(opacity=0.18).encode(y="lift_lo:Q", y2="lift_hi:Q")
     line = base.mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(size=18)).encode(
         y=alt.Y(
             "lift:Q", title="lift (members' outcome rate / everyone's)", scale=alt.Scale(zero=False)

@@ -1,4 +1,4 @@
-"""The ``segment-lab`` command: demo, validate, count, history, trends, alerts, dashboard, sql.
+"""The ``segment-lab`` command: demo, validate, count, history, trends, alerts, backtest, dashboard, sql.
 
 Exit status: 0 on success; 1 for an error the user can fix (one line on stderr, no
 traceback); 2 for a usage error (argparse's convention); 3 for an internal error (a bug:
@@ -24,7 +24,9 @@ REPORT = (
 
 
 def _one_line(text: str) -> str:
-    return " ".join(part.strip(" -") for part in str(text).splitlines() if part.strip())
+    """Join a message's lines, dropping list bullets ("- ") but not an option's dashes."""
+    lines = (part.strip() for part in str(text).splitlines())
+    return " ".join(part.removeprefix("- ").strip() for part in lines if part)
 
 
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:

@@ -18,7 +18,7 @@ def _progress(args: argparse.Namespace) -> bool:
 
 def _emit(args: argparse.Namespace, frame: Any, text: str | None = None) -> None:
     if args.json:
-        print(frame.to_json(orient="records", date_format="iso", indent=1))
+        print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
     else:
         print(text if text is not None else frame.to_string(index=False))
 
@@ -110,6 +110,73 @@ def trends(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The columns ``backtest`` prints as text (``--json`` and ``-o`` give them all).
+BACKTEST_TEXT = ("segment", "snapshot", "population", "members", "positives", "true_positives",
+                 "precision", "recall", "lift")  # fmt: skip
+SUMMARY_TEXT = ("segment", "snapshots", "members", "true_positives", "precision",
+                "precision_lo", "precision_hi", "recall", "lift", "q_value")  # fmt: skip
+
+
+def _backtest_frame(args: argparse.Namespace, ws: Any, catalog: Any) -> tuple[Any, str]:
+    """Run the backtest the options describe; ``(frame, heading)``."""
+    import warnings
+
+    import segment_lab as sl
+    from segment_lab.errors import IncompleteSnapshotWarning
+
+    outcome = _data.parse_outcome(args.outcome, args.outcome_where, catalog)
+    segs = _segments(catalog, args.segment)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteSnapshotWarning)
+        frame = sl.backtest(
+            ws, segs, outcome, start=args.start, end=args.end, every=args.every,
+            horizon=args.horizon, partial=args.partial, audit=args.audit,
+            progress=_progress(args),
+        )  # fmt: skip
+    left_out = [w for w in caught if issubclass(w.category, IncompleteSnapshotWarning)]
+    for w in caught:
+        if w not in left_out:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if frame.empty:
+        raise InvalidValueError(
+            f"No complete snapshot: t + horizon ({args.horizon}) is after now ({ws.now}) for "
+            f"every snapshot from {args.start} to {args.end or 'now'}; move --end back, shorten "
+            "--horizon, or pass --partial to keep incomplete snapshots (flagged)."
+        )
+    for w in left_out:
+        text = str(w.message)
+        text = (
+            text.replace("pass partial=True", "pass --partial")
+            if args.command == "backtest"
+            else text.split("; pass partial=True")[0] + "."
+        )
+        warnings.warn_explicit(text, w.category, w.filename, w.lineno)
+    head = f"Backtest of {args.outcome} over {args.horizon} after each snapshot"
+    if args.summary:
+        return frame.summary(), f"{head}, pooled (highest lift first):"
+    return frame, f"{head}:"
+
+
+def backtest(args: argparse.Namespace) -> int:
+    """Print or write a backtest: per (segment, snapshot), or pooled with ``--summary``."""
+    out = _data.check_output(args.output, _data.WRITABLE) if args.output else None
+    frame, head = _backtest_frame(args, *_ws(args))
+    if out is not None:
+        _data.write_frame(frame, out)
+        print(
+            json.dumps({"written": str(out), "rows": len(frame)})
+            if args.json
+            else f"Wrote {len(frame)} rows to {out}"
+        )
+        return 0
+    shown = [c for c in (SUMMARY_TEXT if args.summary else BACKTEST_TEXT) if c in frame]
+    if "partial" in frame:
+        shown.append("partial")
+    text = frame[shown].to_string(index=False, float_format=lambda x: f"{x:.3f}")
+    _emit(args, frame, f"{head}\n{text}")
+    return 0
+
+
 def _alerts(ws: Any, segs: list[Any], args: argparse.Namespace) -> Any:
     from segment_lab import analytics
 
@@ -137,8 +204,22 @@ def dashboard(args: argparse.Namespace) -> int:
     from segment_lab import dashboard as dash
 
     out = _data.check_output(args.output, (".html", ".htm"))
+    if (args.backtest_outcome is None) != (args.horizon is None) or (
+        args.backtest_where is not None and args.backtest_outcome is None
+    ):
+        raise InvalidValueError(
+            "dashboard: a backtest section needs both --backtest-outcome and --horizon "
+            "(e.g. --backtest-outcome event:purchase --horizon 28d)."
+        )
     ws, catalog = _ws(args)
     segs = _segments(catalog, args.segment)
+    bt = None
+    if args.backtest_outcome is not None:
+        ns = argparse.Namespace(**{
+            **vars(args), "outcome": args.backtest_outcome, "outcome_where": args.backtest_where,
+            "partial": False, "audit": 0, "summary": False,
+        })  # fmt: skip
+        bt, _ = _backtest_frame(ns, ws, catalog)
     dash.export(
         ws,
         segs,
@@ -148,6 +229,7 @@ def dashboard(args: argparse.Namespace) -> int:
         every=args.every,
         title=args.title,
         progress=_progress(args),
+        backtest=bt,
     )
     _report_dashboard(args, out)
     return 0

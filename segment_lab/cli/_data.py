@@ -132,7 +132,9 @@ def write_frame(frame: Any, out: Path) -> None:
     if suffix == ".csv":
         data = frame.to_csv(index=False).encode()
     elif suffix == ".json":
-        data = frame.to_json(orient="records", date_format="iso", indent=1).encode()
+        data = frame.to_json(
+            orient="records", date_format="iso", indent=1, double_precision=15
+        ).encode()
     else:
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
@@ -148,3 +150,58 @@ def write_file(out: Path, data: bytes) -> None:
         write_atomic(out, data)
     except OSError as exc:
         raise SegmentLabError(f"Cannot write {str(out)!r}: {exc.strerror or exc}.") from None
+
+
+def parse_outcome(text: str, where: str | None, catalog: Any) -> Any:
+    """Read ``--outcome`` (``event:TYPE[,TYPE]`` or ``segment:NAME``) and ``--outcome-where``.
+
+    ``event:...`` is "at least one such event in (t, t + horizon]", ``segment:NAME`` a
+    segment of the catalog meaning "a member as of t + horizon" (docs/decisions.md).
+    ``--outcome-where`` is a rule on the event's columns in the catalog's JSON or YAML
+    form, e.g. ``{kind: compare, field: value, op: ">", value: 100}``.
+    """
+    import segment_lab as sl
+
+    kind, sep, rest = text.partition(":")
+    kind, rest = kind.strip().lower(), rest.strip()
+    if not sep or kind not in ("event", "segment") or not rest:
+        guess = "segment" if text in catalog else "event"
+        hint = f" Did you mean '{guess}:{text}'?" if text and not sep else ""
+        raise InvalidValueError(
+            f"--outcome: cannot read {text!r}: write event:TYPE (or event:TYPE,TYPE), at least "
+            f"one such event in (t, t + horizon], or segment:NAME, a catalog segment's "
+            f"membership at t + horizon.{hint}"
+        )
+    if kind == "segment":
+        if where is not None:
+            raise InvalidValueError("--outcome-where applies to event:TYPE outcomes only.")
+        if rest not in catalog:
+            valid = list(catalog.names)
+            raise InvalidValueError(
+                f"--outcome: unknown segment {rest!r}.{did_you_mean(rest, valid)} "
+                f"Segments: {', '.join(valid)}."
+            )
+        return catalog[rest]
+    spec = sl.event([t.strip() for t in rest.split(",") if t.strip()])
+    return spec.where(parse_where(where)) if where is not None else spec
+
+
+def parse_where(text: str) -> Any:
+    """Read ``--outcome-where``: a rule in the catalog's JSON/YAML form."""
+    import yaml
+
+    from segment_lab.serde import rule_from_dict
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidValueError(
+            f"--outcome-where: cannot read {text!r}: give a rule as JSON or YAML, e.g. "
+            "'{kind: compare, field: value, op: \">\", value: 100}'."
+        )
+    try:
+        return rule_from_dict(data)
+    except SegmentLabError as exc:
+        raise type(exc)(f"--outcome-where: {exc}") from None

@@ -157,6 +157,54 @@ def build() -> argparse.ArgumentParser:
     _grid(a, "-38w", "1w")
     _segment_option(a)
 
+    bt = _command(
+        sub,
+        "backtest",
+        cmd.backtest,
+        "Would the definitions have predicted the outcome? Members against everyone, per snapshot",
+        "segment-lab backtest catalog.yaml --outcome event:purchase --start -26w --end -4w "
+        "--every 1w --horizon 4w --summary",
+    )
+    _catalog_arg(bt)
+    bt.add_argument(
+        "--outcome",
+        required=True,
+        metavar="OUTCOME",
+        help="event:TYPE[,TYPE] (at least one such event in (t, t + horizon]) or "
+        "segment:NAME (a catalog segment: a member at t + horizon)",
+    )
+    bt.add_argument(
+        "--outcome-where",
+        metavar="RULE",
+        help="only events matching this rule on their columns, as JSON or YAML, e.g. "
+        "'{kind: compare, field: value, op: \">\", value: 100}'",
+    )
+    bt.add_argument(
+        "--horizon",
+        required=True,
+        help="how far the outcome looks forward, e.g. 30d, 4w, 1mo (calendar months)",
+    )
+    _grid(bt, "-26w", "1w")
+    bt.add_argument(
+        "--partial",
+        action="store_true",
+        help="keep snapshots whose t + horizon is after now (flagged) instead of leaving them out",
+    )
+    bt.add_argument(
+        "--audit",
+        type=int,
+        default=0,
+        metavar="K",
+        help="re-check membership at K snapshots on data truncated there (look-ahead audit)",
+    )
+    bt.add_argument(
+        "--summary", action="store_true", help="the pooled table per segment, ranked by lift"
+    )
+    bt.add_argument(
+        "-o", "--output", metavar="FILE", help="write .csv, .json or .parquet instead of printing"
+    )
+    _segment_option(bt)
+
     b = _command(
         sub,
         "dashboard",
@@ -168,6 +216,16 @@ def build() -> argparse.ArgumentParser:
     _grid(b, "-90d", "1d")
     b.add_argument("-o", "--output", required=True, metavar="FILE.html", help="the file to write")
     b.add_argument("--title", default=None, help="the page title")
+    b.add_argument(
+        "--backtest-outcome",
+        metavar="OUTCOME",
+        help="add a backtest section on the charts' grid: event:TYPE[,TYPE] or segment:NAME "
+        "(as for the backtest command; needs --horizon)",
+    )
+    b.add_argument(
+        "--backtest-where", metavar="RULE", help="the backtest's --outcome-where (JSON or YAML)"
+    )
+    b.add_argument("--horizon", help="the backtest's horizon, e.g. 28d")
     _segment_option(b)
 
     s = _command(

@@ -13,7 +13,10 @@ from anywhere.  Its parts, in order:
 - a section per segment: the size / entries / exits chart with its alerts marked, the
   definition in words, collapsible JSON and SQL, and who entered and exited in the last 30
   days with a few key attributes;
-- overlap and transitions across the catalog.
+- overlap and transitions across the catalog;
+- given ``backtest=`` (a frame of :func:`segment_lab.backtest`), a backtest section: the
+  pooled table (precision and recall with their intervals, lift, q-values) and the lift
+  over time with its interval.
 
 Segment names, descriptions and attribute values are user data: the Jinja2 template
 autoescapes them, so they show as text.  Every chart carries an ARIA label and the numbers
@@ -43,6 +46,7 @@ def to_html(
     every: Any = "1d",
     title: str | None = None,
     progress: bool | None = None,
+    backtest: Any = None,
 ) -> str:
     """Render the dashboard of a catalog as one self-contained HTML page.
 
@@ -60,6 +64,9 @@ def to_html(
         The page's title (default "Segment dashboard").
     progress
         A progress bar over segments (``tqdm.auto``); default: when stderr is a terminal.
+    backtest
+        A frame of :func:`segment_lab.backtest` to show in a backtest section (its own
+        segments, snapshots and outcome; default: no such section).
 
     Returns
     -------
@@ -69,7 +76,8 @@ def to_html(
     Raises
     ------
     InvalidValueError
-        When there are no segments, or for an invalid grid (as :meth:`Workspace.grid`).
+        When there are no segments, for an invalid grid (as :meth:`Workspace.grid`), or a
+        ``backtest`` that is not a non-empty frame of :func:`segment_lab.backtest`.
 
     Examples
     --------
@@ -81,12 +89,19 @@ def to_html(
     (True, 12)
     >>> f'data-size="{ws.count(ws.catalog["churn-risk"])}"' in html
     True
+    >>> bt = sl.backtest(ws, ws.catalog["churn-risk"], sl.event("unsubscribe"),
+    ...                  start="2025-03-03", end="2025-05-26", every="1w", horizon="4w")
+    >>> html = dashboard.to_html(ws, start="2025-05-01", every="1w", backtest=bt, progress=False)
+    >>> html.count('class="vega"'), 'id="backtest"' in html
+    (13, True)
     """
-    from segment_lab.dashboard._context import gather, resolve_catalog
+    from segment_lab.dashboard._context import check_backtest, gather, resolve_catalog
     from segment_lab.dashboard._render import render
     from segment_lab.model import Catalog
 
     cat = resolve_catalog(ws, catalog)
+    if backtest is not None:
+        check_backtest(backtest)
     if not isinstance(every, str) or not every.strip():
         raise InvalidValueError(
             f"dashboard: every= must be a duration such as '1d'; got {every!r}."
@@ -100,6 +115,7 @@ def to_html(
         every=every,
         title=title,
         progress=_progress(list(cat), progress),
+        backtest=backtest,
     )
     return render(data)
 
@@ -121,7 +137,8 @@ def export(
     path
         The HTML file to write; its folder must exist.
     **options
-        ``start``, ``end``, ``every``, ``title``, ``progress``: as for :func:`to_html`.
+        ``start``, ``end``, ``every``, ``title``, ``progress``, ``backtest``: as for
+        :func:`to_html`.
 
     Returns
     -------

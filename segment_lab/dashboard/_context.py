@@ -57,6 +57,21 @@ class SegmentView:
 
 
 @dataclass
+class BacktestView:
+    """The backtest section: the pooled table, the lift-over-time chart and its numbers."""
+
+    outcome: str
+    horizon: str
+    every: str
+    first: dt.datetime
+    last: dt.datetime
+    snapshots: int
+    summary: list[dict[str, Any]]
+    chart: ChartSpec | None
+    table: list[dict[str, Any]]
+
+
+@dataclass
 class Dashboard:
     """The whole page."""
 
@@ -76,12 +91,14 @@ class Dashboard:
     transitions: ChartSpec | None
     transitions_table: list[dict[str, Any]]
     transitions_start: dt.datetime
+    backtest: BacktestView | None = None
 
     @property
     def charts(self) -> list[ChartSpec]:
         """Every Vega chart of the page, in page order."""
         out = [s.chart for s in self.segments]
-        return out + [c for c in (self.overlap, self.transitions) if c is not None]
+        out += [c for c in (self.overlap, self.transitions) if c is not None]
+        return out + ([self.backtest.chart] if self.backtest and self.backtest.chart else [])
 
 
 def resolve_catalog(ws: Any, catalog: Any) -> Catalog | Segments:
@@ -132,6 +149,7 @@ def gather(
     every: str,
     title: str | None,
     progress: Iterable[Segment],
+    backtest: pd.DataFrame | None = None,
 ) -> Dashboard:
     """Compute the page: KPI tiles, alerts, sections, overlap and transitions."""
     as_of = ws.instant(end, "end")
@@ -168,6 +186,7 @@ def gather(
         transitions=flows,
         transitions_table=flows_table,
         transitions_start=since,
+        backtest=None if backtest is None else backtest_view(backtest),
     )
 
 
@@ -295,3 +314,71 @@ def _data_range(ws: Any) -> tuple[Any, Any] | None:
     ts = events[ws.bindings.ts]
     lo, hi = events.aggregate(lo=ts.min(), hi=ts.max()).execute().iloc[0]
     return (None, None) if pd.isna(lo) else (pd.Timestamp(lo), pd.Timestamp(hi))
+
+
+#: The columns a frame of ``sl.backtest`` must have for the backtest section.
+BACKTEST_NEEDS = ("segment", "snapshot", "population", "members", "positives", "true_positives",
+                  "precision", "recall", "lift", "base_rate", "precision_lo", "precision_hi",
+                  "recall_lo", "recall_hi")  # fmt: skip
+
+
+def check_backtest(frame: Any) -> None:
+    """Raise unless ``frame`` is a non-empty frame of ``sl.backtest``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidValueError(
+            f"dashboard: backtest= takes the result of sl.backtest(...); got {type(frame).__name__}."
+        )
+    missing = [c for c in BACKTEST_NEEDS if c not in frame.columns]
+    if missing:
+        raise InvalidValueError(
+            f"dashboard: backtest= lacks the column(s) {', '.join(missing)}: pass the frame "
+            "sl.backtest(...) returns (one row per segment and snapshot), not its summary."
+        )
+    if frame.empty:
+        raise InvalidValueError(
+            "dashboard: backtest= has no rows (no complete snapshot): nothing to show; move "
+            "the backtest's end back or shorten its horizon."
+        )
+
+
+def backtest_view(frame: pd.DataFrame) -> BacktestView:
+    """Gather the backtest section from a frame of ``sl.backtest``."""
+    from segment_lab.analytics import summarize
+
+    info = frame.attrs.get("backtest", {})
+    pooled = summarize(frame)
+    summary = [
+        {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()}
+        for r in pooled.to_dict("records")
+    ]
+    chart = None
+    if frame["lift"].notna().any():
+        label = (
+            f"Lift over time of {pooled['segment'].nunique()} definitions: members' outcome "
+            f"rate over everyone's at each of {frame['snapshot'].nunique()} snapshots, with its "
+            "95% interval; 1 means no better than chance."
+        )
+        chart = chart_spec(charts.lift_chart(frame), label)
+    table = [
+        {"segment": r.segment, "snapshot": r.snapshot, "members": int(r.members),
+         "true_positives": int(r.true_positives), "lift": _nan(r.lift),
+         "lift_lo": _nan(r.precision_lo / r.base_rate if r.base_rate else float("nan")),
+         "lift_hi": _nan(r.precision_hi / r.base_rate if r.base_rate else float("nan"))}
+        for r in frame.itertuples()
+    ]  # fmt: skip
+    snaps = pd.to_datetime(frame["snapshot"])
+    return BacktestView(
+        outcome=info.get("outcome", "the outcome"),
+        horizon=info.get("horizon", ""),
+        every=info.get("every", ""),
+        first=snaps.min().to_pydatetime(),
+        last=snaps.max().to_pydatetime(),
+        snapshots=int(snaps.nunique()),
+        summary=summary,
+        chart=chart,
+        table=table,
+    )
+
+
+def _nan(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
