@@ -167,8 +167,8 @@ def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list
     plan = plan_asof(And(tuple(rules)), tables, t, prune=False)
     frame = plan.frame.filter(universe(plan.frame, tables, t))
     cid = frame[tables.bindings.contact_id]
-    aggs = {
-        f"s{i}": plan.predicate(r, safe=True).cast("int64").sum()
+    aggs = {  # ifelse, not a cast of the boolean: PostgreSQL cannot cast boolean to bigint
+        f"s{i}": ibis.ifelse(plan.predicate(r, safe=True), 1, 0).sum()
         if tables.validated
         else cid.nunique(where=plan.predicate(r, safe=True))  # never a contact twice
         for i, r in enumerate(rules)
