@@ -68,11 +68,15 @@ class Backend:
         ``"duckdb"``, ``"postgres"`` or ``"pyspark"``.
     con
         The Ibis backend (``ibis.duckdb.connect()``, ...).
+    url
+        The database's URL, where it has one (PostgreSQL).
     """
 
-    def __init__(self, name: str, con: Any) -> None:
+    def __init__(self, name: str, con: Any, url: str | None = None) -> None:
         self.name = name
         self.con = con
+        #: the database URL ``sl.Workspace.connect`` takes (PostgreSQL), or None
+        self.url = url
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r})"
@@ -271,8 +275,9 @@ def start_backend(name: str) -> Iterator[Backend]:
     elif name == "postgres":
         with postgres_cluster() as args:
             con = ibis.postgres.connect(**args)
+            url = "postgresql://{user}@{host}:{port}/{database}".format(**args)
             try:
-                yield Backend(name, con)
+                yield Backend(name, con, url)
             finally:
                 con.disconnect()
     elif name == "pyspark":

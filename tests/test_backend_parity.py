@@ -53,7 +53,7 @@ pytestmark = [
 ]
 
 #: Cases per test and engine: a Spark query costs about a second on two cores.
-EXAMPLES = {"duckdb": 15, "postgres": 15, "pyspark": 5}
+EXAMPLES = {"duckdb": 5, "postgres": 10, "pyspark": 4}
 
 
 def run_cases(backend, check) -> None:
