@@ -7,12 +7,14 @@
 * ``Workspace.connect`` takes a database URL (PostgreSQL) or an Ibis backend (any engine)
   and finds the tables by the names of the bindings;
 * the DuckDB-only paths: ``interrupt`` says it sent nothing off DuckDB, and counts (a
-  compiled plan on DuckDB, a fresh query elsewhere) agree.
+  compiled plan on DuckDB, a fresh query elsewhere) agree;
+* the worked Spark example of ``docs/backends.md`` prints what the page says.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -21,6 +23,7 @@ import pytest
 import segment_lab as sl
 from segment_lab.engine import interrupt
 from segment_lab.errors import BindingError
+from tests.backends import BACKEND_PARAMS
 from tests.reference import Dataset, evaluate
 
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
@@ -121,3 +124,20 @@ def test_members_frame_has_the_ids(backend):
     ids = ws.members(RULES[2], as_of=T).to_pandas()["contact_id"]
     assert sorted(ids.tolist()) == [2]
     assert pd.api.types.is_integer_dtype(ids.dtype)
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "backends.md"
+
+
+def _block(text: str, language: str) -> str:
+    start = text.index(f"```{language}\n") + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.parametrize("backend", [BACKEND_PARAMS[2]], indirect=True)
+def test_docs_spark_example(backend, capsys):
+    """The worked Spark example of docs/backends.md prints what the page shows (its
+    ``getOrCreate`` finds the session of the ``backend`` fixture)."""
+    text = DOCS.read_text()
+    exec(compile(_block(text, "python"), str(DOCS), "exec"), {})
+    assert capsys.readouterr().out == _block(text, "text")
