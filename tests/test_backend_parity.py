@@ -14,9 +14,9 @@ on it, because a query costs a few milliseconds on DuckDB but a second on Spark:
   ``ws.members`` at grid instants, ``ws.intervals`` sampled at every grid instant;
 * analytics: overlap, transitions, funnel, trends and retention of random segments.
 
-The DuckDB suites run hundreds of cases; here DuckDB and PostgreSQL run
-:data:`EXAMPLES` of them and Spark fewer (never none).  ``SEGMENT_LAB_DIFF_EXAMPLES``
-scales every engine, as in the DuckDB suites.
+The DuckDB suites run hundreds of cases; here each engine runs :data:`EXAMPLES` of them
+(PostgreSQL 10-20 per test, Spark 4-6, never none).  ``SEGMENT_LAB_DIFF_EXAMPLES`` scales
+every engine, as in the DuckDB suites.
 """
 
 from __future__ import annotations
@@ -52,17 +52,23 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::segment_lab.errors.OutsideDataWarning"),
 ]
 
-#: Cases per test and engine: a Spark query costs about a second on two cores.
-EXAMPLES = {"duckdb": 5, "postgres": 10, "pyspark": 4}
+#: Cases per test and engine (DuckDB: a few, its own suites run hundreds; a Spark query
+#: costs about a second on two cores).
+EXAMPLES = {
+    "as-of": {"duckdb": 5, "postgres": 20, "pyspark": 6},
+    "history": {"duckdb": 5, "postgres": 12, "pyspark": 5},
+    "calendar": {"duckdb": 5, "postgres": 10, "pyspark": 4},
+    "analytics": {"duckdb": 5, "postgres": 12, "pyspark": 5},
+}
 
 
-def run_cases(backend, check) -> None:
-    """Run ``check(data)`` on ``backend`` for its number of random cases.
+def run_cases(backend, check, suite: str) -> None:
+    """Run ``check(data)`` on ``backend`` for its number of cases of ``suite``.
 
     Off DuckDB a failing case is reported as drawn: shrinking it would take minutes of
     queries (the same case, shrunk, usually fails on DuckDB's suites too).
     """
-    settings = diff_settings(EXAMPLES[backend.name])
+    settings = diff_settings(EXAMPLES[suite][backend.name])
     if backend.name != "duckdb":
         settings = hypothesis.settings(settings, phases=[Phase.explicit, Phase.generate])
     given(data=st.data())(settings(check))()
@@ -91,7 +97,7 @@ def test_as_of_parity(backend):
             assert got == expected, f"{backend.name}: {r!r} as_of={t}: {diff(got, expected)}"
             assert ws.count(r, as_of=t) == len(expected), f"{backend.name}: {r!r} count {t}"
 
-    run_cases(backend, check)
+    run_cases(backend, check, "as-of")
 
 
 # -- history ----------------------------------------------------------------------------------
@@ -112,7 +118,7 @@ def test_history_parity(backend):
             got = interval_members(intervals, t)
             assert got == expected, f"{backend.name}: intervals at {t}: {diff(got, expected)}"
 
-    run_cases(backend, check)
+    run_cases(backend, check, "history")
 
 
 def test_calendar_history_parity(backend):
@@ -124,7 +130,7 @@ def test_calendar_history_parity(backend):
         grid = data.draw(sd.grids(dataset, leaf, max_points=6, calendar=True), label="grid")
         check_history(backend.workspace(dataset, validate=False), leaf, None, dataset, grid, 1)
 
-    run_cases(backend, check)
+    run_cases(backend, check, "calendar")
 
 
 # -- analytics --------------------------------------------------------------------------------
@@ -175,4 +181,4 @@ def test_analytics_parity(backend):
         key = ("cohort", "periods_later")
         assert_rows(records(frame, COLUMNS["retention"]), expected, key, what)
 
-    run_cases(backend, check)
+    run_cases(backend, check, "analytics")

@@ -201,9 +201,11 @@ def membership_intervals(
     if start is not None:
         iv = iv.filter(iv.hi > start)
     iv = iv.filter(iv.lo <= end)
-    out = execute(iv.select(contact_id=iv.cid, entered_at=iv.lo, exited_at=iv.hi))
-    out.loc[out["entered_at"] <= LO, "entered_at"] = None
-    out.loc[out["exited_at"] > end, "exited_at"] = None
+    # unbounded ends are NULL in the query: the sentinels (year 9000) overflow the
+    # nanosecond timestamps of Spark's pandas conversion
+    none = ibis.null("timestamp")
+    entered, exited = ibis.ifelse(iv.lo <= LO, none, iv.lo), ibis.ifelse(iv.hi > end, none, iv.hi)
+    out = execute(iv.select(contact_id=iv.cid, entered_at=entered, exited_at=exited))
     cid = tables.bindings.contact_id
     out = out.rename(columns={"contact_id": cid})
     return out.sort_values([cid, "entered_at"], na_position="first", ignore_index=True)
