@@ -20,6 +20,7 @@ import contextlib
 import getpass
 import itertools
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -188,7 +189,8 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
 
     Yields the connection arguments of ``ibis.postgres.connect``.  The cluster is made
     with ``initdb`` in a temporary folder (owned by ``postgres`` when root), started with
-    ``pg_ctl`` and always stopped (``-m immediate``) and deleted on the way out.
+    ``pg_ctl`` and always stopped (``-m immediate``) and deleted on the way out; a watchdog
+    shell does the same if the test process is killed.
     """
     bin_dir = postgres_bin()
     root = Path(tempfile.mkdtemp(prefix="segment_lab_pg_"))
@@ -205,18 +207,33 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
             f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=20"
         )
+        stop = _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        watchdog = _watchdog(stop, root)
         started = True
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
               "-w", "-t", "60", "start"], log)  # fmt: skip
         yield {"host": "127.0.0.1", "port": port, "user": user, "database": "postgres"}
     finally:
         if started:
-            subprocess.run(
-                _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                capture_output=True,
-                check=False,
-            )
+            watchdog.kill()
+            subprocess.run(stop, capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _watchdog(stop: list[str], root: Path) -> subprocess.Popen:
+    """A shell that stops the cluster and deletes its folder if this process dies
+    without cleaning up (killed: no ``finally`` runs)."""
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+        f"{shlex.join(stop)} >/dev/null 2>&1; rm -rf {shlex.quote(str(root))}"
+    )
+    return subprocess.Popen(
+        ["sh", "-c", script],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _run(args: list[str], log: Path | None = None) -> None:
