@@ -15,7 +15,7 @@ on it, because a query costs a few milliseconds on DuckDB but a second on Spark:
 * analytics: overlap, transitions, funnel, trends and retention of random segments.
 
 The DuckDB suites run hundreds of cases; here each engine runs :data:`EXAMPLES` of them
-(PostgreSQL 10-20 per test, Spark 4-6, never none).  ``SEGMENT_LAB_DIFF_EXAMPLES`` scales
+(PostgreSQL 10-20 per test, Spark 3-4, never none).  ``SEGMENT_LAB_DIFF_EXAMPLES`` scales
 every engine, as in the DuckDB suites.
 """
 
@@ -55,10 +55,10 @@ pytestmark = [
 #: Cases per test and engine (DuckDB: a few, its own suites run hundreds; a Spark query
 #: costs about a second on two cores).
 EXAMPLES = {
-    "as-of": {"duckdb": 5, "postgres": 20, "pyspark": 6},
-    "history": {"duckdb": 5, "postgres": 12, "pyspark": 5},
-    "calendar": {"duckdb": 5, "postgres": 10, "pyspark": 4},
-    "analytics": {"duckdb": 5, "postgres": 12, "pyspark": 5},
+    "as-of": {"duckdb": 3, "postgres": 20, "pyspark": 4},
+    "history": {"duckdb": 3, "postgres": 10, "pyspark": 3},
+    "calendar": {"duckdb": 3, "postgres": 10, "pyspark": 3},
+    "analytics": {"duckdb": 3, "postgres": 10, "pyspark": 3},
 }
 
 
