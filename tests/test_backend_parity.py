@@ -15,7 +15,7 @@ on it, because a query costs a few milliseconds on DuckDB but a second on Spark:
 * analytics: overlap, transitions, funnel, trends and retention of random segments.
 
 The DuckDB suites run hundreds of cases; here each engine runs :data:`EXAMPLES` of them
-(PostgreSQL 10-20 per test, Spark 3-4, never none).  ``SEGMENT_LAB_DIFF_EXAMPLES`` scales
+(PostgreSQL 10-20 per test, Spark 2-4, never none).  ``SEGMENT_LAB_DIFF_EXAMPLES`` scales
 every engine, as in the DuckDB suites.
 """
 
@@ -56,7 +56,7 @@ pytestmark = [
 #: costs about a second on two cores).
 EXAMPLES = {
     "as-of": {"duckdb": 3, "postgres": 20, "pyspark": 4},
-    "history": {"duckdb": 3, "postgres": 10, "pyspark": 3},
+    "history": {"duckdb": 3, "postgres": 10, "pyspark": 2},
     "calendar": {"duckdb": 3, "postgres": 10, "pyspark": 3},
     "analytics": {"duckdb": 3, "postgres": 10, "pyspark": 3},
 }
@@ -104,9 +104,15 @@ def test_as_of_parity(backend):
 
 
 def test_history_parity(backend):
+    """Random rules' histories; on Spark single conditions: a deep rule's interval query
+    took minutes to plan there (about 4 minutes a case on a loaded two-core machine)."""
+    rules = sd.rules_with_catalog()
+    if backend.name == "pyspark":
+        rules = sd.single_conditions().map(lambda rule: (rule, None))
+
     def check(data):
         dataset = data.draw(sd.datasets(data.draw(st.booleans(), label="history")), label="data")
-        rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
+        rule, catalog = data.draw(rules, label="rule, catalog")
         grid = data.draw(sd.grids(dataset, rule, catalog, max_points=8), label="grid")
         ws = backend.workspace(dataset, catalog, validate=False)
         instants = check_history(ws, rule, catalog, dataset, grid, probes=1)
