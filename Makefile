@@ -15,7 +15,7 @@ DASHBOARD ?= datasets/generated/dashboard.html
 # sudo only when not root and sudo exists (CI containers run as root without it)
 SUDO   := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: demo test lint bench clean venv chromium
+.PHONY: demo test lint bench clean venv chromium postgresql java
 
 $(RUNTIME): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -40,6 +40,21 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The backend parity tests (tests/test_backend_parity.py, machinery in tests/backends.py) start a
+# throwaway cluster of Debian's postgresql (initdb + pg_ctl, no service) and PySpark in local
+# mode, which needs a Java runtime: both from apt-get where missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || { \
+	  echo "PostgreSQL not found: installing Debian's postgresql with apt-get"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+java:
+	@command -v java >/dev/null || { \
+	  echo "java not found: installing Debian's default-jre-headless with apt-get (PySpark)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
 # Builds the sample on first use, prints sizes and alerts, writes the offline dashboard.
 demo: $(RUNTIME)
 	@mkdir -p $(dir $(DASHBOARD))
@@ -49,8 +64,9 @@ lint: $(STAMP)
 	$(PY) -m ruff check segment_lab tests benchmarks
 	$(PY) -m ruff format --check segment_lab tests benchmarks
 
-test: $(STAMP) lint chromium
-	$(PY) -m pytest -n 2 -q -ra
+# --dist loadgroup: the PostgreSQL and the Spark tests each stay on one worker (xdist_group)
+test: $(STAMP) lint chromium postgresql java
+	$(PY) -m pytest -n 2 --dist loadgroup -q -ra
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

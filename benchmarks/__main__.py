@@ -1,4 +1,4 @@
-"""``python -m benchmarks [asof] [history] [analytics] [widgets] [dashboard] [backtest] [--scale bench] [--repeat 5]``.
+"""``python -m benchmarks [asof] [history] [analytics] [widgets] [dashboard] [backtest] [backends] [--scale bench] [--repeat 5]``.
 
 Writes ``benchmarks/results/<name>.json`` and rewrites BENCHMARKS.md from all results.
 """
@@ -109,6 +109,7 @@ def render() -> str:
     lines += _render_widgets(_load("widgets"))
     lines += _render_dashboard(_load("dashboard"))
     lines += _render_backtest(_load("backtest"))
+    lines += _render_backends(_load("backends"))
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
@@ -244,6 +245,31 @@ def _render_backtest(res: dict | None) -> list[str]:
     ]
 
 
+def _render_backends(res: dict | None) -> list[str]:
+    if not res:
+        return []
+    m = res["machine"]
+    lines = [
+        f"## Backends ({res['scale']}: {res['contacts']:,} contacts, {res['events']:,} events, "
+        f"{res['history_rows']:,} history rows)",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}.  Medians of {res['repeat']} after a "
+        "warm-up.  DuckDB and PySpark (local[2]) read the same Parquet files; PostgreSQL (a "
+        "local cluster, default settings) has them loaded.  As-of: one count at the data's end; "
+        f"history: {res['history_points']} weekly points ending there.  Every engine's counts "
+        "equal DuckDB's (checked in the run).  docs/backends.md says what each engine supports.",
+        "",
+        "| segment | engine | members | as-of s | × DuckDB | history s | × DuckDB |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in res["rows"]:
+        lines.append(
+            f"| {r['segment']} | {r['engine']} | {r['members']:,} | {_fmt(r['asof_s'])} | "
+            f"{r['asof_vs_duckdb']:.1f} | {_fmt(r['history_s'])} | {r['history_vs_duckdb']:.1f} |"
+        )
+    return [*lines, "", f"Peak memory: {res['peak_rss_gib']:.2f} GiB.", ""]
+
+
 def _load(name: str) -> dict | None:
     path = _common.RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
@@ -254,8 +280,8 @@ def main() -> int:
     p.add_argument(
         "which",
         nargs="*",
-        default=["asof", "history", "analytics", "widgets", "dashboard", "backtest"],
-        choices=["asof", "history", "analytics", "widgets", "dashboard", "backtest"],
+        default=["asof", "history", "analytics", "widgets", "dashboard", "backtest", "backends"],
+        choices=["asof", "history", "analytics", "widgets", "dashboard", "backtest", "backends"],
     )
     p.add_argument("--scale", default="bench")
     p.add_argument("--repeat", type=int, default=5)
@@ -272,6 +298,8 @@ def main() -> int:
             from benchmarks.dashboard import run
         elif which == "backtest":
             from benchmarks.backtest import run
+        elif which == "backends":
+            from benchmarks.backends import run
         else:
             from benchmarks.analytics import run
         result = run(scale=args.scale, repeat=args.repeat)

@@ -18,6 +18,7 @@ from segment_lab.engine import (
     Grid,
     Tables,
     as_rule,
+    backend_tables,
     check_data,
     check_instant,
     check_rule,
@@ -35,6 +36,7 @@ from segment_lab.engine import (
     segment_sizes,
     summarise,
     to_sql,
+    url_tables,
     warn_current,
 )
 from segment_lab.errors import BindingError, InvalidValueError, UnknownSegmentError
@@ -227,7 +229,7 @@ class Workspace:
     @classmethod
     def connect(
         cls,
-        path: str | os.PathLike,
+        path: str | os.PathLike | Any,
         *,
         bindings: Bindings | None = None,
         catalog: CatalogLike = None,
@@ -235,18 +237,22 @@ class Workspace:
         now: Any = None,
         validate: bool = True,
     ) -> Workspace:
-        """Open a DuckDB file holding contacts, events and optionally contact_history tables.
+        """Open a database holding contacts, events and optionally contact_history tables.
 
         Parameters
         ----------
         path
-            The DuckDB file.
+            A DuckDB file; or a database URL that :func:`ibis.connect` takes
+            (``"postgresql://user@host:5432/crm"``, ``"trino://..."``,
+            ``"snowflake://..."``, ``"bigquery://project/dataset"``); or an Ibis backend
+            already connected (``ibis.pyspark.connect(spark)``).  docs/backends.md has
+            one example per engine.
         bindings
             Table and column names (``contacts_table`` etc.), if not the defaults.
         catalog, now, validate
             As for :meth:`from_ibis`.
         read_only
-            Open without a write lock, so other processes can read the file too.
+            Open a DuckDB file without a write lock, so other processes can read it too.
 
         Returns
         -------
@@ -256,8 +262,9 @@ class Workspace:
         ------
         BindingError
             When the file does not exist, is not a DuckDB database (a CSV, Parquet or
-            SQLite file, a folder: the message says what opens it), cannot be opened or
-            has no contacts table.
+            SQLite file, a folder: the message says what opens it), cannot be opened,
+            the URL's database refuses the connection (or its driver is missing), or
+            there is no contacts table (the message lists the tables there are).
         DatabaseLockedError
             When another process has the file open for writing.
 
@@ -276,7 +283,12 @@ class Workspace:
         True
         """
         bindings = bindings or Bindings()
-        tables = duckdb_tables(path, bindings, read_only)
+        if isinstance(path, str) and "://" in path:
+            tables = url_tables(path, bindings)
+        elif isinstance(path, (str, os.PathLike)):
+            tables = duckdb_tables(path, bindings, read_only)
+        else:
+            tables = backend_tables(path, bindings)
         return cls.from_ibis(*tables, bindings, catalog, now=now, validate=validate)
 
     @classmethod

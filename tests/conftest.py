@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo workspace, its catalog, the tiny sample and small workspaces.
+"""Shared fixtures: the demo workspace, its catalog, the tiny sample, small workspaces and
+the ``backend`` the parity tests run on (DuckDB, PostgreSQL, PySpark: ``tests/backends.py``).
 
 Session-scoped fixtures are built once per process (once per xdist worker). A
 ``Workspace`` is a value (``with_catalog`` and ``with_now`` return new ones), so
@@ -17,6 +18,7 @@ import pytest
 import segment_lab as sl
 from segment_lab import sample
 from tests import hand_cases
+from tests.backends import BACKEND_PARAMS, Backend, start_backend
 from tests.helpers import dataset_workspace
 
 
@@ -62,3 +64,15 @@ def hand_ws() -> sl.Workspace:
 def hand_history_ws() -> sl.Workspace:
     """The hand-computed dataset with its SCD2 history rows (``hand_cases.HDATA``)."""
     return dataset_workspace(hand_cases.HDATA)
+
+
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
+def backend(request) -> Backend:
+    """An engine started once per session (per xdist worker) and always stopped.
+
+    DuckDB in memory, a throwaway PostgreSQL cluster on 127.0.0.1, PySpark in local mode
+    (marked ``slow``); the PostgreSQL and Spark tests each run on one worker
+    (``xdist_group``), so each engine starts once.
+    """
+    with start_backend(request.param) as engine:
+        yield engine

@@ -21,7 +21,6 @@ as in ``test_differential``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pandas as pd
@@ -34,6 +33,16 @@ import tests.reference_analytics as ra
 import tests.strategies_data as sd
 from segment_lab import analytics as an
 from segment_lab.model import And, Catalog, Duration, Segment
+from tests.differential import (
+    aim,
+    assert_rows,
+    first,
+    py,
+    records,
+    rules_of,
+    same,
+    scenes,
+)
 from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
 from tests.reference import Dataset, grid
 
@@ -72,56 +81,6 @@ ALERT_COLUMNS = [
     "growth",
     "message",
 ]
-
-
-# -- comparing frames with reference rows ----------------------------------------------------
-
-
-def _py(value: Any) -> Any:
-    """A frame cell as a plain Python value; NaN, NaT and NA are None."""
-    if isinstance(value, (list, tuple)):
-        return value
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
-    """The frame's rows, restricted to ``columns``, as dicts of plain values."""
-    return [
-        {c: _py(v) for c, v in zip(columns, row)}
-        for row in frame[columns].itertuples(index=False, name=None)
-    ]
-
-
-def _same(got: Any, expected: Any) -> bool:
-    """Equal, with None/NaN alike and floats to 1e-12 (relative)."""
-    got, expected = _py(got), _py(expected)
-    if got is None or expected is None:
-        return got is None and expected is None
-    if isinstance(got, float) or isinstance(expected, float):
-        return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)
-    return got == expected
-
-
-def assert_rows(got: list[dict], expected: list[dict], key: tuple[str, ...], what: str) -> None:
-    """Same keys and, for each key, the same values in every column of ``expected``."""
-    by_key = {tuple(_py(r[k]) for k in key): r for r in got}
-    assert len(by_key) == len(got), f"{what}: duplicate keys in the engine's rows"
-    want = {tuple(_py(r[k]) for k in key): r for r in expected}
-    extra, missing = set(by_key) - set(want), set(want) - set(by_key)
-    assert not extra and not missing, f"{what}: engine only {extra}, reference only {missing}"
-    for k, row in want.items():
-        bad = {
-            c: (by_key[k][c], v)
-            for c, v in row.items()
-            if c in by_key[k] and not _same(by_key[k][c], v)
-        }
-        assert not bad, f"{what} {dict(zip(key, k))}: (engine, reference) {bad}"
 
 
 # -- engine calls as reference-shaped rows ---------------------------------------------------
@@ -187,7 +146,7 @@ def check_funnel(got: list[dict], bottleneck: str, expected: dict) -> None:
     rows = expected["rows"]
     assert [r["step"] for r in got] == [r["step"] for r in rows], "funnel steps"
     for g, e in zip(got, rows):
-        bad = {c: (g[c], e[c]) for c in e if not _same(g[c], e[c])}
+        bad = {c: (g[c], e[c]) for c in e if not same(g[c], e[c])}
         assert not bad, f"funnel step {e['step']}: (engine, reference) {bad}"
         assert isinstance(g["condition"], str) and g["condition"]
     assert bottleneck == got[expected["bottleneck"]]["condition"], "bottleneck"
@@ -351,7 +310,7 @@ def test_hand_funnel(segment, rows, bottleneck):
     reference = ra.funnel(segment, d(6), HAND)
     assert reference["bottleneck"] == bottleneck
     for g, e in zip(reference["rows"], expected["rows"], strict=True):
-        assert all(_same(g[c], e[c]) for c in FUNNEL_COLS), (g, e)
+        assert all(same(g[c], e[c]) for c in FUNNEL_COLS), (g, e)
     got, name = engine_funnel(_hand_ws(), segment, d(6))
     check_funnel(got, name, expected)
 
@@ -431,48 +390,6 @@ def test_hand_alerts():
     assert "vip" in got["message"].iloc[0]
 
 
-# -- random segments --------------------------------------------------------------------------
-
-
-@st.composite
-def segment_lists(draw: st.DrawFn, catalog: Catalog, max_size: int = 4) -> Any:
-    """1-4 segments: bare rules (rule_i), named Segments, or the catalog itself."""
-    if draw(st.integers(0, 5)) == 0:
-        return catalog
-    n = draw(st.integers(1, max_size))
-    rule = sd.rules_for_schema(2, catalog.names)
-    out = []
-    for i in range(n):
-        r = draw(rule)
-        out.append(Segment(f"s{i}", r) if draw(st.booleans()) else r)
-    return out
-
-
-def _rules(segments: Any) -> list:
-    """The rules of a list of segments/rules or of a catalog."""
-    return [s.rule if isinstance(s, Segment) else s for s in segments]
-
-
-def _first(segments: Any) -> Any:
-    """The first of a list of segments or of a catalog."""
-    return next(iter(segments))
-
-
-@st.composite
-def scenes(draw: st.DrawFn, with_history: bool, max_segments: int = 4) -> tuple:
-    """``(dataset, catalog, segments)``."""
-    dataset = draw(sd.datasets(with_history))
-    catalog = draw(sd.catalogs())
-    segments = draw(segment_lists(catalog, max_segments))
-    return dataset, catalog, segments
-
-
-def _aim(dataset: Dataset, segments: Any, catalog: Catalog) -> st.SearchStrategy:
-    """Instants aimed at the edges of every segment (and of the catalog)."""
-    rules = _rules(segments)
-    return sd.instants_for(dataset, And(tuple(rules)) if len(rules) > 1 else rules[0], catalog)
-
-
 # -- differential tests -------------------------------------------------------------------------
 
 
@@ -481,7 +398,7 @@ def _aim(dataset: Dataset, segments: Any, catalog: Catalog) -> st.SearchStrategy
 @given(data=st.data())
 def test_overlap_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
-    t = data.draw(_aim(dataset, segments, catalog), label="as_of")
+    t = data.draw(aim(dataset, segments, catalog), label="as_of")
     ws = dataset_workspace(dataset, catalog)
     expected = ra.overlap(segments, t, dataset, catalog)
     got = engine_overlap(ws, segments, t)
@@ -493,13 +410,13 @@ def test_overlap_matches_reference(data, with_history):
 @given(data=st.data())
 def test_transitions_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
-    instants = st.lists(_aim(dataset, segments, catalog), min_size=2, max_size=2).map(sorted)
+    instants = st.lists(aim(dataset, segments, catalog), min_size=2, max_size=2).map(sorted)
     start, end = data.draw(instants, label="start, end")
     ws = dataset_workspace(dataset, catalog)
     for exclusive in (True, False):
         expected = ra.transitions(segments, start, end, dataset, catalog, exclusive)
         got = engine_transitions(ws, segments, start, end, exclusive)
-        assert len(got) == (len(_rules(segments)) + 1) ** 2
+        assert len(got) == (len(rules_of(segments)) + 1) ** 2
         assert_rows(got, expected, ("from", "to"), f"transitions exclusive={exclusive}")
         if exclusive:
             assert sum(r["contacts"] for r in got) == len(ra.universe(end, dataset))
@@ -526,7 +443,7 @@ def test_funnel_matches_reference(data, with_history):
     catalog = data.draw(sd.catalogs(), label="catalog")
     segment = data.draw(funnels(catalog), label="funnel")
     conditions = ra.funnel_conditions(segment)
-    t = data.draw(_aim(dataset, conditions, catalog), label="as_of")
+    t = data.draw(aim(dataset, conditions, catalog), label="as_of")
     expected = ra.funnel(segment, t, dataset, catalog)
     got, bottleneck = engine_funnel(dataset_workspace(dataset, catalog), segment, t)
     check_funnel(got, bottleneck, expected)
@@ -579,8 +496,10 @@ def test_lifecycle_matches_reference(data):
 @given(data=st.data())
 def test_retention_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 1), label="scene")
-    segment = _first(segments)
-    start, end, every = data.draw(sd.grids(dataset, _rules([segment])[0], catalog, 6), label="grid")
+    segment = first(segments)
+    start, end, every = data.draw(
+        sd.grids(dataset, rules_of([segment])[0], catalog, 6), label="grid"
+    )
     periods = data.draw(st.sampled_from([None, None, 0, 1, 2]), label="periods")
     continuous = data.draw(st.booleans(), label="continuous")
     expected = ra.retention(segment, start, end, every, dataset, catalog, periods, continuous)
@@ -598,7 +517,9 @@ LOOKBACKS = {"1h": ["2h", "3h"], "6h": ["12h", "1d"], "1d": ["2d", "1w"], "1w": 
 @given(data=st.data())
 def test_trends_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 2), label="scene")
-    start, end, every = data.draw(sd.grids(dataset, _rules(segments)[0], catalog, 6), label="grid")
+    start, end, every = data.draw(
+        sd.grids(dataset, rules_of(segments)[0], catalog, 6), label="grid"
+    )
     lookback = data.draw(st.sampled_from([1, 1, 2, 3, *LOOKBACKS[every]]), label="lookback")
     expected = ra.trends(segments, start, end, every, dataset, catalog, lookback)
     got = engine_trends(dataset_workspace(dataset, catalog), segments, start, end, every, lookback)
@@ -616,7 +537,7 @@ def test_trends_and_retention_on_calendar_grids(data, with_history):
     months): trends with lookbacks in months, and retention, against the reference."""
     dataset, catalog, segments = data.draw(scenes(with_history, 2), label="scene")
     grid = data.draw(
-        sd.grids(dataset, _rules(segments)[0], catalog, 6, calendar=True), label="grid"
+        sd.grids(dataset, rules_of(segments)[0], catalog, 6, calendar=True), label="grid"
     )
     start, end, every = grid
     lookback = data.draw(st.sampled_from([1, 2, *CALENDAR_LOOKBACKS[every]]), label="lookback")
@@ -624,7 +545,7 @@ def test_trends_and_retention_on_calendar_grids(data, with_history):
     expected = ra.trends(segments, start, end, every, dataset, catalog, lookback)
     got = engine_trends(ws, segments, start, end, every, lookback)
     assert_rows(got, expected, ("segment", "period"), f"trends lookback={lookback}")
-    segment = _first(segments)
+    segment = first(segments)
     expected = ra.retention(segment, start, end, every, dataset, catalog, None, False)
     got = engine_retention(ws, segment, start, end, every, None, False)
     assert_rows(got, expected, ("cohort", "periods_later"), "retention on a calendar grid")
@@ -645,7 +566,7 @@ ALERT_OPTIONS = st.fixed_dictionaries(
 def test_alerts_match_reference(data):
     dataset, catalog, segments = data.draw(scenes(False, 2), label="scene")
     start, end, every = data.draw(
-        sd.grids(dataset, _rules(segments)[0], catalog, max_points=12), label="grid"
+        sd.grids(dataset, rules_of(segments)[0], catalog, max_points=12), label="grid"
     )
     options = data.draw(ALERT_OPTIONS, label="options")
     expected = ra.alerts(segments, start, end, every, dataset, catalog, **options)
@@ -678,7 +599,7 @@ def test_detect_alerts_matches_reference(series, options, lookback):
 def _frames(ws: sl.Workspace, segments, activity, span, t) -> dict[str, pd.DataFrame]:
     """Every analysis that ends at or before ``t`` (lifecycle: the workspace's now)."""
     start, end, every = span
-    one = _first(segments)
+    one = first(segments)
     return {
         "overlap": an.overlap(ws, segments, as_of=t),
         "transitions": an.transitions(ws, segments, start, t),
@@ -692,7 +613,7 @@ def _frames(ws: sl.Workspace, segments, activity, span, t) -> dict[str, pd.DataF
 def _references(data: Dataset, catalog, segments, activity, span, t) -> dict[str, Any]:
     """The reference's side of :func:`_frames` (NaN made None, so results compare equal)."""
     start, end, every = span
-    one = _first(segments)
+    one = first(segments)
     results = {
         "overlap": ra.overlap(segments, t, data, catalog),
         "transitions": ra.transitions(segments, start, t, data, catalog),
@@ -701,7 +622,7 @@ def _references(data: Dataset, catalog, segments, activity, span, t) -> dict[str
         "retention": ra.retention(one, start, end, every, data, catalog, continuous=True),
         "lifecycle": ra.lifecycle(activity, start, end, every, t, data),
     }
-    return {k: [{c: _py(v) for c, v in r.items()} for r in rows] for k, rows in results.items()}
+    return {k: [{c: py(v) for c, v in r.items()} for r in rows] for k, rows in results.items()}
 
 
 @WITH_HISTORY
@@ -712,7 +633,7 @@ def test_nothing_after_t_is_visible(data, with_history):
     in the engine and in the reference."""
     dataset, catalog, segments = data.draw(scenes(with_history, 3), label="scene")
     activity = data.draw(activities(), label="activity")
-    span = data.draw(sd.grids(dataset, _rules(segments)[0], catalog), label="start, end, every")
+    span = data.draw(sd.grids(dataset, rules_of(segments)[0], catalog), label="start, end, every")
     t = span[1] + data.draw(st.sampled_from([0, 0, 1, 5]), label="hours after end") * sd.H
     later = data.draw(sd.future_additions(dataset, t), label="with additions after t")
     before = _frames(dataset_workspace(dataset, catalog).with_now(t), segments, activity, span, t)

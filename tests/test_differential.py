@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,49 +34,20 @@ import segment_lab as sl
 import tests.strategies_data as sd
 from segment_lab.model import InSegment, Not
 from segment_lab.model._time import Duration, Within
+from tests.differential import (
+    check_disjoint,
+    check_history,
+    diff,
+    interval_members,
+    leaves,
+    members,
+)
 from tests.hand_cases import CASES, HISTORY_CASES, T
 from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
-from tests.reference import evaluate, history_sets
+from tests.reference import evaluate
 
 # random rules use attributes without history on purpose: the warning is expected there
 pytestmark = pytest.mark.filterwarnings("ignore::segment_lab.errors.CurrentValueWarning")
-
-# -- the engine side ------------------------------------------------------------------------
-
-
-def members(ws: sl.Workspace, rule, t: dt.datetime) -> set:
-    return set(ws.members(rule, as_of=t).to_pandas()["contact_id"].tolist())
-
-
-def _instant(value) -> dt.datetime | None:
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
-
-
-def interval_members(intervals: pd.DataFrame, t: dt.datetime) -> set:
-    """Contacts with an interval ``entered_at <= t < exited_at`` (NaT: unbounded)."""
-    out = set()
-    for cid, lo, hi in intervals[["contact_id", "entered_at", "exited_at"]].itertuples(index=False):
-        lo, hi = _instant(lo), _instant(hi)
-        if (lo is None or lo <= t) and (hi is None or t < hi):
-            out.add(cid.item() if hasattr(cid, "item") else cid)
-    return out
-
-
-def _check_disjoint(intervals: pd.DataFrame) -> None:
-    for cid, group in intervals.groupby("contact_id", sort=False):
-        spans = sorted(
-            (_instant(lo) or dt.datetime.min, _instant(hi) or dt.datetime.max)
-            for lo, hi in zip(group["entered_at"], group["exited_at"])
-        )
-        for lo, hi in spans:
-            assert lo < hi, f"empty interval for {cid!r}: {lo} .. {hi}"
-        for (_, hi), (lo, _) in itertools.pairwise(spans):
-            assert hi <= lo, f"overlapping intervals for {cid!r}: {spans}"
-
-
-def _diff(got: set, expected: set) -> str:
-    return f"engine only: {sorted(got - expected, key=str)}, reference only: {sorted(expected - got, key=str)}"
-
 
 # -- 0. the hand-computed cases (tests/hand_cases.py), on the engine ----------------------
 
@@ -94,13 +63,6 @@ def test_hand_history_cases(hand_history_ws, t, expected):
 
 
 # -- 1. as-of -------------------------------------------------------------------------------
-
-
-def leaves(rule) -> list:
-    """The conditions a rule combines (``in_segment`` included, ``where`` rules not)."""
-    rule = rule.rule if isinstance(rule, sl.Segment) else rule
-    kids = rule.children()
-    return [leaf for kid in kids for leaf in leaves(kid)] if kids else [rule]
 
 
 @WITH_HISTORY
@@ -122,7 +84,7 @@ def test_as_of_matches_reference(data, with_history):
     for r, t in checks:
         expected = evaluate(r, t, dataset, catalog)
         got = members(ws, r, t)
-        assert got == expected, f"{r!r} as_of={t}: {_diff(got, expected)}"
+        assert got == expected, f"{r!r} as_of={t}: {diff(got, expected)}"
         # count runs the rule's plan: compiled at a stand-in instant, bound to each t
         assert ws.count(r, as_of=t) == len(expected), f"{r!r} count as_of={t}"
 
@@ -141,7 +103,7 @@ def test_single_conditions_at_their_edges(data, with_history):
     for t in instants:
         expected = evaluate(leaf, t, dataset)
         got = members(ws, leaf, t)
-        assert got == expected, f"as_of={t}: {_diff(got, expected)}"
+        assert got == expected, f"as_of={t}: {diff(got, expected)}"
         assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
 
 
@@ -160,35 +122,12 @@ def test_nothing_after_t_is_visible(data, with_history):
     assert evaluate(rule, t, later, catalog) == expected
     before = dataset_workspace(dataset, catalog)
     after = dataset_workspace(later, catalog)
-    assert members(before, rule, t) == expected, _diff(members(before, rule, t), expected)
+    assert members(before, rule, t) == expected, diff(members(before, rule, t), expected)
     assert members(after, rule, t) == expected, "data after t changed the result"
     assert after.count(rule, as_of=t) == len(expected)
 
 
 # -- 3. history -----------------------------------------------------------------------------
-
-
-def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
-    """``ws.history`` on one grid against the reference; returns the grid instants."""
-    start, end, every = grid
-    sets = history_sets(rule, start, end, every, dataset, catalog)
-    frame = ws.history(rule, start=start, end=end, every=every)
-    assert list(frame.columns) == ["period", "size", "entered", "exited"]
-    assert [_instant(p) for p in frame["period"]] == [t for t, _ in sets[1:]]
-    got_rows = list(zip(frame["size"], frame["entered"], frame["exited"]))
-    expected_rows = [
-        (len(now), len(now - before), len(before - now))
-        for (_, before), (_, now) in itertools.pairwise(sets)
-    ]
-    assert got_rows == expected_rows, f"history {grid}"
-    size = len(sets[0][1])
-    for k, (n, entered, exited) in enumerate(got_rows):
-        assert n == size + entered - exited, f"period {k}: size identity broken"
-        size = n
-    for t, expected in sets[1:]:
-        got = members(ws, rule, t)
-        assert got == expected, f"members(as_of={t}) vs history grid: {_diff(got, expected)}"
-    return [t for t, _ in sets]
 
 
 @WITH_HISTORY
@@ -201,7 +140,7 @@ def test_single_condition_history(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     leaf = data.draw(sd.single_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=12), label="grid")
-    _check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid)
+    check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid)
 
 
 @WITH_HISTORY
@@ -223,7 +162,7 @@ def test_sliding_windows_on_grids(data, with_history):
         leaf = Not(leaf)
     start = data.draw(sd.instants_for(dataset, leaf, universe_edges=False), label="start")
     points = min(2 * (width // step) + 2, 40)
-    _check_history(
+    check_history(
         dataset_workspace(dataset, validate=False),
         leaf,
         None,
@@ -245,15 +184,15 @@ def test_history_matches_reference(data, with_history):
         st.lists(sd.instants_for(dataset, rule, catalog), max_size=3), label="probes"
     )
     ws = dataset_workspace(dataset, catalog)
-    instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid)]
+    instants = [t for grid in grids for t in check_history(ws, rule, catalog, dataset, grid)]
     instants += probes
     intervals = ws.intervals(rule, end=max(instants))
     assert list(intervals.columns) == ["contact_id", "entered_at", "exited_at"]
-    _check_disjoint(intervals)
+    check_disjoint(intervals)
     for t in instants:
         expected = evaluate(rule, t, dataset, catalog)
         got = interval_members(intervals, t)
-        assert got == expected, f"intervals sampled at {t}: {_diff(got, expected)}"
+        assert got == expected, f"intervals sampled at {t}: {diff(got, expected)}"
 
 
 # -- 4. calendar months and quarters ----------------------------------------------------------
@@ -274,7 +213,7 @@ def test_calendar_conditions_as_of(data, with_history):
     for t in data.draw(st.lists(aimed, min_size=3, max_size=3), label="t"):
         expected = evaluate(leaf, t, dataset)
         got = members(ws, leaf, t)
-        assert got == expected, f"as_of={t}: {_diff(got, expected)}"
+        assert got == expected, f"as_of={t}: {diff(got, expected)}"
         assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
 
 
@@ -289,12 +228,12 @@ def test_calendar_history(data, with_history):
     grid = data.draw(sd.grids(dataset, leaf, max_points=6, calendar=True), label="grid")
     daily = data.draw(sd.grids(dataset, leaf, max_points=12), label="fixed grid")
     ws = dataset_workspace(dataset, validate=False)
-    instants = _check_history(ws, leaf, None, dataset, grid)
-    instants += _check_history(ws, leaf, None, dataset, daily)
+    instants = check_history(ws, leaf, None, dataset, grid)
+    instants += check_history(ws, leaf, None, dataset, daily)
     instants += data.draw(st.lists(sd.instants_for(dataset, leaf), max_size=3), label="probes")
     intervals = ws.intervals(leaf, end=max(instants))
-    _check_disjoint(intervals)
+    check_disjoint(intervals)
     for t in instants:
         expected = evaluate(leaf, t, dataset)
         got = interval_members(intervals, t)
-        assert got == expected, f"intervals sampled at {t}: {_diff(got, expected)}"
+        assert got == expected, f"intervals sampled at {t}: {diff(got, expected)}"

@@ -12,8 +12,8 @@ Code outside the engine imports these names from here, never from the private mo
   workspace learns about its data once (``DataFacts``) and the checks of rules and
   instants against them (``check_rule``, ``check_instant``), and the current-value
   warning (``warn_current``);
-* execution (``execute``, ``interrupt``, ``to_sql``, ``duckdb_tables``, ``file_tables``,
-  ``pandas_tables``): the one module that touches backend internals.
+* execution (``execute``, ``interrupt``, ``to_sql``, ``duckdb_tables``, ``url_tables``,
+  ``backend_tables``, ``file_tables``, ``pandas_tables``): the one module that touches backend internals.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from segment_lab.engine._checks import (
 )
 from segment_lab.engine._current import stale_fields, warn_current
 from segment_lab.engine._execute import (
+    backend_tables,
     duckdb_tables,
     execute,
     execute_rows,
@@ -53,6 +54,7 @@ from segment_lab.engine._execute import (
     release_cursors,
     resume,
     to_sql,
+    url_tables,
 )
 from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
 from segment_lab.engine._plans import STAND_IN, CountPlans, compile_count
@@ -83,6 +85,7 @@ __all__ = [
     "IntervalContext",
     "Tables",
     "as_rule",
+    "backend_tables",
     "backtest_counts",
     "base_counts",
     "check_data",
@@ -116,6 +119,7 @@ __all__ = [
     "to_sql",
     "truncated_tables",
     "universe",
+    "url_tables",
     "used_fields",
     "warn_current",
     "window_filter",

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIALECT_ALIASES",
+    "backend_tables",
     "compile_sql",
     "duckdb_backend",
     "duckdb_tables",
@@ -56,6 +57,7 @@ __all__ = [
     "resume",
     "run_scalar_sql",
     "to_sql",
+    "url_tables",
 ]
 
 #: Common names of SQL dialects -> Ibis backend names.
@@ -453,21 +455,91 @@ def duckdb_tables(
             f"No DuckDB database at {path!r}: the file does not exist.{_nearby(path)}"
         )
     _check_duckdb_file(path)
-    con = _connect_duckdb(path, read_only)
-    names = set(con.list_tables())
+    return backend_tables(_connect_duckdb(path, read_only), bindings, path)
+
+
+def backend_tables(
+    con: Any, bindings: Bindings, where: str | None = None
+) -> tuple[ir.Table, ir.Table | None, ir.Table | None]:
+    """Return the contacts, events and contact_history tables of an Ibis backend (None: absent).
+
+    The tables are found by the names of ``bindings`` (``contacts_table`` ...);
+    ``where`` names the database in messages (default: the backend's name).
+
+    Raises
+    ------
+    BindingError
+        When the backend cannot list its tables or has no contacts table (the message
+        lists the tables it has).
+
+    Warns
+    -----
+    MissingTableWarning
+        When there is no events table (event conditions cannot be evaluated).
+    """
+    from ibis.backends import BaseBackend
+
+    if not isinstance(con, BaseBackend):
+        raise BindingError(
+            f"Workspace.connect takes a DuckDB file path, a database URL "
+            f"('postgresql://user@host/db') or an Ibis backend (ibis.pyspark.connect(spark)), "
+            f"got {type(con).__name__}: {con!r}."
+        )
+    where = where or f"{con.name} database"
+    try:
+        names = set(con.list_tables())
+    except Exception as exc:
+        raise BindingError(
+            f"Could not list the tables of {where!r}: {type(exc).__name__}: {exc}"
+        ) from None
     b = bindings
     if b.contacts_table not in names:
         raise BindingError(
-            f"The database {path!r} has no table {b.contacts_table!r}. Tables: "
+            f"The database {where!r} has no table {b.contacts_table!r}. Tables: "
             f"{', '.join(sorted(map(repr, names))) or 'none'}."
             + did_you_mean(b.contacts_table, names)
             + " Name the tables with sl.Bindings(contacts_table=..., events_table=...)."
         )
     if b.events_table not in names:
-        _warn_no_events(path, b.events_table, sorted(names - {b.contacts_table, b.history_table}))
+        _warn_no_events(where, b.events_table, sorted(names - {b.contacts_table, b.history_table}))
     events = con.table(b.events_table) if b.events_table in names else None
     history = con.table(b.history_table) if b.history_table in names else None
     return con.table(b.contacts_table), events, history
+
+
+def url_tables(url: str, bindings: Bindings) -> tuple[ir.Table, ir.Table | None, ir.Table | None]:
+    """Return the tables of the database at ``url`` (``postgresql://user@host:5432/db``).
+
+    Any URL :func:`ibis.connect` takes works (``duckdb://file.duckdb``, ``trino://``,
+    ``snowflake://``, ``bigquery://project`` with their drivers installed).
+
+    Raises
+    ------
+    BindingError
+        When the URL names no backend Ibis has, its driver is missing, the database
+        refuses the connection, or it has no contacts table.
+    """
+    shown = _without_password(url)
+    try:
+        con = ibis.connect(url)
+    except Exception as exc:
+        hint = (
+            f" Install its driver, e.g. pip install 'ibis-framework[{exc.name.split('.')[0]}]'."
+            if isinstance(exc, ImportError) and exc.name
+            else ""
+        )
+        raise BindingError(
+            f"Could not connect to {shown!r}: {type(exc).__name__}: "
+            f"{_without_password(str(exc))}.{hint}"
+        ) from None
+    return backend_tables(con, bindings, shown)
+
+
+def _without_password(text: str) -> str:
+    """``text`` with the password of any ``scheme://user:password@host`` URL in it masked."""
+    import re
+
+    return re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", text)
 
 
 def _warn_no_events(path: str, table: str, others: list[str]) -> None:

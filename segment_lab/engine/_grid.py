@@ -56,7 +56,8 @@ def grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta | int) -
     """
     if isinstance(step, int):
         months = (x.year() - g0.year) * 12 + (x.month() - g0.month)
-        past = months + (x > x.truncate("M")).cast("int64")
+        # ifelse, not a cast of the boolean: PostgreSQL cannot cast boolean to bigint
+        past = months + ibis.ifelse(x > x.truncate("M"), 1, 0)
         return -((-past) // step)
     us = x.delta(timestamp(g0), unit="microsecond")
     per = step // dt.timedelta(microseconds=1)

@@ -167,8 +167,8 @@ def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list
     plan = plan_asof(And(tuple(rules)), tables, t, prune=False)
     frame = plan.frame.filter(universe(plan.frame, tables, t))
     cid = frame[tables.bindings.contact_id]
-    aggs = {
-        f"s{i}": plan.predicate(r, safe=True).cast("int64").sum()
+    aggs = {  # ifelse, not a cast of the boolean: PostgreSQL cannot cast boolean to bigint
+        f"s{i}": ibis.ifelse(plan.predicate(r, safe=True), 1, 0).sum()
         if tables.validated
         else cid.nunique(where=plan.predicate(r, safe=True))  # never a contact twice
         for i, r in enumerate(rules)
@@ -201,9 +201,11 @@ def membership_intervals(
     if start is not None:
         iv = iv.filter(iv.hi > start)
     iv = iv.filter(iv.lo <= end)
-    out = execute(iv.select(contact_id=iv.cid, entered_at=iv.lo, exited_at=iv.hi))
-    out.loc[out["entered_at"] <= LO, "entered_at"] = None
-    out.loc[out["exited_at"] > end, "exited_at"] = None
+    # unbounded ends are NULL in the query: the sentinels (year 9000) overflow the
+    # nanosecond timestamps of Spark's pandas conversion
+    none = ibis.null("timestamp")
+    entered, exited = ibis.ifelse(iv.lo <= LO, none, iv.lo), ibis.ifelse(iv.hi > end, none, iv.hi)
+    out = execute(iv.select(contact_id=iv.cid, entered_at=entered, exited_at=exited))
     cid = tables.bindings.contact_id
     out = out.rename(columns={"contact_id": cid})
     return out.sort_values([cid, "entered_at"], na_position="first", ignore_index=True)
