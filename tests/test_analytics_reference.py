@@ -394,7 +394,7 @@ def test_hand_alerts():
 
 
 @WITH_HISTORY
-@diff_settings(50)
+@diff_settings(30)
 @given(data=st.data())
 def test_overlap_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
@@ -406,7 +406,7 @@ def test_overlap_matches_reference(data, with_history):
 
 
 @WITH_HISTORY
-@diff_settings(30)
+@diff_settings(20)
 @given(data=st.data())
 def test_transitions_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history), label="scene")
@@ -436,7 +436,7 @@ def funnels(draw: st.DrawFn, catalog: Catalog) -> Any:
 
 
 @WITH_HISTORY
-@diff_settings(50)
+@diff_settings(30)
 @given(data=st.data())
 def test_funnel_matches_reference(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -477,7 +477,7 @@ def _pick_instant(dataset: Dataset, anchors: list[dt.datetime]) -> st.SearchStra
     return st.one_of(near, sd.instants())
 
 
-@diff_settings(100)
+@diff_settings(60)
 @given(data=st.data())
 def test_lifecycle_matches_reference(data):
     """Lifecycle reads events only (history tables play no part)."""
@@ -492,7 +492,7 @@ def test_lifecycle_matches_reference(data):
 
 
 @WITH_HISTORY
-@diff_settings(25)
+@diff_settings(15)
 @given(data=st.data())
 def test_retention_matches_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 1), label="scene")
@@ -513,7 +513,7 @@ LOOKBACKS = {"1h": ["2h", "3h"], "6h": ["12h", "1d"], "1d": ["2d", "1w"], "1w": 
 
 
 @WITH_HISTORY
-@diff_settings(20)
+@diff_settings(12)
 @given(data=st.data())
 def test_trends_match_reference(data, with_history):
     dataset, catalog, segments = data.draw(scenes(with_history, 2), label="scene")
@@ -530,7 +530,7 @@ CALENDAR_LOOKBACKS = {"1mo": ["2mo", "1q"], "1q": ["2q"], "2mo": ["2mo"]}
 
 
 @WITH_HISTORY
-@diff_settings(15)
+@diff_settings(10)
 @given(data=st.data())
 def test_trends_and_retention_on_calendar_grids(data, with_history):
     """Monthly, quarterly and two-monthly grids (steps of unequal length, on the 1st of
@@ -561,7 +561,7 @@ ALERT_OPTIONS = st.fixed_dictionaries(
 )
 
 
-@diff_settings(20)
+@diff_settings(12)
 @given(data=st.data())
 def test_alerts_match_reference(data):
     dataset, catalog, segments = data.draw(scenes(False, 2), label="scene")
@@ -626,7 +626,7 @@ def _references(data: Dataset, catalog, segments, activity, span, t) -> dict[str
 
 
 @WITH_HISTORY
-@diff_settings(10)
+@diff_settings(6)
 @given(data=st.data())
 def test_nothing_after_t_is_visible(data, with_history):
     """Data after t (= the workspace's now and the end of every analysis) changes nothing,

@@ -136,7 +136,7 @@ def assert_same_rows(got: list[dict], expected: list[dict]) -> None:
 
 
 @WITH_HISTORY
-@diff_settings(20)
+@diff_settings(12)
 @given(data=st.data())
 def test_backtest_matches_reference(data, with_history):
     dataset, catalog, segments, grid, horizon, outcome, now = data.draw(scenes(with_history))
