@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
+from segment_lab.engine._batched import batched_counts
 from segment_lab.engine._execute import execute, execute_rows
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
@@ -177,12 +178,19 @@ def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list
     return [int(row[f"s{i}"] or 0) for i in range(len(rules))]
 
 
-def segment_history(rule: Rule, tables: Tables, grid: Grid) -> pd.DataFrame:
+def segment_history(
+    rule: Rule, tables: Tables, grid: Grid, plan: str = "intervals"
+) -> pd.DataFrame:
     """``period, size, entered, exited`` of ``rule`` at each instant of ``grid``.
 
-    The rule is compiled once, to membership intervals, which the grid samples.
+    ``plan`` "intervals": the rule is compiled once, to membership intervals, which the
+    grid samples; "batched": every grid instant is evaluated as-of in one query
+    (:mod:`~segment_lab.engine._batched`).
     """
     g0 = grid.before
+    if plan == "batched":
+        instants = [g0, *grid.points]
+        return history_frame(execute_rows(batched_counts(rule, tables, instants)), instants)
     ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
     counts = grid_counts(membership(rule, ctx))
     return history_frame(execute_rows(counts), [g0, *grid.points])
