@@ -40,6 +40,7 @@ from segment_lab.engine._asof import (
     used_fields,
     window_filter,
 )
+from segment_lab.engine._grid import grid_ceil
 from segment_lab.model._time import Within
 
 if TYPE_CHECKING:
@@ -71,29 +72,47 @@ def window_span(node: EventCondition) -> dt.timedelta | None:
     return None
 
 
+def _reach(node: EventCondition, step: dt.timedelta | int, npos: int) -> int:
+    """How many consecutive grid instants can hold one event of ``node`` (at most ``npos``)."""
+    span = window_span(node)
+    if span is None:
+        return npos
+    least = step if isinstance(step, dt.timedelta) else dt.timedelta(days=28 * step)
+    return min(npos, span // least + 1)
+
+
 def _events_at_grid(
-    nodes: list[EventCondition], names: dict, tables: Tables, grid: ir.Table, first: dt.datetime,
-    last: dt.datetime,
+    nodes: list[EventCondition], names: dict, tables: Tables, grid: ir.Table, shape: tuple
 ) -> ir.Table:
-    """Aggregates of one set of events per ``(contact, __k)``: the as-of metrics at each instant."""
+    """Aggregates of one set of events per ``(contact, __k)``: the as-of metrics at each instant.
+
+    Each event is paired with the instants ``k0 .. k0 + reach - 1`` from the first at or
+    after it (a cross join with a small table of offsets, then an equi-join to the
+    grid), the exact window conditions then keep those whose window holds it.
+    """
     b, ev = tables.bindings, tables.events
+    g0, step, npos, first, last = shape
     node = nodes[0]
     span = window_span(node)
     pre = (ev[b.ts] <= last) & ev[b.event_type].isin(list(node.types))
     if span is not None:
         pre &= ev[b.ts] > first - span
     ev = ev.filter(pre)
-    preds = [ev[b.ts] <= grid[T]]
-    if span is not None:  # the range join: only the instants whose window holds the event
-        preds.append(ev[b.ts] > grid[T] - ibis.interval(seconds=int(span.total_seconds())))
-    joined = ev.join(grid, preds)
-    joined = joined.filter(window_filter(joined, node, tables, joined[T]))
+    ev = ev.mutate(__k0=ibis.greatest(grid_ceil(ev[b.ts], g0, step), 0))
+    reach = _reach(node, step, npos)
+    offsets = ibis.memtable({"__o": list(range(reach))}, schema={"__o": "int64"})
+    pairs = ev.cross_join(offsets)
+    pairs = pairs.mutate(**{K: pairs["__k0"] + pairs["__o"]})
+    joined = pairs.join(grid, K)
+    joined = joined.filter(
+        (joined[b.ts] <= joined[T]) & window_filter(joined, node, tables, joined[T])
+    )
     return joined.group_by([b.contact_id, K, T]).aggregate(
         **{names[n]: metric(joined, n, None, tables) for n in nodes}
     )
 
 
-def _frame(rule: Rule, tables: Tables, grid: ir.Table, first: dt.datetime, last: dt.datetime):
+def _frame(rule: Rule, tables: Tables, grid: ir.Table, shape: tuple) -> tuple[ir.Table, dict]:
     """The joined ``(contact, __k)`` frame and the metric names, as ``plan_asof`` at each instant."""
     b = tables.bindings
     cid = b.contact_id
@@ -114,7 +133,7 @@ def _frame(rule: Rule, tables: Tables, grid: ir.Table, first: dt.datetime, last:
     required = _required(rule)
     aggs = []
     for members in groups.values():
-        agg = _events_at_grid(members, names, tables, grid, first, last)
+        agg = _events_at_grid(members, names, tables, grid, shape)
         needed = [n for n in members if n in required]
         if needed:  # a HAVING clause: rows that cannot be members are dropped early
             agg = agg.filter(*(_measure_predicate(n, agg[names[n]], agg[T], False) for n in needed))
@@ -145,13 +164,18 @@ def _frame(rule: Rule, tables: Tables, grid: ir.Table, first: dt.datetime, last:
     return frame, names
 
 
-def batched_counts(rule: Rule, tables: Tables, instants: Sequence[dt.datetime]) -> ir.Table:
-    """``(j, starts, ends)`` of ``rule`` on the grid ``instants`` (``t_(-1)`` first), in one query.
+def batched_counts(
+    rule: Rule, tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
+) -> ir.Table:
+    """``(j, starts, ends)`` of ``rule`` on a grid, in one query.
 
-    A start at j: a member at index j but not at j-1; an end at j: the reverse.
+    ``positions`` is ``(t_(-1), step, npoints)`` (``Grid.positions``), ``instants`` the
+    npoints instants, ``t_(-1)`` first.  A start at j: a member at index j but not at
+    j-1; an end at j: the reverse.
     """
     grid = grid_table(instants)
-    frame, names = _frame(rule, tables, grid, instants[0], instants[-1])
+    g0, step, npos = positions
+    frame, names = _frame(rule, tables, grid, (g0, step, npos, instants[0], instants[-1]))
     cid = tables.bindings.contact_id
     plan = AsOfPlan(frame, names, tables, frame[T])
     members = frame.filter(universe(frame, tables, frame[T]) & plan.predicate(rule))

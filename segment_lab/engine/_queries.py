@@ -190,7 +190,7 @@ def segment_history(
     g0 = grid.before
     if plan == "batched":
         instants = [g0, *grid.points]
-        return history_frame(execute_rows(batched_counts(rule, tables, instants)), instants)
+        return history_frame(execute_rows(batched_counts(rule, tables, grid.positions, instants)), instants)
     ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
     counts = grid_counts(membership(rule, ctx))
     return history_frame(execute_rows(counts), [g0, *grid.points])
