@@ -20,6 +20,7 @@ from segment_lab.engine import (
     as_rule,
     check_data,
     check_instant,
+    check_plan,
     check_rule,
     check_tables,
     compile_members,
@@ -865,6 +866,7 @@ class Workspace:
         every: Any = "1d",
         *,
         progress: bool | None = None,
+        plan: str = "auto",
     ) -> pd.DataFrame:
         """Size, entries and exits of a segment on the grid of :meth:`grid` (calendar-aligned).
 
@@ -883,6 +885,13 @@ class Workspace:
             The grid, as for :meth:`grid`.
         progress
             Show a progress bar over segments (default: when there are three or more).
+        plan
+            How the history is computed (the numbers are the same):
+            ``"intervals"`` compiles the segment once to membership intervals, whose
+            cost does not grow with the grid; ``"batched"`` evaluates every grid
+            instant as-of in one query, cheaper on sparse grids (weekly, monthly);
+            ``"auto"`` (default) picks the cheaper from the grid, the windows and the
+            tables' row counts (docs/decisions.md#history-plans).
 
         Returns
         -------
@@ -892,7 +901,8 @@ class Workspace:
         Raises
         ------
         InvalidValueError
-            When the grid is invalid or the list of segments is empty.
+            When the grid is invalid, the list of segments is empty or ``plan`` is
+            not one of ``"auto"``, ``"batched"``, ``"intervals"``.
 
         Warns
         -----
@@ -908,26 +918,29 @@ class Workspace:
         ['period', 'size', 'entered', 'exited']
         >>> bool(((h["size"].shift() + h["entered"] - h["exited"]).iloc[1:] == h["size"].iloc[1:]).all())
         True
+        >>> h.equals(ws.history(sl.field("city") == "Tokyo", "2025-06-01", "2025-06-30", "1w", plan="batched"))
+        True
         """
         import pandas as pd
 
         grid = self.grid(start, end, every)
+        plan = check_plan(plan)
         if isinstance(segment, (Segment, Rule, str)):
-            return self._history(segment, grid)
+            return self._history(segment, grid, plan)
         items = [self.lookup(item) for item in segment]
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
         frames = [
-            self._history(item, grid).assign(segment=as_rule(item)[1] or f"rule_{i}")
+            self._history(item, grid, plan).assign(segment=as_rule(item)[1] or f"rule_{i}")
             for i, item in enumerate(_progress(items, progress, "history"))
         ]
         out = pd.concat(frames, ignore_index=True)
         return out[["segment", "period", "size", "entered", "exited"]]
 
-    def _history(self, segment: SegmentLike, grid: Grid) -> pd.DataFrame:
+    def _history(self, segment: SegmentLike, grid: Grid, plan: str = "auto") -> pd.DataFrame:
         rule = self.resolve(segment)
         warn_current(rule, self._tables, grid.start, self.now)
-        return segment_history(rule, self._tables, grid)
+        return segment_history(rule, self._tables, grid, plan, self._facts.stats)
 
     def intervals(self, segment: SegmentLike, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Exact membership intervals ``(contact_id, entered_at, exited_at)``.

@@ -6,7 +6,8 @@ Code outside the engine imports these names from here, never from the private mo
   intervals for histories (``IntervalContext``, ``membership``);
 * the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
   ``materialize``, ``base_counts``, ``backtest_counts``, ``truncated_tables``);
-* the queries behind a workspace (``segment_sizes``, ``segment_history``,
+* the queries behind a workspace (``segment_sizes``, ``segment_history`` and its plans
+  ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
   workspace learns about its data once (``DataFacts``) and the checks of rules and
@@ -33,6 +34,7 @@ from segment_lab.engine._backtest import (
     outcome_intervals,
     truncated_tables,
 )
+from segment_lab.engine._batched import HISTORY_PLANS, check_plan, choose_plan, plan_costs
 from segment_lab.engine._bindings import Bindings
 from segment_lab.engine._checks import (
     DataFacts,
@@ -68,6 +70,10 @@ from segment_lab.engine._schema import Tables, check_tables
 from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
+    "HISTORY_PLANS",
+    "check_plan",
+    "choose_plan",
+    "plan_costs",
     "DataSummary",
     "summarise",
     "HI",

@@ -41,6 +41,7 @@ from segment_lab.engine._asof import (
     window_filter,
 )
 from segment_lab.engine._grid import grid_ceil
+from segment_lab.errors import InvalidValueError, did_you_mean
 from segment_lab.model._time import Within
 
 if TYPE_CHECKING:
@@ -48,16 +49,35 @@ if TYPE_CHECKING:
 
     import ibis.expr.types as ir
 
+    from segment_lab.engine._checks import TableStats
+    from segment_lab.engine._queries import Grid
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import EventCondition, Rule
 
-__all__ = ["batched_counts", "grid_table", "window_span"]
+__all__ = [
+    "HISTORY_PLANS",
+    "INTERVALS_WEIGHT",
+    "batched_counts",
+    "check_plan",
+    "choose_plan",
+    "grid_table",
+    "plan_costs",
+    "window_span",
+]
+
+#: The history plans ``Workspace.history(..., plan=...)`` takes ("auto": chosen).
+HISTORY_PLANS = ("auto", "batched", "intervals")
+
+#: Rows the interval engine handles per event it reads and per contact, in units of one
+#: joined row of the batched plan (fitted on the bench data: the interval engine orders
+#: every event, builds and merges intervals and complements over lifetimes).
+INTERVALS_WEIGHT = 3.5
 
 K, T = "__k", "__t"
 
 
 def grid_table(instants: Sequence[dt.datetime]) -> ir.Table:
-    """The grid as a table ``(__k, __t)``: ``instants[k]`` at index k."""
+    """Return the grid as a table ``(__k, __t)``: ``instants[k]`` at index k."""
     return ibis.memtable(
         {K: list(range(len(instants))), T: list(instants)},
         schema={K: "int64", T: "timestamp"},
@@ -81,10 +101,100 @@ def _reach(node: EventCondition, step: dt.timedelta | int, npos: int) -> int:
     return min(npos, span // least + 1)
 
 
+def plan_costs(rule: Rule, stats: TableStats, grid: Grid) -> dict[str, float]:
+    """Estimated rows each history plan handles for ``rule`` on ``grid`` (see decisions.md).
+
+    batched: for each set of events, the events that can count at a grid instant times
+    the instants one event reaches (window over step, or all of them for an unbounded
+    window), plus the ``(contact, instant)`` frame: contacts x instants, unless the rule
+    needs an event condition that fails without events (then its pairs bound the
+    frame), times the SCD2 rows per contact when it reads them.  intervals:
+    :data:`INTERVALS_WEIGHT` x (events read + contacts), independent of the grid.
+    """
+    _, step, npos = grid.positions
+    first, last = grid.before, grid.end
+    groups: dict[tuple, list[EventCondition]] = {}
+    for n in event_nodes(rule):
+        groups.setdefault((n.types, n.window, n.where), []).append(n)
+    required = _required(rule)
+    pairs, read, pruned = 0.0, 0.0, None
+    for members in groups.values():
+        node = members[0]
+        span = window_span(node)
+        events = stats.events(node.types, None if span is None else first - span, last)
+        mine = events * _reach(node, step, npos)
+        pairs, read = pairs + mine, read + events
+        if any(n in required for n in members):
+            pruned = mine if pruned is None else min(pruned, mine)
+    frame = float(stats.contacts * npos) if pruned is None else pruned
+    fields = used_fields(rule)
+    if stats.history and any(f in stats.history_attrs for f in fields):
+        frame *= 1 + stats.history / max(stats.contacts, 1)
+    return {
+        "batched": pairs + frame,
+        "intervals": INTERVALS_WEIGHT * (read + stats.contacts),
+    }
+
+
+def choose_plan(rule: Rule, stats: TableStats, grid: Grid, plan: str | None = "auto") -> str:
+    """Return the history plan to run: ``plan`` if forced, else the cheaper estimate.
+
+    Raises
+    ------
+    InvalidValueError
+        When ``plan`` is not one of :data:`HISTORY_PLANS`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from segment_lab import event
+    >>> from segment_lab.engine._checks import TableStats
+    >>> from segment_lab.engine._queries import make_grid
+    >>> day = dt.datetime(2025, 1, 1)
+    >>> stats = TableStats(1000, 0, {"email_open": (6000, day - dt.timedelta(days=365), day)})
+    >>> rule = event("email_open").count(within="30d") >= 3
+    >>> choose_plan(rule, stats, make_grid(day - dt.timedelta(days=364), day, "1mo"))
+    'batched'
+    >>> choose_plan(rule, stats, make_grid(day - dt.timedelta(days=364), day, "1d"))
+    'intervals'
+    """
+    if check_plan(plan) == "auto":
+        costs = plan_costs(rule, stats, grid)
+        return "batched" if costs["batched"] < costs["intervals"] else "intervals"
+    return plan  # type: ignore[return-value]
+
+
+def check_plan(plan: object) -> str:
+    """Return ``plan`` (None: "auto") if it is one of :data:`HISTORY_PLANS`.
+
+    Raises
+    ------
+    InvalidValueError
+        When it is not, naming the valid plans.
+
+    Examples
+    --------
+    >>> check_plan("batched")
+    'batched'
+    >>> check_plan("batch")
+    Traceback (most recent call last):
+    ...
+    segment_lab.errors.InvalidValueError: plan='batch' is not a history plan; choose one of 'auto', 'batched', 'intervals'. Did you mean 'batched'?
+    """
+    if plan is None:
+        return "auto"
+    if plan not in HISTORY_PLANS:
+        raise InvalidValueError(
+            f"plan={plan!r} is not a history plan; choose one of "
+            f"{', '.join(map(repr, HISTORY_PLANS))}." + did_you_mean(str(plan), HISTORY_PLANS)
+        )
+    return plan  # type: ignore[return-value]
+
+
 def _events_at_grid(
     nodes: list[EventCondition], names: dict, tables: Tables, grid: ir.Table, shape: tuple
 ) -> ir.Table:
-    """Aggregates of one set of events per ``(contact, __k)``: the as-of metrics at each instant.
+    """Aggregate one set of events per ``(contact, __k)``: the as-of metrics at each instant.
 
     Each event is paired with the instants ``k0 .. k0 + reach - 1`` from the first at or
     after it (a cross join with a small table of offsets, then an equi-join to the
@@ -113,7 +223,7 @@ def _events_at_grid(
 
 
 def _frame(rule: Rule, tables: Tables, grid: ir.Table, shape: tuple) -> tuple[ir.Table, dict]:
-    """The joined ``(contact, __k)`` frame and the metric names, as ``plan_asof`` at each instant."""
+    """Return the joined ``(contact, __k)`` frame and metric names (``plan_asof`` per instant)."""
     b = tables.bindings
     cid = b.contact_id
     fields = used_fields(rule)
@@ -151,9 +261,10 @@ def _frame(rule: Rule, tables: Tables, grid: ir.Table, shape: tuple) -> tuple[ir
         frame = frame.select(*cols, *(names[n] for n in members))
     if hist:
         h = tables.history
-        h = h.select(**{"__hc": h[cid], "__vf": h[b.valid_from], "__vt": h[b.valid_to]}, **{
-            f: h[f] for f in hist
-        })
+        h = h.select(
+            **{"__hc": h[cid], "__vf": h[b.valid_from], "__vt": h[b.valid_to]},
+            **{f: h[f] for f in hist},
+        )
         cols = list(frame.columns)
         on = [
             frame[cid] == h["__hc"],
@@ -183,14 +294,10 @@ def batched_counts(
     if not tables.validated:
         members = members.distinct()
     w = ibis.window(group_by=members[cid], order_by=members[K])
-    runs = members.mutate(
-        __prev=members[K].lag().over(w), __next=members[K].lead().over(w)
-    )
+    runs = members.mutate(__prev=members[K].lag().over(w), __next=members[K].lead().over(w))
     starts = runs.filter(runs["__prev"].isnull() | (runs["__prev"] != runs[K] - 1))
     ends = runs.filter(runs["__next"].isnull() | (runs["__next"] != runs[K] + 1))
-    s = starts.group_by(j=starts[K]).aggregate(
-        starts=starts.count(), ends=ibis.literal(0, "int64")
-    )
+    s = starts.group_by(j=starts[K]).aggregate(starts=starts.count(), ends=ibis.literal(0, "int64"))
     e = ends.group_by(j=ends[K] + 1).aggregate(starts=ibis.literal(0, "int64"), ends=ends.count())
     both = ibis.union(s, e, distinct=False)
     return both.group_by("j").aggregate(starts=both.starts.sum(), ends=both.ends.sum())
