@@ -37,7 +37,7 @@ import tests.strategies_data as sd
 from segment_lab.model import InSegment, Not
 from segment_lab.model._time import Duration, Within
 from tests.hand_cases import CASES, HISTORY_CASES, T
-from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
+from tests.helpers import PLANS, WITH_HISTORY, dataset_workspace, diff_settings, split_examples
 from tests.reference import evaluate, history_sets
 
 # random rules use attributes without history on purpose: the warning is expected there
@@ -168,11 +168,11 @@ def test_nothing_after_t_is_visible(data, with_history):
 # -- 3. history -----------------------------------------------------------------------------
 
 
-def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
-    """``ws.history`` on one grid against the reference; returns the grid instants."""
+def _check_history(ws, rule, catalog, dataset, grid, plan) -> list[dt.datetime]:
+    """``ws.history`` by ``plan`` on one grid against the reference; returns the grid instants."""
     start, end, every = grid
     sets = history_sets(rule, start, end, every, dataset, catalog)
-    frame = ws.history(rule, start=start, end=end, every=every)
+    frame = ws.history(rule, start=start, end=end, every=every, plan=plan)
     assert list(frame.columns) == ["period", "size", "entered", "exited"]
     assert [_instant(p) for p in frame["period"]] == [t for t, _ in sets[1:]]
     got_rows = list(zip(frame["size"], frame["entered"], frame["exited"]))
@@ -180,7 +180,7 @@ def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
         (len(now), len(now - before), len(before - now))
         for (_, before), (_, now) in itertools.pairwise(sets)
     ]
-    assert got_rows == expected_rows, f"history {grid}"
+    assert got_rows == expected_rows, f"history {grid} ({plan})"
     size = len(sets[0][1])
     for k, (n, entered, exited) in enumerate(got_rows):
         assert n == size + entered - exited, f"period {k}: size identity broken"
@@ -191,26 +191,30 @@ def _check_history(ws, rule, catalog, dataset, grid) -> list[dt.datetime]:
     return [t for t, _ in sets]
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(100)
+@diff_settings(50)
 @given(data=st.data())
-def test_single_condition_history(data, with_history):
+def test_single_condition_history(data, with_history, plan):
     """One condition (mostly an event condition) on a grid of up to 12 points aimed at
     its edges: every window length against hourly to weekly steps, so that windows of
     whole steps (one grid index per event) and the others are both met."""
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     leaf = data.draw(sd.single_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=12), label="grid")
-    _check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid)
+    _check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid, plan)
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(60)
+@diff_settings(30)
 @given(data=st.data())
-def test_sliding_windows_on_grids(data, with_history):
+def test_sliding_windows_on_grids(data, with_history, plan):
     """count and sum over a sliding window of a whole number of grid steps (the engine
     then places each event by one grid index), on grids long enough for events to
     leave the window: up to twice its length, at most 40 points."""
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     every = data.draw(st.sampled_from(["1h", "6h", "1d"]), label="every")
     step = Duration.parse(every).to_timedelta()
@@ -229,13 +233,16 @@ def test_sliding_windows_on_grids(data, with_history):
         None,
         dataset,
         (start, start + (points - 1) * step, every),
+        plan,
     )
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(75)
+@diff_settings(38)
 @given(data=st.data())
-def test_history_matches_reference(data, with_history):
+def test_history_matches_reference(data, with_history, plan):
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
     grids = data.draw(
@@ -245,7 +252,7 @@ def test_history_matches_reference(data, with_history):
         st.lists(sd.instants_for(dataset, rule, catalog), max_size=3), label="probes"
     )
     ws = dataset_workspace(dataset, catalog)
-    instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid)]
+    instants = [t for grid in grids for t in _check_history(ws, rule, catalog, dataset, grid, plan)]
     instants += probes
     intervals = ws.intervals(rule, end=max(instants))
     assert list(intervals.columns) == ["contact_id", "entered_at", "exited_at"]
@@ -278,19 +285,21 @@ def test_calendar_conditions_as_of(data, with_history):
         assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(30)
+@diff_settings(15)
 @given(data=st.data())
-def test_calendar_history(data, with_history):
+def test_calendar_history(data, with_history, plan):
     """The same conditions on monthly, quarterly and two-monthly grids (steps of unequal
     length), on a daily grid, and their membership intervals sampled at aimed instants."""
+    split_examples(data, plan)
     dataset = data.draw(sd.calendar_datasets(with_history), label="dataset")
     leaf = data.draw(sd.calendar_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=6, calendar=True), label="grid")
     daily = data.draw(sd.grids(dataset, leaf, max_points=12), label="fixed grid")
     ws = dataset_workspace(dataset, validate=False)
-    instants = _check_history(ws, leaf, None, dataset, grid)
-    instants += _check_history(ws, leaf, None, dataset, daily)
+    instants = _check_history(ws, leaf, None, dataset, grid, plan)
+    instants += _check_history(ws, leaf, None, dataset, daily, plan)
     instants += data.draw(st.lists(sd.instants_for(dataset, leaf), max_size=3), label="probes")
     intervals = ws.intervals(leaf, end=max(instants))
     _check_disjoint(intervals)
