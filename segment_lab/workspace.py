@@ -24,6 +24,7 @@ from segment_lab.engine import (
     check_rule,
     check_tables,
     compile_members,
+    configure_duckdb,
     duckdb_tables,
     entries_and_exits,
     file_tables,
@@ -480,6 +481,46 @@ class Workspace:
         'contact_id'
         """
         return self._tables.bindings
+
+    def configure(self, *, memory_limit: Any = None, temp_directory: Any = None) -> dict[str, str]:
+        """Set the DuckDB memory limit and temporary directory of this workspace's connection.
+
+        Histories at scale (a million contacts, a year of events) sort and join tens of
+        millions of rows; with a limit, DuckDB spills what does not fit to the temporary
+        directory instead of growing the process.  The settings are the connection's, so
+        every workspace on the same tables (``with_now``, ``with_catalog``) shares them.
+
+        Parameters
+        ----------
+        memory_limit
+            E.g. ``"4GB"``, ``"512MB"`` or ``"75%"`` (of the machine's memory); None
+            leaves it unchanged (DuckDB's default is 80% of the memory).
+        temp_directory
+            A folder for spilled data; None leaves it unchanged (DuckDB's default is
+            ``<database>.tmp`` next to a file database, or ``.tmp`` for one in memory).
+
+        Returns
+        -------
+        dict
+            The two settings as DuckDB now reports them.
+
+        Raises
+        ------
+        InvalidValueError
+            When the tables are not on DuckDB, or DuckDB refuses a value.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.configure(memory_limit="2GB")["memory_limit"]
+        '1.8 GiB'
+        >>> ws.configure(memory_limit="lots")
+        Traceback (most recent call last):
+        ...
+        segment_lab.errors.InvalidValueError: DuckDB refused memory_limit='lots' (e.g. '4GB', '512MB', '75%'): ...
+        """
+        return configure_duckdb(self._tables.contacts, memory_limit, temp_directory)
 
     @property
     def tables(self) -> Tables:

@@ -45,6 +45,7 @@ from segment_lab.engine._checks import (
 )
 from segment_lab.engine._current import stale_fields, warn_current
 from segment_lab.engine._execute import (
+    configure_duckdb,
     duckdb_tables,
     execute,
     execute_rows,
@@ -72,6 +73,7 @@ from segment_lab.engine._summary import DataSummary, summarise
 __all__ = [
     "HISTORY_PLANS",
     "check_plan",
+    "configure_duckdb",
     "choose_plan",
     "plan_costs",
     "DataSummary",

@@ -107,9 +107,10 @@ def plan_costs(rule: Rule, stats: TableStats, grid: Grid) -> dict[str, float]:
     batched: for each set of events, the events that can count at a grid instant times
     the instants one event reaches (window over step, or all of them for an unbounded
     window), plus the ``(contact, instant)`` frame: contacts x instants, unless the rule
-    needs an event condition that fails without events (then its pairs bound the
-    frame), times the SCD2 rows per contact when it reads them.  intervals:
-    :data:`INTERVALS_WEIGHT` x (events read + contacts), independent of the grid.
+    needs an event condition that fails without events (then the frame is that
+    condition's pairs, already counted), once more when SCD2 rows are joined onto it.
+    intervals: :data:`INTERVALS_WEIGHT` x (events read + contacts + SCD2 rows per
+    attribute read from them), independent of the grid.
     """
     _, step, npos = grid.positions
     first, last = grid.before, grid.end
@@ -126,13 +127,13 @@ def plan_costs(rule: Rule, stats: TableStats, grid: Grid) -> dict[str, float]:
         pairs, read = pairs + mine, read + events
         if any(n in required for n in members):
             pruned = mine if pruned is None else min(pruned, mine)
-    frame = float(stats.contacts * npos) if pruned is None else pruned
-    fields = used_fields(rule)
-    if stats.history and any(f in stats.history_attrs for f in fields):
-        frame *= 1 + stats.history / max(stats.contacts, 1)
+    frame = float(stats.contacts * npos) if pruned is None else 0.0  # pruned: in pairs
+    hist = [f for f in used_fields(rule) if stats.history and f in stats.history_attrs]
+    if hist:  # the SCD2 rows valid at each instant are joined onto the frame
+        frame += float(stats.contacts * npos) if pruned is None else pruned
     return {
         "batched": pairs + frame,
-        "intervals": INTERVALS_WEIGHT * (read + stats.contacts),
+        "intervals": INTERVALS_WEIGHT * (read + stats.contacts + stats.history * len(hist)),
     }
 
 

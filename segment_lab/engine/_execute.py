@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIALECT_ALIASES",
     "compile_sql",
+    "configure_duckdb",
     "duckdb_backend",
     "duckdb_tables",
     "execute",
@@ -202,6 +203,50 @@ def run_scalar_sql(backend: Any, sql: str) -> Any:
             return backend.con.execute(sql).fetchone()[0]
     except Exception as exc:
         raise _failed(exc) from exc
+
+
+def configure_duckdb(
+    expr: ir.Expr, memory_limit: str | None = None, temp_directory: str | None = None
+) -> dict[str, str]:
+    """Set DuckDB's ``memory_limit`` and ``temp_directory`` on ``expr``'s connection.
+
+    Returns the two settings as DuckDB then reports them (None arguments are left as
+    they are).  A query needing more memory than the limit spills to the temporary
+    directory (sorts, joins, aggregates) instead of growing the process.
+
+    Raises
+    ------
+    InvalidValueError
+        When the backend is not DuckDB, or DuckDB refuses a value (the message says
+        which and why).
+    """
+    from segment_lab.errors import InvalidValueError
+
+    backend = duckdb_backend(expr)
+    if backend is None:
+        raise InvalidValueError(
+            "memory_limit and temp_directory are DuckDB settings; this workspace's tables "
+            "are on another backend (configure its memory there)."
+        )
+    for name, value in (("memory_limit", memory_limit), ("temp_directory", temp_directory)):
+        if value is None:
+            continue
+        text = os.fspath(value) if name == "temp_directory" else str(value)
+        try:
+            with _QUERY_LOCK:
+                quoted = text.replace("'", "''")  # SET takes no parameters: a quoted literal
+                backend.con.execute(f"SET {name} = '{quoted}'")
+        except Exception as exc:
+            hint = " (e.g. '4GB', '512MB', '75%')" if name == "memory_limit" else ""
+            raise InvalidValueError(
+                f"DuckDB refused {name}={value!r}{hint}: {type(exc).__name__}: {exc}"
+            ) from exc
+    with _QUERY_LOCK:
+        rows = backend.con.execute(
+            "SELECT name, value FROM duckdb_settings() "
+            "WHERE name IN ('memory_limit', 'temp_directory')"
+        ).fetchall()
+    return dict(rows)
 
 
 def to_sql(expr: ir.Expr, dialect: str | None = None) -> str:
