@@ -116,6 +116,13 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def _other(r: dict) -> str:
+    if r["other_s"] is None:
+        ratio = r[f"est_{r['other_plan']}"] / r[f"est_{r['plan']}"]
+        return f"{r['other_plan']}: not run (est. {ratio:.0f}× the rows)"
+    return f"{r['other_plan']}: {_fmt(r['other_s'])}"
+
+
 def _render_plans(hist: dict) -> list[str]:
     """The history plan table: chosen plan per segment and grid, the other plan, the naive loop."""
     rows = hist.get("plans")
@@ -136,7 +143,7 @@ def _render_plans(hist: dict) -> list[str]:
     for r in rows:
         lines.append(
             f"| {r['segment']} | {r['grid']} | {r['points']} | {r['plan']} | {_fmt(r['plan_s'])} | "
-            f"{_fmt(r['other_s'])} ({r['other_plan']}) | {_fmt(r['naive_s'])} | "
+            f"{_other(r)} | {_fmt(r['naive_s'])} | "
             f"{r['naive_vs_plan']:.1f}× | {r['build_ms']:.0f} |"
         )
     return lines
