@@ -26,7 +26,7 @@ plan runs on every backend.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from segment_lab.engine._checks import TableStats
-    from segment_lab.engine._queries import Grid
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import EventCondition, Rule
 
@@ -101,8 +100,8 @@ def _reach(node: EventCondition, step: dt.timedelta | int, npos: int) -> int:
     return min(npos, span // least + 1)
 
 
-def plan_costs(rule: Rule, stats: TableStats, grid: Grid) -> dict[str, float]:
-    """Estimated rows each history plan handles for ``rule`` on ``grid`` (see decisions.md).
+def plan_costs(rule: Rule, stats: TableStats, grid: Any) -> dict[str, float]:
+    """Estimated rows each history plan handles for ``rule`` on ``grid`` (a ``Grid``; see decisions.md).
 
     batched: for each set of events, the events that can count at a grid instant times
     the instants one event reaches (window over step, or all of them for an unbounded
@@ -137,7 +136,7 @@ def plan_costs(rule: Rule, stats: TableStats, grid: Grid) -> dict[str, float]:
     }
 
 
-def choose_plan(rule: Rule, stats: TableStats, grid: Grid, plan: str | None = "auto") -> str:
+def choose_plan(rule: Rule, stats: TableStats, grid: Any, plan: str | None = "auto") -> str:
     """Return the history plan to run: ``plan`` if forced, else the cheaper estimate.
 
     Raises
