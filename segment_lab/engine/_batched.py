@@ -101,7 +101,7 @@ def _reach(node: EventCondition, step: dt.timedelta | int, npos: int) -> int:
 
 
 def plan_costs(rule: Rule, stats: TableStats, grid: Any) -> dict[str, float]:
-    """Estimated rows each history plan handles for ``rule`` on ``grid`` (a ``Grid``; see decisions.md).
+    """Estimated rows each history plan handles for ``rule`` on ``grid`` (a Grid; decisions.md).
 
     batched: for each set of events, the events that can count at a grid instant times
     the instants one event reaches (window over step, or all of them for an unbounded
