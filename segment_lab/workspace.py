@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from segment_lab.engine import (
+    BatchedPlans,
     Bindings,
     CountPlans,
     DataFacts,
@@ -105,6 +106,7 @@ class Workspace:
         self._catalog = catalog
         self._now = now
         self._plans = CountPlans(tables)
+        self._history_plans = BatchedPlans(tables)
         # event types, time span, where values: learnt once, shared by with_* copies
         self._facts = facts if facts is not None and facts.tables is tables else DataFacts(tables)
 
@@ -981,7 +983,9 @@ class Workspace:
     def _history(self, segment: SegmentLike, grid: Grid, plan: str = "auto") -> pd.DataFrame:
         rule = self.resolve(segment)
         warn_current(rule, self._tables, grid.start, self.now)
-        return segment_history(rule, self._tables, grid, plan, self._facts.stats)
+        return segment_history(
+            rule, self._tables, grid, plan, self._facts.stats, self._history_plans
+        )
 
     def intervals(self, segment: SegmentLike, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Exact membership intervals ``(contact_id, entered_at, exited_at)``.

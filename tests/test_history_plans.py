@@ -62,3 +62,16 @@ def test_configure_sets_and_refuses_duckdb_settings(tmp_path):
     assert settings["memory_limit"].endswith("GiB")
     with pytest.raises(InvalidValueError, match="memory_limit='plenty'"):
         ws.configure(memory_limit="plenty")
+
+
+def test_a_batched_plan_bound_to_other_grids_matches_a_fresh_compilation():
+    from segment_lab.engine import segment_history
+
+    ws = sl.Workspace.demo()  # its own plans
+    rule = ws.resolve("churn-risk")  # events, a NOT, last_seen relative to t, SCD2 fields
+    for start in ("2025-01-06", "2025-02-10 08:00", "2025-03-17"):
+        grid = ws.grid(start, None, "1w")
+        grid = make_grid(grid.start, grid.start + dt.timedelta(weeks=9), "1w")  # 10 points
+        bound = ws.history(rule, grid.start, grid.end, "1w", plan="batched")
+        assert bound.equals(segment_history(rule, ws.tables, grid, "batched"))
+    assert len(ws._history_plans._plans) == 1  # compiled once for the three grids

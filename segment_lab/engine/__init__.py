@@ -34,7 +34,13 @@ from segment_lab.engine._backtest import (
     outcome_intervals,
     truncated_tables,
 )
-from segment_lab.engine._batched import HISTORY_PLANS, check_plan, choose_plan, plan_costs
+from segment_lab.engine._batched import (
+    HISTORY_PLANS,
+    BatchedPlans,
+    check_plan,
+    choose_plan,
+    plan_costs,
+)
 from segment_lab.engine._bindings import Bindings
 from segment_lab.engine._checks import (
     DataFacts,
@@ -72,6 +78,7 @@ from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
     "HISTORY_PLANS",
+    "BatchedPlans",
     "check_plan",
     "configure_duckdb",
     "choose_plan",

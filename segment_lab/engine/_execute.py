@@ -50,6 +50,7 @@ __all__ = [
     "interrupt",
     "literal_sql",
     "pandas_tables",
+    "run_rows_sql",
     "run_scalar_sql",
     "to_sql",
 ]
@@ -247,6 +248,20 @@ def configure_duckdb(
             "WHERE name IN ('memory_limit', 'temp_directory')"
         ).fetchall()
     return dict(rows)
+
+
+def run_rows_sql(backend: Any, sql: str, tables: dict[str, Any]) -> list[tuple]:
+    """Return the rows of ``sql`` on ``backend``'s connection, ``tables`` (name: pandas frame) bound first.
+
+    The frames replace the in-memory tables of those names (a compiled plan's grid).
+    """
+    try:
+        with _QUERY_LOCK:
+            for name, frame in tables.items():
+                backend.con.register(name, frame)
+            return backend.con.execute(sql).fetchall()
+    except Exception as exc:
+        raise _failed(exc) from exc
 
 
 def to_sql(expr: ir.Expr, dialect: str | None = None) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
-from segment_lab.engine._batched import batched_counts, choose_plan
+from segment_lab.engine._batched import BatchedPlans, batched_counts, choose_plan
 from segment_lab.engine._execute import execute, execute_rows
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
@@ -185,6 +185,7 @@ def segment_history(
     grid: Grid,
     plan: str = "intervals",
     stats: Callable[[], TableStats] | None = None,
+    plans: BatchedPlans | None = None,
 ) -> pd.DataFrame:
     """``period, size, entered, exited`` of ``rule`` at each instant of ``grid``.
 
@@ -192,15 +193,17 @@ def segment_history(
     grid samples; "batched": every grid instant is evaluated as-of in one query
     (:mod:`~segment_lab.engine._batched`); "auto": the cheaper by
     :func:`~segment_lab.engine._batched.choose_plan` on the table statistics ``stats()``.
+    ``plans``: the workspace's compiled batched plans (None: compile this call's).
     """
     g0 = grid.before
     if plan != "intervals":
         plan = choose_plan(rule, stats() if plan in ("auto", None) else None, grid, plan)  # type: ignore[misc]
     if plan == "batched":
         instants = [g0, *grid.points]
-        return history_frame(
-            execute_rows(batched_counts(rule, tables, grid.positions, instants)), instants
-        )
+        if plans is not None:
+            return history_frame(plans.rows(rule, grid.positions, instants), instants)
+        rows = execute_rows(batched_counts(rule, tables, grid.positions, instants))
+        return history_frame(rows, instants)
     ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
     counts = grid_counts(membership(rule, ctx))
     return history_frame(execute_rows(counts), [g0, *grid.points])
