@@ -99,6 +99,7 @@ def render() -> str:
                     f"{_fmt(r['hourly_read_s'])} | {_fmt(r['hourly_order_s'])} | "
                     f"{r['hourly_order_vs_asof']:.1f} |"
                 )
+        lines += _render_plans(hist)
         lines += [
             "",
             f"20 segments × 1 year daily in one `ws.history` call: {hist['twenty_segments_year_daily_s']:.0f} s "
@@ -114,6 +115,39 @@ def render() -> str:
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     return "\n".join(lines)
+
+
+def _other(r: dict) -> str:
+    if r["other_s"] is None:
+        ratio = r[f"est_{r['other_plan']}"] / r[f"est_{r['plan']}"]
+        return f"{r['other_plan']}: not run (est. {ratio:.0f}× the rows)"
+    return f"{r['other_plan']}: {_fmt(r['other_s'])}"
+
+
+def _render_plans(hist: dict) -> list[str]:
+    """The history plan table: chosen plan per segment and grid, the other plan, the naive loop."""
+    rows = hist.get("plans")
+    if not rows:
+        return []
+    lines = [
+        "",
+        'History plans (`ws.history(..., plan="auto")`): per grid the plan chosen from the '
+        "table statistics, its time (median), the other plan forced (one run), the naive loop "
+        "(as-of at every point; on the hourly and daily grids 30 points timed and scaled) and "
+        "the Python time to build and compile the chosen query.  "
+        f"First weekly history of the seed example in a fresh workspace (table statistics "
+        f"included): {_fmt(hist['seed_first_weekly_s'])} s.",
+        "",
+        "| segment | grid | points | plan | plan s | other plan s | naive loop s | naive ÷ plan (weekly ≥ 5) | build ms |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['segment']} | {r['grid']} | {r['points']} | {r['plan']} | {_fmt(r['plan_s'])} | "
+            f"{_other(r)} | {_fmt(r['naive_s'])} | "
+            f"{r['naive_vs_plan']:.1f}× | {r['build_ms']:.0f} |"
+        )
+    return lines
 
 
 def _render_analytics(res: dict | None) -> list[str]:

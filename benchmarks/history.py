@@ -14,12 +14,17 @@ a ratio to one as-of evaluation is the work itself rather than the engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from typing import Any
 
 import segment_lab as sl
 from benchmarks import _common
 from benchmarks.segments import CATALOG, REFERENCES
+from segment_lab.engine import choose_plan, plan_costs
+
+#: The grids of the plan table: name, every, number of points (ending at the data's end).
+GRIDS = (("hourly", "1h", 720), ("daily", "1d", 365), ("weekly", "1w", 52), ("monthly", "1mo", 12))
 
 
 def _twenty(references: list) -> list[sl.Segment]:
@@ -88,6 +93,83 @@ def floors(
     return {"events": rows, "read_s": read, "order_s": order}
 
 
+def _grid_start(end: dt.datetime, every: str, points: int) -> dt.datetime:
+    if every == "1mo":
+        return dt.datetime(end.year - 1, end.month, 1) + dt.timedelta(days=32)  # 12 month starts
+    step = {"1h": dt.timedelta(hours=1), "1d": dt.timedelta(days=1), "1w": dt.timedelta(weeks=1)}
+    return end - (points - 1) * step[every]
+
+
+def plans(ws: sl.Workspace, segments: list, end: dt.datetime, repeat: int) -> list[dict[str, Any]]:
+    """Per segment and grid: the chosen plan, its time, the other plan's, the naive loop.
+
+    The naive loop counts as-of at every grid point (all of them on the weekly and
+    monthly grids, 30 of them scaled on the others) and must give the history's sizes.
+    ``build_ms`` is the Python time to build and compile the history query (no run).
+    """
+    from segment_lab.engine import make_grid
+    from segment_lab.engine._batched import batched_counts
+    from segment_lab.engine._history import grid_counts
+    from segment_lab.engine._intervals import IntervalContext, membership
+
+    stats = ws._facts.stats()
+    rows = []
+    for seg in segments:
+        rule = ws.resolve(seg)
+        for name, every, points in GRIDS:
+            start = _grid_start(end, every, points)
+            grid = make_grid(start, end, every)
+            chosen = choose_plan(rule, stats, grid)
+            other = "intervals" if chosen == "batched" else "batched"
+            call = functools.partial(ws.history, seg, start, end, every, plan=chosen)
+            t_chosen, h = _common.timeit(call, repeat)
+            costs = plan_costs(rule, stats, grid)
+            t_other = None  # not run where estimated at over 10x the rows (hours, GiBs)
+            if costs[other] <= 10 * costs[chosen]:
+                t0 = time.perf_counter()  # one run: it is there to show the choice
+                h2 = ws.history(seg, start, end, every, plan=other)
+                t_other = time.perf_counter() - t0
+                if not h.equals(h2):
+                    raise AssertionError(f"{seg.name} {name}: the two plans differ")
+            pts = list(h["period"])
+            sample_pts = pts if len(pts) <= 60 else pts[:: max(1, len(pts) // 30)][:30]
+            t0 = time.perf_counter()
+            sizes = [ws.count(seg, as_of=p.to_pydatetime()) for p in sample_pts]
+            naive = (time.perf_counter() - t0) / len(sample_pts) * len(pts)
+            expect = [int(h.loc[h["period"] == p, "size"].iloc[0]) for p in sample_pts]
+            if sizes != expect:
+                raise AssertionError(f"{seg.name} {name}: history differs from as-of")
+            t0 = time.perf_counter()
+            instants = [grid.before, *grid.points]
+            if chosen == "batched":
+                expr = batched_counts(rule, ws.tables, grid.positions, instants)
+            else:
+                ctx = IntervalContext(
+                    ws.tables, end=grid.end, horizon=grid.before, grid=grid.positions
+                )
+                expr = grid_counts(membership(rule, ctx))
+            ws.tables.contacts._find_backend().compile(expr)
+            build = time.perf_counter() - t0
+            rows.append(
+                {
+                    "segment": seg.name,
+                    "grid": name,
+                    "points": grid.n,
+                    "plan": chosen,
+                    "plan_s": t_chosen,
+                    "other_plan": other,
+                    "other_s": t_other,
+                    "naive_s": naive,
+                    "naive_points_timed": len(sample_pts),
+                    "naive_vs_plan": naive / t_chosen,
+                    "build_ms": build * 1000,
+                    "est_batched": costs["batched"],
+                    "est_intervals": costs["intervals"],
+                }
+            )
+    return rows
+
+
 def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[str, Any]:
     from segment_lab import sample
 
@@ -149,6 +231,13 @@ def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[s
                 **floor,
             }
         )
+    seed = sample.demo_catalog()["tokyo-cto-python-quiet"]
+    fresh = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
+    weekly = _grid_start(end, "1w", 52)
+    t0 = time.perf_counter()  # the first history of a fresh workspace: statistics included
+    fresh.history(seed, weekly, end, "1w")
+    first_call = time.perf_counter() - t0
+    plan_rows = plans(ws, [seed, *(r.segment for r in REFERENCES)], end, min(repeat, 3))
     segs = _twenty(REFERENCES)
     t0 = time.perf_counter()
     many = ws.history(segs, start=start_year, end=end, every="1d", progress=True)
@@ -164,5 +253,7 @@ def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[s
         "peak_rss_gib": _common.peak_rss_gib(),
         "machine": _common.machine(),
         "rows": rows,
+        "plans": plan_rows,
+        "seed_first_weekly_s": first_call,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
     }

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from segment_lab.engine import (
+    BatchedPlans,
     Bindings,
     CountPlans,
     DataFacts,
@@ -21,9 +22,11 @@ from segment_lab.engine import (
     backend_tables,
     check_data,
     check_instant,
+    check_plan,
     check_rule,
     check_tables,
     compile_members,
+    configure_duckdb,
     duckdb_tables,
     entries_and_exits,
     file_tables,
@@ -105,6 +108,7 @@ class Workspace:
         self._catalog = catalog
         self._now = now
         self._plans = CountPlans(tables)
+        self._history_plans = BatchedPlans(tables)
         # event types, time span, where values: learnt once, shared by with_* copies
         self._facts = facts if facts is not None and facts.tables is tables else DataFacts(tables)
 
@@ -529,6 +533,46 @@ class Workspace:
         """
         return self._tables.bindings
 
+    def configure(self, *, memory_limit: Any = None, temp_directory: Any = None) -> dict[str, str]:
+        """Set the DuckDB memory limit and temporary directory of this workspace's connection.
+
+        Histories at scale (a million contacts, a year of events) sort and join tens of
+        millions of rows; with a limit, DuckDB spills what does not fit to the temporary
+        directory instead of growing the process.  The settings are the connection's, so
+        every workspace on the same tables (``with_now``, ``with_catalog``) shares them.
+
+        Parameters
+        ----------
+        memory_limit
+            E.g. ``"4GB"``, ``"512MB"`` or ``"75%"`` (of the machine's memory); None
+            leaves it unchanged (DuckDB's default is 80% of the memory).
+        temp_directory
+            A folder for spilled data; None leaves it unchanged (DuckDB's default is
+            ``<database>.tmp`` next to a file database, or ``.tmp`` for one in memory).
+
+        Returns
+        -------
+        dict
+            The two settings as DuckDB now reports them.
+
+        Raises
+        ------
+        InvalidValueError
+            When the tables are not on DuckDB, or DuckDB refuses a value.
+
+        Examples
+        --------
+        >>> import segment_lab as sl
+        >>> ws = sl.Workspace.demo()
+        >>> ws.configure(memory_limit="2GB")["memory_limit"]
+        '1.8 GiB'
+        >>> ws.configure(memory_limit="lots")
+        Traceback (most recent call last):
+        ...
+        segment_lab.errors.InvalidValueError: DuckDB refused memory_limit='lots' (e.g. '4GB', '512MB', '75%'): ...
+        """
+        return configure_duckdb(self._tables.contacts, memory_limit, temp_directory)
+
     @property
     def tables(self) -> Tables:
         """The bound Ibis tables (``contacts``, ``events``, ``history``) and their roles.
@@ -914,6 +958,7 @@ class Workspace:
         every: Any = "1d",
         *,
         progress: bool | None = None,
+        plan: str = "auto",
     ) -> pd.DataFrame:
         """Size, entries and exits of a segment on the grid of :meth:`grid` (calendar-aligned).
 
@@ -932,6 +977,13 @@ class Workspace:
             The grid, as for :meth:`grid`.
         progress
             Show a progress bar over segments (default: when there are three or more).
+        plan
+            How the history is computed (the numbers are the same):
+            ``"intervals"`` compiles the segment once to membership intervals, whose
+            cost does not grow with the grid; ``"batched"`` evaluates every grid
+            instant as-of in one query, cheaper on sparse grids (weekly, monthly);
+            ``"auto"`` (default) picks the cheaper from the grid, the windows and the
+            tables' row counts (docs/decisions.md#history-plans).
 
         Returns
         -------
@@ -941,7 +993,8 @@ class Workspace:
         Raises
         ------
         InvalidValueError
-            When the grid is invalid or the list of segments is empty.
+            When the grid is invalid, the list of segments is empty or ``plan`` is
+            not one of ``"auto"``, ``"batched"``, ``"intervals"``.
 
         Warns
         -----
@@ -957,26 +1010,31 @@ class Workspace:
         ['period', 'size', 'entered', 'exited']
         >>> bool(((h["size"].shift() + h["entered"] - h["exited"]).iloc[1:] == h["size"].iloc[1:]).all())
         True
+        >>> h.equals(ws.history(sl.field("city") == "Tokyo", "2025-06-01", "2025-06-30", "1w", plan="batched"))
+        True
         """
         import pandas as pd
 
         grid = self.grid(start, end, every)
+        plan = check_plan(plan)
         if isinstance(segment, (Segment, Rule, str)):
-            return self._history(segment, grid)
+            return self._history(segment, grid, plan)
         items = [self.lookup(item) for item in segment]
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
         frames = [
-            self._history(item, grid).assign(segment=as_rule(item)[1] or f"rule_{i}")
+            self._history(item, grid, plan).assign(segment=as_rule(item)[1] or f"rule_{i}")
             for i, item in enumerate(_progress(items, progress, "history"))
         ]
         out = pd.concat(frames, ignore_index=True)
         return out[["segment", "period", "size", "entered", "exited"]]
 
-    def _history(self, segment: SegmentLike, grid: Grid) -> pd.DataFrame:
+    def _history(self, segment: SegmentLike, grid: Grid, plan: str = "auto") -> pd.DataFrame:
         rule = self.resolve(segment)
         warn_current(rule, self._tables, grid.start, self.now)
-        return segment_history(rule, self._tables, grid)
+        return segment_history(
+            rule, self._tables, grid, plan, self._facts.stats, self._history_plans
+        )
 
     def intervals(self, segment: SegmentLike, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Exact membership intervals ``(contact_id, entered_at, exited_at)``.

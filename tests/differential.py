@@ -71,15 +71,21 @@ def leaves(rule) -> list:
     return [leaf for kid in kids for leaf in leaves(kid)] if kids else [rule]
 
 
-def check_history(ws, rule, catalog, dataset, grid, probes: int | None = None) -> list[dt.datetime]:
+def check_history(
+    ws, rule, catalog, dataset, grid, probes: int | None = 3, plan: str | None = None
+) -> list[dt.datetime]:
     """``ws.history`` on one grid against the reference; returns the grid instants.
 
-    ``ws.members`` is checked at every grid instant, or at the last ``probes`` of them
-    (an engine where each query costs a second).
+    ``ws.history`` runs by ``plan`` (None: the engine's choice).  ``ws.members`` is
+    checked at ``probes`` grid instants spread over the grid, first and last included
+    (``None``: at every one): each is a whole as-of query, which the as-of suites check
+    against the reference at aimed instants already, and they were most of these
+    suites' time.
     """
     start, end, every = grid
     sets = history_sets(rule, start, end, every, dataset, catalog)
-    frame = ws.history(rule, start=start, end=end, every=every)
+    kwargs = {} if plan is None else {"plan": plan}
+    frame = ws.history(rule, start=start, end=end, every=every, **kwargs)
     assert list(frame.columns) == ["period", "size", "entered", "exited"]
     assert [_instant(p) for p in frame["period"]] == [t for t, _ in sets[1:]]
     got_rows = list(zip(frame["size"], frame["entered"], frame["exited"]))
@@ -87,18 +93,27 @@ def check_history(ws, rule, catalog, dataset, grid, probes: int | None = None) -
         (len(now), len(now - before), len(before - now))
         for (_, before), (_, now) in itertools.pairwise(sets)
     ]
-    assert got_rows == expected_rows, f"history {grid}"
+    assert got_rows == expected_rows, f"history {grid} ({plan or 'chosen plan'})"
     size = len(sets[0][1])
     for k, (n, entered, exited) in enumerate(got_rows):
         assert n == size + entered - exited, f"period {k}: size identity broken"
         size = n
-    for t, expected in sets[1:] if probes is None else sets[1:][-probes:]:
+    for t, expected in _spread(sets[1:], probes):
         got = members(ws, rule, t)
         assert got == expected, f"members(as_of={t}) vs history grid: {diff(got, expected)}"
     return [t for t, _ in sets]
 
 
 # -- analytics --------------------------------------------------------------------------------
+
+
+def _spread(items: list, k: int | None) -> list:
+    """``k`` of ``items`` evenly spread, first and last included (all when ``k`` is None)."""
+    if k is None or len(items) <= k:
+        return items
+    if k == 1:
+        return items[-1:]
+    return [items[round(i * (len(items) - 1) / (k - 1))] for i in range(k)]
 
 
 def py(value: Any) -> Any:

@@ -20,6 +20,7 @@ from segment_lab.model import Duration, Within
 from segment_lab.model._describe import describe_rule
 from segment_lab.model._time import add_months
 from segment_lab.serde import from_yaml, to_yaml
+from tests.helpers import PLANS
 from tests.reference import grid as ref_grid
 from tests.reference import shift_months
 
@@ -117,13 +118,18 @@ def test_within_a_month_matches_the_dateoffset_filter():
     ]
 
 
-def test_relative_months_on_attributes_and_last_seen():
+@PLANS
+def test_relative_months_on_attributes_and_last_seen(plan):
     ws = _ws(EVENTS, now="2024-05-31 05:00")
     seen = set(ws.members(event("login").last_seen() >= "-3mo").to_pandas()["contact_id"])
     lo = pd.Timestamp("2024-05-31 05:00") - pd.DateOffset(months=3)  # 2024-02-29 05:00
     assert seen == {c for c, ts in EVENTS if ts <= D(2024, 5, 31, 5) and pd.Timestamp(ts) >= lo}
     h = ws.history(
-        event("login").last_seen() >= "-3mo", start="2024-05-25", end="2024-06-02", every="1d"
+        event("login").last_seen() >= "-3mo",
+        start="2024-05-25",
+        end="2024-06-02",
+        every="1d",
+        plan=plan,
     )
     for p, size in zip(h.period, h["size"]):
         assert ws.count(event("login").last_seen() >= "-3mo", as_of=p) == size
@@ -155,8 +161,11 @@ def test_relative_start_does_not_take_the_clock_time(demo):
         assert h.period.iloc[-1] <= pd.Timestamp(demo.now)
 
 
-def test_monthly_and_quarterly_grids(demo):
-    months = demo.history(sample_rule(), start="2024-11-20", end="2025-06-30", every="1mo")
+@PLANS
+def test_monthly_and_quarterly_grids(demo, plan):
+    months = demo.history(
+        sample_rule(), start="2024-11-20", end="2025-06-30", every="1mo", plan=plan
+    )
     assert [p.strftime("%Y-%m-%d") for p in months.period] == ["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01"]  # fmt: skip
     quarters = demo.grid("2024-08-15", "2025-06-30", every="1q")
     assert [p.strftime("%m-%d") for p in quarters.points] == ["07-01", "10-01", "01-01", "04-01"]

@@ -43,7 +43,7 @@ from tests.differential import (
     members,
 )
 from tests.hand_cases import CASES, HISTORY_CASES, T
-from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
+from tests.helpers import PLANS, WITH_HISTORY, dataset_workspace, diff_settings, split_examples
 from tests.reference import evaluate
 
 # random rules use attributes without history on purpose: the warning is expected there
@@ -66,7 +66,7 @@ def test_hand_history_cases(hand_history_ws, t, expected):
 
 
 @WITH_HISTORY
-@diff_settings(500)
+@diff_settings(300)
 @given(data=st.data())
 def test_as_of_matches_reference(data, with_history):
     """The whole rule at 1-2 instants aimed at its edges, and one of its conditions alone
@@ -90,7 +90,7 @@ def test_as_of_matches_reference(data, with_history):
 
 
 @WITH_HISTORY
-@diff_settings(150)
+@diff_settings(100)
 @given(data=st.data())
 def test_single_conditions_at_their_edges(data, with_history):
     """One condition (mostly an event condition) at three instants aimed at its edges:
@@ -111,7 +111,7 @@ def test_single_conditions_at_their_edges(data, with_history):
 
 
 @WITH_HISTORY
-@diff_settings(100)
+@diff_settings(60)
 @given(data=st.data())
 def test_nothing_after_t_is_visible(data, with_history):
     dataset = data.draw(sd.datasets(with_history), label="dataset")
@@ -130,26 +130,30 @@ def test_nothing_after_t_is_visible(data, with_history):
 # -- 3. history -----------------------------------------------------------------------------
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(100)
+@diff_settings(50)
 @given(data=st.data())
-def test_single_condition_history(data, with_history):
+def test_single_condition_history(data, with_history, plan):
     """One condition (mostly an event condition) on a grid of up to 12 points aimed at
     its edges: every window length against hourly to weekly steps, so that windows of
     whole steps (one grid index per event) and the others are both met."""
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     leaf = data.draw(sd.single_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=12), label="grid")
-    check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid)
+    check_history(dataset_workspace(dataset, validate=False), leaf, None, dataset, grid, plan=plan)
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(60)
+@diff_settings(30)
 @given(data=st.data())
-def test_sliding_windows_on_grids(data, with_history):
+def test_sliding_windows_on_grids(data, with_history, plan):
     """count and sum over a sliding window of a whole number of grid steps (the engine
     then places each event by one grid index), on grids long enough for events to
     leave the window: up to twice its length, at most 40 points."""
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     every = data.draw(st.sampled_from(["1h", "6h", "1d"]), label="every")
     step = Duration.parse(every).to_timedelta()
@@ -168,13 +172,16 @@ def test_sliding_windows_on_grids(data, with_history):
         None,
         dataset,
         (start, start + (points - 1) * step, every),
+        plan=plan,
     )
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(75)
+@diff_settings(30)
 @given(data=st.data())
-def test_history_matches_reference(data, with_history):
+def test_history_matches_reference(data, with_history, plan):
+    split_examples(data, plan)
     dataset = data.draw(sd.datasets(with_history), label="dataset")
     rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
     grids = data.draw(
@@ -184,7 +191,9 @@ def test_history_matches_reference(data, with_history):
         st.lists(sd.instants_for(dataset, rule, catalog), max_size=3), label="probes"
     )
     ws = dataset_workspace(dataset, catalog)
-    instants = [t for grid in grids for t in check_history(ws, rule, catalog, dataset, grid)]
+    instants = [
+        t for grid in grids for t in check_history(ws, rule, catalog, dataset, grid, plan=plan)
+    ]
     instants += probes
     intervals = ws.intervals(rule, end=max(instants))
     assert list(intervals.columns) == ["contact_id", "entered_at", "exited_at"]
@@ -199,7 +208,7 @@ def test_history_matches_reference(data, with_history):
 
 
 @WITH_HISTORY
-@diff_settings(60)
+@diff_settings(40)
 @given(data=st.data())
 def test_calendar_conditions_as_of(data, with_history):
     """Conditions in calendar months (``within="3mo"``, ``between=("-2mo", "-1mo")``,
@@ -217,19 +226,21 @@ def test_calendar_conditions_as_of(data, with_history):
         assert ws.count(leaf, as_of=t) == len(expected), f"count as_of={t}"
 
 
+@PLANS
 @WITH_HISTORY
-@diff_settings(30)
+@diff_settings(15)
 @given(data=st.data())
-def test_calendar_history(data, with_history):
+def test_calendar_history(data, with_history, plan):
     """The same conditions on monthly, quarterly and two-monthly grids (steps of unequal
     length), on a daily grid, and their membership intervals sampled at aimed instants."""
+    split_examples(data, plan)
     dataset = data.draw(sd.calendar_datasets(with_history), label="dataset")
     leaf = data.draw(sd.calendar_conditions(), label="condition")
     grid = data.draw(sd.grids(dataset, leaf, max_points=6, calendar=True), label="grid")
     daily = data.draw(sd.grids(dataset, leaf, max_points=12), label="fixed grid")
     ws = dataset_workspace(dataset, validate=False)
-    instants = check_history(ws, leaf, None, dataset, grid)
-    instants += check_history(ws, leaf, None, dataset, daily)
+    instants = check_history(ws, leaf, None, dataset, grid, plan=plan)
+    instants += check_history(ws, leaf, None, dataset, daily, plan=plan)
     instants += data.draw(st.lists(sd.instants_for(dataset, leaf), max_size=3), label="probes")
     intervals = ws.intervals(leaf, end=max(instants))
     check_disjoint(intervals)

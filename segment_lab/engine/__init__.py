@@ -6,7 +6,8 @@ Code outside the engine imports these names from here, never from the private mo
   intervals for histories (``IntervalContext``, ``membership``);
 * the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
   ``materialize``, ``base_counts``, ``backtest_counts``, ``truncated_tables``);
-* the queries behind a workspace (``segment_sizes``, ``segment_history``,
+* the queries behind a workspace (``segment_sizes``, ``segment_history`` and its plans
+  ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
   workspace learns about its data once (``DataFacts``) and the checks of rules and
@@ -33,6 +34,13 @@ from segment_lab.engine._backtest import (
     outcome_intervals,
     truncated_tables,
 )
+from segment_lab.engine._batched import (
+    HISTORY_PLANS,
+    BatchedPlans,
+    check_plan,
+    choose_plan,
+    plan_costs,
+)
 from segment_lab.engine._bindings import Bindings
 from segment_lab.engine._checks import (
     DataFacts,
@@ -44,6 +52,7 @@ from segment_lab.engine._checks import (
 from segment_lab.engine._current import stale_fields, warn_current
 from segment_lab.engine._execute import (
     backend_tables,
+    configure_duckdb,
     duckdb_tables,
     execute,
     execute_rows,
@@ -72,6 +81,12 @@ from segment_lab.engine._schema import Tables, check_tables
 from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
+    "HISTORY_PLANS",
+    "BatchedPlans",
+    "check_plan",
+    "configure_duckdb",
+    "choose_plan",
+    "plan_costs",
     "DataSummary",
     "summarise",
     "HI",

@@ -38,10 +38,12 @@ if TYPE_CHECKING:
 __all__ = [
     "SPAN_TOLERANCE",
     "DataFacts",
+    "TableStats",
     "check_data",
     "check_instant",
     "check_rule",
     "event_types_present",
+    "table_stats",
 ]
 
 #: How far an instant may lie outside the events' span before a warning says so.
@@ -225,7 +227,14 @@ class DataFacts:
         self._span: tuple[dt.datetime, dt.datetime] | bool | None = False
         self._values: dict[tuple, tuple[set[str], bool]] = {}
         self._exists: dict[tuple, bool] = {}
+        self._stats: TableStats | None = None
         self.warned: set[tuple] = set()
+
+    def stats(self) -> TableStats:
+        """Return the table statistics history plans are chosen from (two queries, once)."""
+        if self._stats is None:
+            self._stats = table_stats(self.tables)
+        return self._stats
 
     def event_types(self) -> list[str]:
         """Return the event types that occur, plus those declared in the bindings."""
@@ -267,6 +276,55 @@ class DataFacts:
             hit = ev.filter(ev[b.event_type].isin(list(types)) & (ev[column] == value))
             self._exists[key] = bool(len(execute(hit.select(column).limit(1))))
         return self._exists[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class TableStats:
+    """Row counts a history plan is chosen from.
+
+    ``contacts``: rows of the contacts table; ``history``: of contact_history (0: none);
+    ``types``: per event type, its number of events and first and last event time.
+    """
+
+    contacts: int
+    history: int
+    types: dict[str, tuple[int, dt.datetime, dt.datetime]]
+    history_attrs: tuple[str, ...] = ()
+
+    def events(
+        self, types: tuple[str, ...], since: dt.datetime | None, until: dt.datetime
+    ) -> float:
+        """Estimated events of ``types`` in ``(since, until]``, as if spread evenly in time."""
+        total = 0.0
+        for name in types:
+            n, lo, hi = self.types.get(name, (0, until, until))
+            a = lo if since is None else max(lo, since)
+            b = min(hi, until)
+            if b < a or n == 0:
+                continue
+            width = (hi - lo).total_seconds()
+            total += n if width <= 0 else n * min(1.0, (b - a).total_seconds() / width)
+        return total
+
+
+def table_stats(tables: Tables) -> TableStats:
+    """Count the contacts, history rows and events per type (one query per table)."""
+    contacts = int(execute(tables.contacts.count()))
+    history = 0 if tables.history is None else int(execute(tables.history.count()))
+    types: dict[str, tuple[int, dt.datetime, dt.datetime]] = {}
+    ev = tables.events
+    if ev is not None:
+        b = tables.bindings
+        ev = ev.filter(ev[b.ts].notnull())
+        frame = execute(
+            ev.group_by(t=ev[b.event_type]).aggregate(
+                n=ev.count(), lo=ev[b.ts].min(), hi=ev[b.ts].max()
+            )
+        )
+        for name, n, lo, hi in frame.itertuples(index=False, name=None):
+            if isinstance(name, str):
+                types[name] = (int(n), _naive(lo), _naive(hi))
+    return TableStats(contacts, history, types, tuple(tables.history_attrs or ()))
 
 
 def _naive(value: object) -> dt.datetime:

@@ -44,6 +44,7 @@ __all__ = [
     "DIALECT_ALIASES",
     "backend_tables",
     "compile_sql",
+    "configure_duckdb",
     "duckdb_backend",
     "duckdb_tables",
     "execute",
@@ -55,6 +56,7 @@ __all__ = [
     "pandas_tables",
     "release_cursors",
     "resume",
+    "run_rows_sql",
     "run_scalar_sql",
     "to_sql",
     "url_tables",
@@ -411,6 +413,64 @@ def run_scalar_sql(backend: Any, sql: str, expr: ir.Expr | None = None) -> Any:
             return backend.con.execute(sql).fetchone()[0]
     except SegmentLabError:
         raise
+    except Exception as exc:
+        raise _failed(exc) from exc
+
+
+def configure_duckdb(
+    expr: ir.Expr, memory_limit: str | None = None, temp_directory: str | None = None
+) -> dict[str, str]:
+    """Set DuckDB's ``memory_limit`` and ``temp_directory`` on ``expr``'s connection.
+
+    Returns the two settings as DuckDB then reports them (None arguments are left as
+    they are).  A query needing more memory than the limit spills to the temporary
+    directory (sorts, joins, aggregates) instead of growing the process.
+
+    Raises
+    ------
+    InvalidValueError
+        When the backend is not DuckDB, or DuckDB refuses a value (the message says
+        which and why).
+    """
+    from segment_lab.errors import InvalidValueError
+
+    backend = duckdb_backend(expr)
+    if backend is None:
+        raise InvalidValueError(
+            "memory_limit and temp_directory are DuckDB settings; this workspace's tables "
+            "are on another backend (configure its memory there)."
+        )
+    for name, value in (("memory_limit", memory_limit), ("temp_directory", temp_directory)):
+        if value is None:
+            continue
+        text = os.fspath(value) if name == "temp_directory" else str(value)
+        try:
+            with _QUERY_LOCK:
+                quoted = text.replace("'", "''")  # SET takes no parameters: a quoted literal
+                backend.con.execute(f"SET {name} = '{quoted}'")
+        except Exception as exc:
+            hint = " (e.g. '4GB', '512MB', '75%')" if name == "memory_limit" else ""
+            raise InvalidValueError(
+                f"DuckDB refused {name}={value!r}{hint}: {type(exc).__name__}: {exc}"
+            ) from exc
+    with _QUERY_LOCK:
+        rows = backend.con.execute(
+            "SELECT name, value FROM duckdb_settings() "
+            "WHERE name IN ('memory_limit', 'temp_directory')"
+        ).fetchall()
+    return dict(rows)
+
+
+def run_rows_sql(backend: Any, sql: str, tables: dict[str, Any]) -> list[tuple]:
+    """Return the rows of ``sql`` on ``backend``'s connection, ``tables`` (name: pandas frame) bound first.
+
+    The frames replace the in-memory tables of those names (a compiled plan's grid).
+    """
+    try:
+        with _QUERY_LOCK:
+            for name, frame in tables.items():
+                backend.con.register(name, frame)
+            return backend.con.execute(sql).fetchall()
     except Exception as exc:
         raise _failed(exc) from exc
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
+from segment_lab.engine._batched import BatchedPlans, batched_counts, choose_plan
 from segment_lab.engine._execute import execute, execute_rows
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
+    from segment_lab.engine._checks import TableStats
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
 
@@ -177,12 +179,31 @@ def segment_sizes(rules: Sequence[Rule], tables: Tables, t: dt.datetime) -> list
     return [int(row[f"s{i}"] or 0) for i in range(len(rules))]
 
 
-def segment_history(rule: Rule, tables: Tables, grid: Grid) -> pd.DataFrame:
+def segment_history(
+    rule: Rule,
+    tables: Tables,
+    grid: Grid,
+    plan: str = "intervals",
+    stats: Callable[[], TableStats] | None = None,
+    plans: BatchedPlans | None = None,
+) -> pd.DataFrame:
     """``period, size, entered, exited`` of ``rule`` at each instant of ``grid``.
 
-    The rule is compiled once, to membership intervals, which the grid samples.
+    ``plan`` "intervals": the rule is compiled once, to membership intervals, which the
+    grid samples; "batched": every grid instant is evaluated as-of in one query
+    (:mod:`~segment_lab.engine._batched`); "auto": the cheaper by
+    :func:`~segment_lab.engine._batched.choose_plan` on the table statistics ``stats()``.
+    ``plans``: the workspace's compiled batched plans (None: compile this call's).
     """
     g0 = grid.before
+    if plan != "intervals":
+        plan = choose_plan(rule, stats() if plan in ("auto", None) else None, grid, plan)  # type: ignore[misc]
+    if plan == "batched":
+        instants = [g0, *grid.points]
+        if plans is not None:
+            return history_frame(plans.rows(rule, grid.positions, instants), instants)
+        rows = execute_rows(batched_counts(rule, tables, grid.positions, instants))
+        return history_frame(rows, instants)
     ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
     counts = grid_counts(membership(rule, ctx))
     return history_frame(execute_rows(counts), [g0, *grid.points])
