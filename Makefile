@@ -66,7 +66,7 @@ lint: $(STAMP)
 
 # --dist loadgroup: the PostgreSQL and the Spark tests each stay on one worker (xdist_group)
 test: $(STAMP) lint chromium postgresql java
-	$(PY) -m pytest -n 2 --dist loadgroup -q -ra
+	$(PY) -m pytest -n 2 --dist loadgroup -q -ra --durations=25
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
