@@ -149,18 +149,18 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], list[tuple]]] = {
 }  # fmt: skip
 
 
-def load(cursor: object, placeholder: str = "?") -> None:
+def load(cursor: object, placeholder: str = "?", prefix: str = "") -> None:
     """Create and fill every table through a DB-API cursor or connection.
 
     ``placeholder`` is the driver's parameter mark: ``?`` for DuckDB and SQLite, ``%s``
     for psycopg (PostgreSQL). The column types are portable SQL (BIGINT, VARCHAR,
-    TIMESTAMP).
+    TIMESTAMP). ``prefix`` is Mautic's table prefix (``db_table_prefix``).
     """
     for name, (columns, rows) in TABLES.items():
         ddl = ", ".join(f"{c} {t}" for c, t in columns)
-        cursor.execute(f"CREATE TABLE {name} ({ddl})")  # type: ignore[attr-defined]
+        cursor.execute(f"CREATE TABLE {prefix}{name} ({ddl})")  # type: ignore[attr-defined]
         marks = ", ".join(placeholder for _ in columns)
-        cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # type: ignore[attr-defined]
+        cursor.executemany(f"INSERT INTO {prefix}{name} VALUES ({marks})", rows)  # type: ignore[attr-defined]
 
 
 def load_duckdb(con: object) -> None:

@@ -10,6 +10,7 @@ is in no result.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import warnings
 
@@ -20,7 +21,8 @@ import pytest
 import segment_lab as sl
 from segment_lab.errors import MauticFormatError, MauticUnsupportedError
 from segment_lab.interop.mautic import catalog_from_mautic, from_mautic, to_mautic
-from tests.mautic_rows import NOW, load_duckdb
+from tests.backends import BACKEND_PARAMS
+from tests.mautic_rows import NOW, load, load_duckdb
 
 SEGMENTS = {1: "prague", 2: "vips"}
 
@@ -248,16 +250,19 @@ CASES = [
 ]
 
 
+def _catalog():
+    return catalog_from_mautic({"lists": {
+        "1": {"id": 1, "alias": "prague", "filters": [T("city", "startsWith", "Prague")]},
+        "2": {"id": 2, "alias": "vips", "filters": [F("tags", "in", [1], type="tags")]},
+    }})  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def ws():
     raw = duckdb.connect()
     load_duckdb(raw)
     con = ibis.duckdb.from_connection(raw)
-    cat = catalog_from_mautic({"lists": {
-        "1": {"id": 1, "alias": "prague", "filters": [T("city", "startsWith", "Prague")]},
-        "2": {"id": 2, "alias": "vips", "filters": [F("tags", "in", [1], type="tags")]},
-    }})  # fmt: skip
-    return sl.Workspace.from_mautic_db(con, cat, now=NOW)
+    return sl.Workspace.from_mautic_db(con, _catalog(), now=NOW)
 
 
 def members(ws, rule, as_of=None):
@@ -476,3 +481,30 @@ def test_a_duckdb_file_by_path(tmp_path):
     assert sorted(contacts.loc[7, "tag_names"]) == ["churn", "vip"]
     # by hand: tag 'vip' (1) is on leads 1, 6 and 7
     assert members(ws, sl.field("tag_names").has_any(["vip"])) == [1, 6, 7]
+
+
+# -- the same database in PostgreSQL ------------------------------------------------------------
+
+POSTGRES = [p for p in BACKEND_PARAMS if p.values == ("postgres",)]
+
+
+@pytest.mark.parametrize("backend", POSTGRES, indirect=True)
+def test_postgres_mautic_database_gives_the_same_members(backend):
+    """The fixture's rows in PostgreSQL (Mautic's tables under a ``db_table_prefix``): every
+    payload's hand-written members, and the round trip, at NOW."""
+    prefix = f"mautic{next(_PREFIXES)}_"
+    with backend.con.con.cursor() as cur:
+        load(cur, "%s", prefix=prefix)
+    backend.con.con.commit()
+    pg = sl.Workspace.from_mautic_db(backend.con, _catalog(), now=NOW, prefix=prefix)
+    wrong = {}
+    for name, filters, expected in CASES:
+        seg = from_mautic({"alias": "case", "filters": filters}, segments=SEGMENTS)
+        again = from_mautic(to_mautic(seg), segments=SEGMENTS)
+        got = (members(pg, seg.rule), members(pg, again.rule))
+        if got != (expected, expected):
+            wrong[name] = (got, expected)
+    assert not wrong, wrong
+
+
+_PREFIXES = itertools.count()
