@@ -17,12 +17,10 @@ workspace, ...) are in ``tests/conftest.py``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -206,28 +204,6 @@ def hostile_workspace() -> tuple[sl.Workspace, sl.Catalog]:
         contacts, events, now="2025-04-30", catalog=catalog, bindings=bindings
     )
     return ws, catalog
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[object]:
-    """Debian's chromium through playwright, headless; fails (never skips) if missing."""
-    import shutil
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not on PATH: run `make test` (it installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is missing: run `make test` (pip install -e '.[dev]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 # -- the backtest reference --------------------------------------------------------------

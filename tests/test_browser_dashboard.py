@@ -17,7 +17,8 @@ import pytest
 
 import segment_lab as sl
 from segment_lab import dashboard
-from tests.helpers import HOSTILE, chromium, hostile_workspace
+from tests.browser import launch_chromium
+from tests.helpers import HOSTILE, hostile_workspace
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,7 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium() as b:
+    with launch_chromium() as b:
         yield b
 
 

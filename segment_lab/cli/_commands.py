@@ -23,6 +23,16 @@ def _emit(args: argparse.Namespace, frame: Any, text: str | None = None) -> None
         print(text if text is not None else frame.to_string(index=False))
 
 
+def _write(args: argparse.Namespace, frame: Any, out: Any) -> None:
+    """Write ``frame`` to ``out`` (atomically) and say so, in JSON with ``--json``."""
+    _data.write_frame(frame, out)
+    print(
+        json.dumps({"written": str(out), "rows": len(frame)})
+        if args.json
+        else f"Wrote {len(frame)} rows to {out}"
+    )
+
+
 def _segments(catalog: Any, names: list[str] | None) -> list[Any]:
     if not names:
         return list(catalog)
@@ -88,12 +98,7 @@ def history(args: argparse.Namespace) -> int:
     segs = _segments(catalog, args.segment)
     frame = ws.history(segs, args.start, args.end, args.every, progress=_progress(args))
     if out is not None:
-        _data.write_frame(frame, out)
-        print(
-            json.dumps({"written": str(out), "rows": len(frame)})
-            if args.json
-            else f"Wrote {len(frame)} rows to {out}"
-        )
+        _write(args, frame, out)
     else:
         _emit(args, frame, frame.to_csv(index=False).rstrip("\n") if args.csv else None)
     return 0
@@ -162,12 +167,7 @@ def backtest(args: argparse.Namespace) -> int:
     out = _data.check_output(args.output, _data.WRITABLE) if args.output else None
     frame, head = _backtest_frame(args, *_ws(args))
     if out is not None:
-        _data.write_frame(frame, out)
-        print(
-            json.dumps({"written": str(out), "rows": len(frame)})
-            if args.json
-            else f"Wrote {len(frame)} rows to {out}"
-        )
+        _write(args, frame, out)
         return 0
     shown = [c for c in (SUMMARY_TEXT if args.summary else BACKTEST_TEXT) if c in frame]
     if "partial" in frame:
