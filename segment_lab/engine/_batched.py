@@ -42,6 +42,7 @@ from segment_lab.engine._asof import (
     window_filter,
 )
 from segment_lab.engine._execute import duckdb_backend, literal_sql, run_rows_sql
+from segment_lab.engine._bitmask import why_not
 from segment_lab.engine._grid import grid_ceil, timestamp
 from segment_lab.errors import InvalidValueError, did_you_mean
 from segment_lab.model._time import Within
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 #: The history plans ``Workspace.history(..., plan=...)`` takes ("auto": chosen).
-HISTORY_PLANS = ("auto", "batched", "intervals")
+HISTORY_PLANS = ("auto", "bitmask", "batched", "intervals")
 
 #: Rows the interval engine handles per event it reads and per contact, in units of one
 #: joined row of the batched plan (fitted on the bench data: the interval engine orders
@@ -140,13 +141,24 @@ def plan_costs(rule: Rule, stats: TableStats, grid: Any) -> dict[str, float]:
     }
 
 
-def choose_plan(rule: Rule, stats: TableStats, grid: Any, plan: str | None = "auto") -> str:
-    """Return the history plan to run: ``plan`` if forced, else the cheaper estimate.
+def choose_plan(
+    rule: Rule,
+    stats: TableStats | None,
+    grid: Any,
+    plan: str | None = "auto",
+    tables: Tables | None = None,
+) -> str:
+    """Return the history plan to run: ``plan`` if forced, else the cheapest that applies.
+
+    "bitmask" wherever it applies (``tables`` given, see
+    :func:`~segment_lab.engine._bitmask.why_not`): it reads each event and history row
+    once; otherwise the cheaper of "batched" and "intervals" by :func:`plan_costs`.
 
     Raises
     ------
     InvalidValueError
-        When ``plan`` is not one of :data:`HISTORY_PLANS`.
+        When ``plan`` is not one of :data:`HISTORY_PLANS`, or is "bitmask" where it does
+        not apply (saying why).
 
     Examples
     --------
@@ -156,16 +168,28 @@ def choose_plan(rule: Rule, stats: TableStats, grid: Any, plan: str | None = "au
     >>> from segment_lab.engine._queries import make_grid
     >>> day = dt.datetime(2025, 1, 1)
     >>> stats = TableStats(1000, 0, {"email_open": (6000, day - dt.timedelta(days=365), day)})
-    >>> rule = event("email_open").count(within="30d") >= 3
+    >>> rule = event("email_open").sum("value", within="30d") >= 3
     >>> choose_plan(rule, stats, make_grid(day - dt.timedelta(days=364), day, "1mo"))
     'batched'
     >>> choose_plan(rule, stats, make_grid(day - dt.timedelta(days=364), day, "1d"))
     'intervals'
     """
-    if check_plan(plan) == "auto":
-        costs = plan_costs(rule, stats, grid)
+    plan = check_plan(plan)
+    if plan in ("auto", "bitmask") and tables is not None:
+        reason = why_not(rule, tables, grid.n + 1)
+        if reason is None:
+            return "bitmask"
+        if plan == "bitmask":
+            raise InvalidValueError(
+                f"plan='bitmask' does not apply here: {reason}; use plan='batched' or "
+                "'intervals' (or 'auto')."
+            )
+    if plan == "bitmask":
+        raise InvalidValueError("plan='bitmask' needs the workspace's tables to check it applies.")
+    if plan == "auto":
+        costs = plan_costs(rule, stats, grid)  # type: ignore[arg-type]
         return "batched" if costs["batched"] < costs["intervals"] else "intervals"
-    return plan  # type: ignore[return-value]
+    return plan
 
 
 def check_plan(plan: object) -> str:
@@ -183,7 +207,7 @@ def check_plan(plan: object) -> str:
     >>> check_plan("batch")
     Traceback (most recent call last):
     ...
-    segment_lab.errors.InvalidValueError: plan='batch' is not a history plan; choose one of 'auto', 'batched', 'intervals'. Did you mean 'batched'?
+    segment_lab.errors.InvalidValueError: plan='batch' is not a history plan; choose one of 'auto', 'bitmask', 'batched', 'intervals'. Did you mean 'batched'?
     """
     if plan is None:
         return "auto"

@@ -11,6 +11,7 @@ import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
 from segment_lab.engine._batched import BatchedPlans, batched_counts, choose_plan
+from segment_lab.engine._bitmask import bitmask_counts, bitmask_rows
 from segment_lab.engine._execute import execute, execute_rows
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
@@ -197,7 +198,12 @@ def segment_history(
     """
     g0 = grid.before
     if plan != "intervals":
-        plan = choose_plan(rule, stats() if plan in ("auto", None) else None, grid, plan)  # type: ignore[misc]
+        auto = plan in ("auto", None)
+        plan = choose_plan(rule, stats() if auto else None, grid, plan, tables)  # type: ignore[misc]
+    if plan == "bitmask":
+        instants = [g0, *grid.points]
+        row = execute(bitmask_counts(rule, tables, grid.positions, instants)).iloc[0]
+        return history_frame(bitmask_rows(row, len(instants)), instants)
     if plan == "batched":
         instants = [g0, *grid.points]
         if plans is not None:

@@ -1,0 +1,359 @@
+"""The bitmask history plan: a contact's membership at every grid instant as one integer.
+
+On a grid of at most :data:`MAX_POINTS` instants (``t_(-1)`` included: a year of weeks,
+five years of months), bit k of a 64-bit integer says "member at instant k".  Each
+condition becomes such an integer per contact, computed in one pass over its rows:
+
+* an event at ``ts`` counts at the instants k in ``[ceil(ts), ceil(ts + window))`` (grid
+  indices): a contiguous run of bits, so "at least one event" is the ``BIT_OR`` of those
+  runs over the contact's events.  "At least n events" holds at k exactly when, for some
+  event i, k lies in ``[ceil(ts_i), ceil(ts_(i-n+1) + window))`` (``ts_(i-n+1)`` the event
+  n - 1 before it in time: one ``LAG`` over each contact's events), so it is a
+  ``BIT_OR`` too; other comparisons of a count are combinations of these.
+* an attribute condition on current values is all bits or none; on SCD2 attributes each
+  history row is valid at the instants ``[ceil(valid_from), ceil(valid_to))``, so the
+  condition is the ``BIT_OR`` of the rows where it holds (plus the instants no row
+  covers, where the value is NULL, if it holds on NULL);
+* the universe (``created_at <= t``) is the bits from ``ceil(created_at)`` on;
+* And, Or and Not are ``&``, ``|`` and the complement within the grid's bits (written
+  ``ALL - x``: SQL renderers lose the parentheses around ``~(...)``).
+
+A contact's membership integer ``M`` then gives its entries (``M - (M & (M << 1))``:
+member at k, not at k - 1) and exits (``(M << 1) - (M & (M << 1))``), summed per bit in one aggregate over
+the contacts.  No per-(contact, instant) rows are ever formed: the plan reads each event
+and each history row once, which is what makes sparse grids cheap
+(docs/decisions.md#history-plans).  It applies to counts of events (windows of fixed
+length, or none) and attribute conditions without times relative to t (:func:`why_not`
+says what else); everything is an Ibis expression, so it runs on every backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from segment_lab.engine._asof import (
+    _measure_predicate,
+    _required,
+    holds_without_events,
+    metric,
+    used_fields,
+    window_filter,
+)
+from segment_lab.engine._attributes import Columns, row_predicate
+from segment_lab.engine._grid import grid_index
+from segment_lab.engine._interval_where import relative_where
+from segment_lab.engine._solve import has_relative
+from segment_lab.model._nodes import And, EventCondition, Not, Rule, walk
+from segment_lab.model._time import Within
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import ibis.expr.types as ir
+
+    from segment_lab.engine._schema import Tables
+
+__all__ = ["MAX_POINTS", "bitmask_counts", "bitmask_rows", "why_not"]
+
+#: The most grid instants (``t_(-1)`` included) the plan handles: bits 0..60 of a signed
+#: 64-bit integer, so that ``M << 1`` never overflows.
+MAX_POINTS = 61
+
+
+def _one() -> ir.IntegerValue:
+    return ibis.literal(1).cast("int64")  # a BIGINT: a bare 1 is a 32-bit INTEGER in SQL
+
+
+def _bits(lo: ir.IntegerValue, hi: ir.IntegerValue) -> ir.IntegerValue:
+    """Return the bits ``lo .. hi - 1`` (none where ``hi <= lo``)."""
+    return (_one() << ibis.greatest(hi, lo)) - (_one() << lo)
+
+
+def _has_events(rule: Rule) -> bool:
+    return any(isinstance(n, EventCondition) for n in walk(rule))
+
+
+def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
+    """Why the bitmask plan does not apply to ``rule`` on a grid of ``npos`` instants (None: it does).
+
+    Examples
+    --------
+    >>> from segment_lab import Workspace, event, field
+    >>> tables = Workspace.demo().tables
+    >>> why_not(field("city") == "Tokyo", tables, 53) is None
+    True
+    >>> why_not(field("city") == "Tokyo", tables, 366)
+    'it holds at most 61 grid instants, this grid has 366'
+    >>> why_not(event("purchase").sum("value", within="90d") >= 100, tables, 13) is None
+    True
+    """
+    if npos > MAX_POINTS:
+        return f"it holds at most {MAX_POINTS} grid instants, this grid has {npos}"
+    hist = [
+        f for f in used_fields(rule) if tables.history is not None and f in tables.history_attrs
+    ]
+    if hist and not tables.validated:
+        return "attribute history that was not validated may hold overlapping rows"
+    return None
+
+
+class _Masks:
+    """The per-contact integers of one rule on one grid: what they need, and how they combine."""
+
+    def __init__(self, rule: Rule, tables: Tables, positions: tuple, instants: Sequence) -> None:
+        self.tables, self.b, self.rule = tables, tables.bindings, rule
+        self.g0, self.step, self.npos = positions
+        self.first, self.last = instants[0], instants[-1]
+        self.instants = list(instants)
+        self.all = (1 << self.npos) - 1
+        self.hist = [
+            f for f in used_fields(rule) if tables.history is not None and f in tables.history_attrs
+        ]
+        self.events: dict[tuple, str] = {}  # (types, window, where, n) -> column
+        self.attrs: dict[Rule, str] = {}  # subtrees reading SCD2 attributes -> column
+        self._collect(rule)
+
+    def index(self, x: ir.TimestampValue) -> ir.IntegerValue:
+        """Return the first grid index at or after ``x``, clipped to ``[0, npos]``."""
+        return grid_index(x, self.g0, self.step, self.npos)
+
+    def _collect(self, rule: Rule) -> None:
+        if not _has_events(rule):
+            if any(f in self.hist for f in used_fields(rule)):
+                self.attrs.setdefault(rule, f"__h{len(self.attrs)}")
+        elif isinstance(rule, EventCondition):
+            keys = (
+                [("step", rule)]
+                if self.method(rule) == "step"
+                else [(rule.types, rule.window, rule.where, n) for n in _thresholds(rule)]
+            )
+            for key in keys:
+                self.events.setdefault(key, f"__e{len(self.events)}")
+        else:
+            for child in rule.children():
+                self._collect(child)
+
+    def method(self, node: EventCondition) -> str:
+        """How the integer of ``node`` is computed: "runs", or "step" by step.
+
+        "runs": from each event's run of bits (counts in a window of fixed length, or in
+        none), read once over the grid's span, each contact's events in time order for
+        "at least n >= 2"; "step": one aggregate per contact at each grid instant, as an
+        as-of evaluation there, reading only that instant's window (any condition).  Runs
+        where the window spans a step or more (two for n >= 2), else step by step: a
+        window shorter than the step would read every event of the span for few bits.
+        """
+        w = node.window
+        if node.measure != "count" or relative_where(node) or not _thresholds(node):
+            return "step"
+        if w is None:
+            return "runs"
+        if not isinstance(w, Within) or w.duration.is_calendar:
+            return "step"
+        step = (
+            self.step if isinstance(self.step, dt.timedelta) else dt.timedelta(days=30) * self.step
+        )
+        n = max(_thresholds(node))
+        return "runs" if w.duration.to_timedelta() >= step * (1 if n == 1 else 2) else "step"
+
+    def step_table(self, node: EventCondition) -> ir.Table:
+        """Return ``(__c, __m)``: per contact, the instants where ``node`` holds.
+
+        Where it holds without events, the instants where it fails (see :meth:`value`);
+        one as-of aggregate per instant.
+        """
+        b, events = self.b, self.tables.events
+        negate = holds_without_events(node)
+        parts = []
+        for k, t in enumerate(self.instants):
+            ev = events.filter((events[b.ts] <= t) & window_filter(events, node, self.tables, t))
+            agg = ev.group_by(__c=ev[b.contact_id]).aggregate(
+                __v=metric(ev, node, None, self.tables)
+            )
+            holds = _measure_predicate(node, agg["__v"], t, negate)
+            agg = agg.filter(~holds if negate else holds)
+            parts.append(agg.select("__c", __b=ibis.literal(1 << k).cast("int64")))
+        both = ibis.union(*parts, distinct=False)
+        return both.group_by("__c").aggregate(__m=both["__b"].bit_or())
+
+    def event_table(self, key: tuple) -> ir.Table:
+        """``(__c, __m)``: per contact, the instants with at least n events of ``key``."""
+        if key[0] == "step":
+            return self.step_table(key[1])
+        types, window, where, n = key
+        b, ev = self.b, self.tables.events
+        ts = ev[b.ts]
+        cond = (ts <= self.last) & ev[b.event_type].isin(list(types))
+        span = None if window is None else ibis.interval(seconds=window.duration.seconds)
+        if span is not None:
+            cond &= ts > ibis.literal(self.first, type="timestamp") - span
+        if where is not None:
+            cond &= row_predicate(where, Columns(ev, self.tables.event_dtype, "events", None))
+        ev = ev.filter(cond).select(__c=ev[b.contact_id], __ts=ev[b.ts])
+        anchor = ev["__ts"]
+        if n > 1:  # the event n - 1 before each: the n events from it to this one
+            w = ibis.window(group_by=ev["__c"], order_by=ev["__ts"])
+            ev = ev.mutate(__a=ev["__ts"].lag(n - 1).over(w))
+            ev = ev.filter(ev["__a"].notnull())
+            anchor = ev["__a"]
+        hi = ibis.literal(self.npos) if span is None else self.index(anchor + span)
+        return ev.group_by("__c").aggregate(__m=_bits(self.index(ev["__ts"]), hi).bit_or())
+
+    def bits(self, rule: Rule, table: ir.Table) -> ir.IntegerValue:
+        """Return the instants at which the attribute-only ``rule`` holds on each row of ``table``.
+
+        All or none, unless it compares with times relative to t: then one bit per instant.
+        """
+
+        def holds(t: dt.datetime | None) -> ir.BooleanValue:
+            return row_predicate(
+                rule, Columns(table, self.tables.contact_dtype, "contacts", t, True)
+            )
+
+        if not any(has_relative(n) for n in walk(rule)):
+            return ibis.ifelse(holds(None), self.all, 0).cast("int64")
+        bits = [ibis.ifelse(holds(t), 1 << k, 0) for k, t in enumerate(self.instants)]
+        return reduce(lambda x, y: x + y, bits).cast("int64")
+
+    def value(self, rule: Rule, frame: ir.Table) -> ir.IntegerValue:
+        """Return the rule's integer per contact on ``frame`` (which carries the collected columns)."""
+        full = ibis.literal(self.all).cast("int64")
+        if not _has_events(rule):
+            if rule in self.attrs:
+                return frame[self.attrs[rule]]
+            return self.bits(rule, frame)
+        if isinstance(rule, EventCondition):
+            if ("step", rule) in self.events:
+                col = frame[self.events[("step", rule)]]
+                return full - col if holds_without_events(rule) else col
+            return self._count(rule, frame, full)
+        if isinstance(rule, Not):
+            return full - self.value(rule.rule, frame)
+        parts = [self.value(r, frame) for r in rule.children()]
+        if isinstance(rule, And):
+            return reduce(lambda x, y: x & y, parts)
+        return reduce(lambda x, y: x | y, parts)
+
+    def _count(
+        self, node: EventCondition, frame: ir.Table, full: ir.IntegerValue
+    ) -> ir.IntegerValue:
+        def at_least(n: int) -> ir.IntegerValue:
+            if n <= 0:
+                return full
+            return frame[self.events[(node.types, node.window, node.where, n)]]
+
+        n, op = node.value, node.op
+        if op in (">=", ">"):
+            return at_least(n + (op == ">"))
+        if op in ("<", "<="):
+            return full - at_least(n + (op == "<="))
+        exactly = at_least(n) - at_least(n + 1)  # the second is a subset of the first
+        return exactly if op == "==" else full - exactly
+
+
+def _prune_key(m: _Masks, node: EventCondition) -> tuple | None:
+    """Return the key of an integer column that holds wherever ``node`` does (None: no such column)."""
+    if ("step", node) in m.events:
+        return ("step", node)
+    n = {">=": node.value, ">": node.value + 1, "==": node.value}.get(node.op)
+    if node.op == "!=" and node.value == 0:
+        n = 1
+    return None if n is None else (node.types, node.window, node.where, n)
+
+
+def _thresholds(node: EventCondition) -> list[int]:
+    """Return the n of the "at least n events" sets that ``node`` combines (none for n <= 0)."""
+    n, op = node.value, node.op
+    need = {">=": [n], ">": [n + 1], "<": [n], "<=": [n + 1]}.get(op, [n, n + 1])
+    return [m for m in need if m > 0]
+
+
+def bitmask_rows(row: Any, npos: int) -> list[tuple[int, int, int]]:
+    """Return the ``(j, starts, ends)`` rows of the one-row ``row`` of :func:`bitmask_counts`."""
+    ends = lambda j: row[f"x{j}"] if j else 0  # noqa: E731
+    return [(j, int(row[f"s{j}"] or 0), int(ends(j) or 0)) for j in range(npos)]
+
+
+def bitmask_counts(
+    rule: Rule, tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
+) -> ir.Table:
+    """One row: ``s0 .. s(npos-1)`` runs starting and ``x1 .. x(npos-1)`` ending at each index.
+
+    ``positions`` is ``(t_(-1), step, npoints)`` (``Grid.positions``), ``instants`` the
+    npoints instants, ``t_(-1)`` first; :func:`bitmask_rows` turns the row into the
+    ``(j, starts, ends)`` rows of the other plans.  A start at j: a member at index j
+    but not at j-1; an end at j: the reverse.
+    """
+    m = _Masks(rule, tables, positions, instants)
+    frame = _frame(m)
+    cid = tables.bindings.contact_id
+    if not tables.validated:  # a contact's rows (unvalidated: several) are one member
+        frame = frame.group_by(cid).aggregate(__M=frame["__M"].bit_or())
+    member = frame["__M"]
+    both = member & (member << 1)  # member at k and at k - 1
+    entries, exits = member - both, ((member << 1) & m.all) - both
+    f = frame.select(__s=entries, __x=exits)
+    aggs = {f"s{j}": ((f["__s"] >> j) & 1).sum() for j in range(m.npos)}
+    aggs |= {f"x{j}": ((f["__x"] >> j) & 1).sum() for j in range(1, m.npos)}
+    return f.aggregate(**aggs)
+
+
+def _frame(m: _Masks) -> ir.Table:
+    """The contacts, their static fields, the collected integer columns and ``__M``: the rule's."""
+    tables, b = m.tables, m.b
+    cid = b.contact_id
+    fields = used_fields(m.rule)
+    for f in fields:
+        tables.contact_dtype(f)  # unknown field -> UnknownFieldError
+    static = [f for f in fields if f not in m.hist]
+    keep = [cid, *([b.created_at] if tables.has_created_at else []), *static]
+    frame = tables.contacts.select(*dict.fromkeys(keep))
+    required = {_prune_key(m, n) for n in _required(m.rule)}  # inner joins: fewer contacts
+    for key in sorted(m.events, key=lambda k: k not in required):
+        name, agg = m.events[key], m.event_table(key)
+        cols = list(frame.columns)
+        inner = key in required
+        frame = frame.join(agg, frame[cid] == agg["__c"], how="inner" if inner else "left")
+        frame = frame.select(*cols, **{name: frame["__m"].fill_null(0)})
+    if m.attrs:
+        frame = _join_history(m, frame)
+    member = m.value(m.rule, frame)
+    if tables.has_created_at:  # the universe: from the first instant at or after created_at
+        created = frame[b.created_at]
+        born = ibis.ifelse(created.isnull(), 0, m.index(created))
+        member = member - (member & ((_one() << born) - 1))
+    return frame.mutate(__M=member & m.all)
+
+
+def _join_history(m: _Masks, frame: ir.Table) -> ir.Table:
+    """Join the integers of the subtrees that read SCD2 attributes (``m.attrs``) onto ``frame``."""
+    tables, b = m.tables, m.b
+    cid = b.contact_id
+    h = tables.history
+    vf, vt = h[b.valid_from], h[b.valid_to]
+    h = h.filter((vf <= m.last) & (vt.isnull() | (vt > m.first)))
+    hi = ibis.ifelse(h[b.valid_to].isnull(), m.npos, m.index(h[b.valid_to]))
+    rows = h.select(
+        __c=h[cid], __r=_bits(m.index(h[b.valid_from]), hi), **{f: h[f] for f in m.hist}
+    )
+    static = [c for c in frame.columns if c != cid and not c.startswith("__")]
+    if static:
+        c = frame.select(*static, __c2=frame[cid])
+        rows = rows.join(c, rows["__c"] == c["__c2"]).drop("__c2")
+    aggs = {"__cov": rows["__r"].bit_or()}
+    for sub, name in m.attrs.items():
+        aggs[name] = (m.bits(sub, rows) & rows["__r"]).bit_or()
+    agg = rows.group_by("__c").aggregate(**aggs)
+    cols = list(frame.columns)
+    joined = frame.left_join(agg, frame[cid] == agg["__c"])
+    # where no history row is valid the attributes are NULL: the subtree may hold there
+    nulls = joined.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+    cov = nulls["__cov"].fill_null(0)
+    out = {}
+    for sub, name in m.attrs.items():
+        out[name] = nulls[name].fill_null(0) | (m.bits(sub, nulls) & (m.all - cov))
+    return nulls.select(*cols, **out)
