@@ -41,8 +41,8 @@ from segment_lab.engine._asof import (
     used_fields,
     window_filter,
 )
+from segment_lab.engine._bitmask import suits, why_not
 from segment_lab.engine._execute import duckdb_backend, literal_sql, run_rows_sql
-from segment_lab.engine._bitmask import why_not
 from segment_lab.engine._grid import grid_ceil, timestamp
 from segment_lab.errors import InvalidValueError, did_you_mean
 from segment_lab.model._time import Within
@@ -150,9 +150,10 @@ def choose_plan(
 ) -> str:
     """Return the history plan to run: ``plan`` if forced, else the cheapest that applies.
 
-    "bitmask" wherever it applies (``tables`` given, see
-    :func:`~segment_lab.engine._bitmask.why_not`): it reads each event and history row
-    once; otherwise the cheaper of "batched" and "intervals" by :func:`plan_costs`.
+    "bitmask" where it applies (``tables`` given, see
+    :func:`~segment_lab.engine._bitmask.why_not`) and suits the rule
+    (:func:`~segment_lab.engine._bitmask.suits`: it reads each event about once);
+    otherwise the cheaper of "batched" and "intervals" by :func:`plan_costs`.
 
     Raises
     ------
@@ -177,7 +178,7 @@ def choose_plan(
     plan = check_plan(plan)
     if plan in ("auto", "bitmask") and tables is not None:
         reason = why_not(rule, tables, grid.n + 1)
-        if reason is None:
+        if reason is None and (plan == "bitmask" or suits(rule, grid.positions)):
             return "bitmask"
         if plan == "bitmask":
             raise InvalidValueError(

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from segment_lab.engine._schema import Tables
 
-__all__ = ["MAX_POINTS", "bitmask_counts", "bitmask_rows", "why_not"]
+__all__ = ["MAX_POINTS", "bitmask_counts", "bitmask_rows", "suits", "why_not"]
 
 #: The most grid instants (``t_(-1)`` included) the plan handles: bits 0..60 of a signed
 #: 64-bit integer, so that ``M << 1`` never overflows.
@@ -101,6 +101,70 @@ def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
     return None
 
 
+def suits(rule: Rule, positions: tuple) -> bool:
+    """Whether the bitmask plan is the one to choose for ``rule`` on the grid (where it applies).
+
+    It is for rules with event conditions whose events it reads about once: counts read
+    once over the grid's span, or conditions evaluated step by step whose window is no
+    longer than a step (a 90-day sum on a weekly grid would read each event 13 times,
+    which the interval plan does not).  Rules of attributes alone stay with the interval
+    plan, whose attribute leaves are history rows as they are.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from segment_lab import event, field
+    >>> week = (dt.datetime(2025, 1, 6), dt.timedelta(weeks=1), 53)
+    >>> suits(event("email_open").count(within="30d") >= 3, week)
+    True
+    >>> suits(event("purchase").sum("value", within="90d") >= 100, week)
+    False
+    >>> suits(field("city") == "Tokyo", week)
+    False
+    """
+    nodes = [n for n in walk(rule) if isinstance(n, EventCondition)]
+    if not nodes:
+        return False
+    _, step, _ = positions
+    span = step if isinstance(step, dt.timedelta) else dt.timedelta(days=31) * step
+    for node in nodes:
+        if _method(node, step) == "runs":
+            continue
+        w = node.window
+        if not isinstance(w, Within):
+            return False
+        length = (
+            dt.timedelta(days=31) * w.duration.months
+            if w.duration.is_calendar
+            else w.duration.to_timedelta()
+        )
+        if length > span:
+            return False
+    return True
+
+
+def _method(node: EventCondition, step: dt.timedelta | int) -> str:
+    """How the integer of ``node`` is computed: "runs", or "step" by step.
+
+    "runs": from each event's run of bits (counts in a window of fixed length, or in
+    none), read once over the grid's span, each contact's events in time order for
+    "at least n >= 2"; "step": one aggregate per contact at each grid instant, as an
+    as-of evaluation there, reading only that instant's window (any condition).  Runs
+    where the window spans a step or more (two for n >= 2), else step by step: a
+    window shorter than the step would read every event of the span for few bits.
+    """
+    w = node.window
+    if node.measure != "count" or relative_where(node) or not _thresholds(node):
+        return "step"
+    if w is None:
+        return "runs"
+    if not isinstance(w, Within) or w.duration.is_calendar:
+        return "step"
+    least = step if isinstance(step, dt.timedelta) else dt.timedelta(days=28) * step
+    n = max(_thresholds(node))
+    return "runs" if w.duration.to_timedelta() >= least * (1 if n == 1 else 2) else "step"
+
+
 class _Masks:
     """The per-contact integers of one rule on one grid: what they need, and how they combine."""
 
@@ -138,27 +202,8 @@ class _Masks:
                 self._collect(child)
 
     def method(self, node: EventCondition) -> str:
-        """How the integer of ``node`` is computed: "runs", or "step" by step.
-
-        "runs": from each event's run of bits (counts in a window of fixed length, or in
-        none), read once over the grid's span, each contact's events in time order for
-        "at least n >= 2"; "step": one aggregate per contact at each grid instant, as an
-        as-of evaluation there, reading only that instant's window (any condition).  Runs
-        where the window spans a step or more (two for n >= 2), else step by step: a
-        window shorter than the step would read every event of the span for few bits.
-        """
-        w = node.window
-        if node.measure != "count" or relative_where(node) or not _thresholds(node):
-            return "step"
-        if w is None:
-            return "runs"
-        if not isinstance(w, Within) or w.duration.is_calendar:
-            return "step"
-        step = (
-            self.step if isinstance(self.step, dt.timedelta) else dt.timedelta(days=30) * self.step
-        )
-        n = max(_thresholds(node))
-        return "runs" if w.duration.to_timedelta() >= step * (1 if n == 1 else 2) else "step"
+        """How the integer of ``node`` is computed (see :func:`_method`)."""
+        return _method(node, self.step)
 
     def step_table(self, node: EventCondition) -> ir.Table:
         """Return ``(__c, __m)``: per contact, the instants where ``node`` holds.
@@ -296,14 +341,14 @@ def bitmask_counts(
     member = frame["__M"]
     both = member & (member << 1)  # member at k and at k - 1
     entries, exits = member - both, ((member << 1) & m.all) - both
-    f = frame.select(__s=entries, __x=exits)
+    f = frame.filter(member != 0).select(__s=entries, __x=exits)
     aggs = {f"s{j}": ((f["__s"] >> j) & 1).sum() for j in range(m.npos)}
     aggs |= {f"x{j}": ((f["__x"] >> j) & 1).sum() for j in range(1, m.npos)}
     return f.aggregate(**aggs)
 
 
 def _frame(m: _Masks) -> ir.Table:
-    """The contacts, their static fields, the collected integer columns and ``__M``: the rule's."""
+    """Return the contacts, their static fields, the collected integer columns and ``__M``: the rule's."""
     tables, b = m.tables, m.b
     cid = b.contact_id
     fields = used_fields(m.rule)
@@ -330,7 +375,12 @@ def _frame(m: _Masks) -> ir.Table:
 
 
 def _join_history(m: _Masks, frame: ir.Table) -> ir.Table:
-    """Join the integers of the subtrees that read SCD2 attributes (``m.attrs``) onto ``frame``."""
+    """Join the integers of the subtrees that read SCD2 attributes (``m.attrs``) onto ``frame``.
+
+    Each is the ``BIT_OR`` over the contact's history rows of the instants the row is valid
+    and the subtree holds on it; where no row is valid the attributes are NULL, and the
+    subtree is evaluated on NULLs there too unless it cannot hold on them.
+    """
     tables, b = m.tables, m.b
     cid = b.contact_id
     h = tables.history
@@ -340,20 +390,39 @@ def _join_history(m: _Masks, frame: ir.Table) -> ir.Table:
     rows = h.select(
         __c=h[cid], __r=_bits(m.index(h[b.valid_from]), hi), **{f: h[f] for f in m.hist}
     )
-    static = [c for c in frame.columns if c != cid and not c.startswith("__")]
-    if static:
-        c = frame.select(*static, __c2=frame[cid])
-        rows = rows.join(c, rows["__c"] == c["__c2"]).drop("__c2")
-    aggs = {"__cov": rows["__r"].bit_or()}
-    for sub, name in m.attrs.items():
-        aggs[name] = (m.bits(sub, rows) & rows["__r"]).bit_or()
-    agg = rows.group_by("__c").aggregate(**aggs)
-    cols = list(frame.columns)
-    joined = frame.left_join(agg, frame[cid] == agg["__c"])
-    # where no history row is valid the attributes are NULL: the subtree may hold there
-    nulls = joined.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
-    cov = nulls["__cov"].fill_null(0)
     out = {}
     for sub, name in m.attrs.items():
-        out[name] = nulls[name].fill_null(0) | (m.bits(sub, nulls) & (m.all - cov))
-    return nulls.select(*cols, **out)
+        static = [f for f in used_fields(sub) if f not in m.hist]
+        mine = rows
+        if static:
+            c = frame.select(*static, __c2=frame[cid])
+            mine = rows.join(c, rows["__c"] == c["__c2"]).drop("__c2")
+        bits = m.bits(sub, mine) & mine["__r"]
+        gap = bool(static) or _holds_on_nulls(m, sub)
+        if gap:
+            agg = mine.group_by("__c").aggregate(__v=bits.bit_or(), __cov=mine["__r"].bit_or())
+        else:  # only the rows where it holds
+            mine = mine.mutate(__v=bits)
+            mine = mine.filter(mine["__v"] != 0)
+            agg = mine.group_by("__c").aggregate(__v=mine["__v"].bit_or())
+        cols = list(frame.columns)
+        joined = frame.left_join(agg, frame[cid] == agg["__c"])
+        value = joined["__v"].fill_null(0)
+        if gap:
+            nulls = joined.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+            cov = nulls["__cov"].fill_null(0)
+            value = nulls["__v"].fill_null(0) | (m.bits(sub, nulls) & (m.all - cov))
+            joined = nulls
+        frame = joined.select(*cols, **{name: value})
+        out[name] = name
+    return frame
+
+
+def _holds_on_nulls(m: _Masks, sub: Rule) -> bool:
+    """Whether ``sub`` (reading history fields only) holds at some instant when they are NULL."""
+    from segment_lab.engine._execute import execute_scalar
+
+    nulls = ibis.memtable(
+        {f: [None] for f in m.hist}, schema={f: m.tables.contact_dtype(f) for f in m.hist}
+    )
+    return bool(execute_scalar(nulls.select(v=m.bits(sub, nulls)).v.max()))
