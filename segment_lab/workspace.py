@@ -980,9 +980,12 @@ class Workspace:
         plan
             How the history is computed (the numbers are the same):
             ``"intervals"`` compiles the segment once to membership intervals, whose
-            cost does not grow with the grid; ``"batched"`` evaluates every grid
-            instant as-of in one query, cheaper on sparse grids (weekly, monthly);
-            ``"auto"`` (default) picks the cheaper from the grid, the windows and the
+            cost does not grow with the grid; ``"bitmask"`` (grids of up to 60 points)
+            holds each contact's membership at every instant in the bits of one
+            integer, reading each event about once: the fastest on weekly and monthly
+            grids; ``"batched"`` evaluates every grid instant as-of in one query;
+            ``"auto"`` (default) picks bitmask where it applies and suits the segment,
+            else the cheaper of the other two from the grid, the windows and the
             tables' row counts (docs/decisions.md#history-plans).
 
         Returns

@@ -93,11 +93,6 @@ def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
     """
     if npos > MAX_POINTS:
         return f"it holds at most {MAX_POINTS} grid instants, this grid has {npos}"
-    hist = [
-        f for f in used_fields(rule) if tables.history is not None and f in tables.history_attrs
-    ]
-    if hist and not tables.validated:
-        return "attribute history that was not validated may hold overlapping rows"
     return None
 
 
@@ -178,7 +173,6 @@ class _Masks:
             f for f in used_fields(rule) if tables.history is not None and f in tables.history_attrs
         ]
         self.events: dict[tuple, str] = {}  # (types, window, where, n) -> column
-        self.attrs: dict[Rule, str] = {}  # subtrees reading SCD2 attributes -> column
         self._collect(rule)
 
     def index(self, x: ir.TimestampValue) -> ir.IntegerValue:
@@ -187,9 +181,8 @@ class _Masks:
 
     def _collect(self, rule: Rule) -> None:
         if not _has_events(rule):
-            if any(f in self.hist for f in used_fields(rule)):
-                self.attrs.setdefault(rule, f"__h{len(self.attrs)}")
-        elif isinstance(rule, EventCondition):
+            return
+        if isinstance(rule, EventCondition):
             keys = (
                 [("step", rule)]
                 if self.method(rule) == "step"
@@ -268,8 +261,6 @@ class _Masks:
         """Return the rule's integer per contact on ``frame`` (which carries the collected columns)."""
         full = ibis.literal(self.all).cast("int64")
         if not _has_events(rule):
-            if rule in self.attrs:
-                return frame[self.attrs[rule]]
             return self.bits(rule, frame)
         if isinstance(rule, EventCondition):
             if ("step", rule) in self.events:
@@ -335,9 +326,6 @@ def bitmask_counts(
     """
     m = _Masks(rule, tables, positions, instants)
     frame = _frame(m)
-    cid = tables.bindings.contact_id
-    if not tables.validated:  # a contact's rows (unvalidated: several) are one member
-        frame = frame.group_by(cid).aggregate(__M=frame["__M"].bit_or())
     member = frame["__M"]
     both = member & (member << 1)  # member at k and at k - 1
     entries, exits = member - both, ((member << 1) & m.all) - both
@@ -364,65 +352,48 @@ def _frame(m: _Masks) -> ir.Table:
         inner = key in required
         frame = frame.join(agg, frame[cid] == agg["__c"], how="inner" if inner else "left")
         frame = frame.select(*cols, **{name: frame["__m"].fill_null(0)})
-    if m.attrs:
-        frame = _join_history(m, frame)
-    member = m.value(m.rule, frame)
     if tables.has_created_at:  # the universe: from the first instant at or after created_at
         created = frame[b.created_at]
         born = ibis.ifelse(created.isnull(), 0, m.index(created))
-        member = member - (member & ((_one() << born) - 1))
-    return frame.mutate(__M=member & m.all)
+        universe = m.all - ((_one() << born) - 1)
+    else:
+        universe = ibis.literal(m.all).cast("int64")
+    if m.hist:
+        return _with_history(m, frame, universe)
+    frame = frame.mutate(__M=m.value(m.rule, frame) & universe)
+    if tables.validated:
+        return frame
+    return frame.group_by(cid).aggregate(__M=frame["__M"].bit_or())  # one contact, once
 
 
-def _join_history(m: _Masks, frame: ir.Table) -> ir.Table:
-    """Join the integers of the subtrees that read SCD2 attributes (``m.attrs``) onto ``frame``.
+def _with_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
+    """Return ``(cid, __M)`` of a rule reading SCD2 attributes, evaluated on each history row.
 
-    Each is the ``BIT_OR`` over the contact's history rows of the instants the row is valid
-    and the subtree holds on it; where no row is valid the attributes are NULL, and the
-    subtree is evaluated on NULLs there too unless it cannot hold on them.
+    A row holds the contact's attributes at the instants ``[ceil(valid_from),
+    ceil(valid_to))``: the rule evaluated with them, at those instants, OR'd over the
+    rows (overlapping rows of unvalidated data too: the as-of engine keeps a contact any
+    of whose rows qualifies); where no row is valid the attributes are NULL, and the rule
+    is evaluated with NULLs there.
     """
     tables, b = m.tables, m.b
     cid = b.contact_id
     h = tables.history
     vf, vt = h[b.valid_from], h[b.valid_to]
     h = h.filter((vf <= m.last) & (vt.isnull() | (vt > m.first)))
-    hi = ibis.ifelse(h[b.valid_to].isnull(), m.npos, m.index(h[b.valid_to]))
-    rows = h.select(
-        __c=h[cid], __r=_bits(m.index(h[b.valid_from]), hi), **{f: h[f] for f in m.hist}
+    hi = ibis.ifelse(vt.isnull(), m.npos, m.index(vt))
+    rows = h.select(__hc=h[cid], __r=_bits(m.index(vf), hi), **{f: h[f] for f in m.hist})
+    frame = frame.mutate(__u=universe)
+    cols = list(frame.columns)
+    joined = frame.left_join(rows, frame[cid] == rows["__hc"])
+    joined = joined.select(*cols, __r=joined["__r"].fill_null(0), **{f: joined[f] for f in m.hist})
+    out = joined.mutate(__v=m.value(m.rule, joined) & joined["__r"])
+    out = out.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+    out = out.mutate(__g=m.value(m.rule, out))  # with NULLs: the same on every row of a contact
+    out = out.group_by(cid).aggregate(
+        __v=out["__v"].bit_or(),
+        __g=out["__g"].bit_or(),
+        __cov=out["__r"].bit_or(),
+        __u=out["__u"].max(),
     )
-    out = {}
-    for sub, name in m.attrs.items():
-        static = [f for f in used_fields(sub) if f not in m.hist]
-        mine = rows
-        if static:
-            c = frame.select(*static, __c2=frame[cid])
-            mine = rows.join(c, rows["__c"] == c["__c2"]).drop("__c2")
-        bits = m.bits(sub, mine) & mine["__r"]
-        gap = bool(static) or _holds_on_nulls(m, sub)
-        if gap:
-            agg = mine.group_by("__c").aggregate(__v=bits.bit_or(), __cov=mine["__r"].bit_or())
-        else:  # only the rows where it holds
-            mine = mine.mutate(__v=bits)
-            mine = mine.filter(mine["__v"] != 0)
-            agg = mine.group_by("__c").aggregate(__v=mine["__v"].bit_or())
-        cols = list(frame.columns)
-        joined = frame.left_join(agg, frame[cid] == agg["__c"])
-        value = joined["__v"].fill_null(0)
-        if gap:
-            nulls = joined.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
-            cov = nulls["__cov"].fill_null(0)
-            value = nulls["__v"].fill_null(0) | (m.bits(sub, nulls) & (m.all - cov))
-            joined = nulls
-        frame = joined.select(*cols, **{name: value})
-        out[name] = name
-    return frame
-
-
-def _holds_on_nulls(m: _Masks, sub: Rule) -> bool:
-    """Whether ``sub`` (reading history fields only) holds at some instant when they are NULL."""
-    from segment_lab.engine._execute import execute_scalar
-
-    nulls = ibis.memtable(
-        {f: [None] for f in m.hist}, schema={f: m.tables.contact_dtype(f) for f in m.hist}
-    )
-    return bool(execute_scalar(nulls.select(v=m.bits(sub, nulls)).v.max()))
+    member = out["__v"] | (out["__g"] & (m.all - out["__cov"]))
+    return out.select(cid, __M=member & out["__u"])
