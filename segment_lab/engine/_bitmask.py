@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from segment_lab.engine._schema import Tables
 
-__all__ = ["MAX_POINTS", "bitmask_counts", "bitmask_rows", "suits", "why_not"]
+__all__ = ["MAX_POINTS", "bitmask_counts", "bitmask_many", "bitmask_rows", "suits", "why_not"]
 
 #: The most grid instants (``t_(-1)`` included) the plan handles: bits 0..60 of a signed
 #: 64-bit integer, so that ``M << 1`` never overflows.
@@ -163,17 +163,26 @@ def _method(node: EventCondition, step: dt.timedelta | int) -> str:
 class _Masks:
     """The per-contact integers of one rule on one grid: what they need, and how they combine."""
 
-    def __init__(self, rule: Rule, tables: Tables, positions: tuple, instants: Sequence) -> None:
-        self.tables, self.b, self.rule = tables, tables.bindings, rule
+    def __init__(
+        self, rules: Sequence[Rule], tables: Tables, positions: tuple, instants: Sequence
+    ) -> None:
+        self.tables, self.b, self.rules = tables, tables.bindings, list(rules)
         self.g0, self.step, self.npos = positions
         self.first, self.last = instants[0], instants[-1]
         self.instants = list(instants)
         self.all = (1 << self.npos) - 1
+        fields = [f for r in self.rules for f in used_fields(r)]
+        self.fields = list(dict.fromkeys(fields))
         self.hist = [
-            f for f in used_fields(rule) if tables.history is not None and f in tables.history_attrs
+            f for f in self.fields if tables.history is not None and f in tables.history_attrs
         ]
         self.events: dict[tuple, str] = {}  # (types, window, where, n) -> column
-        self._collect(rule)
+        for rule in self.rules:
+            self._collect(rule)
+
+    def reads_history(self, rule: Rule) -> bool:
+        """Whether ``rule`` reads an SCD2 attribute."""
+        return any(f in self.hist for f in used_fields(rule))
 
     def index(self, x: ir.TimestampValue) -> ir.IntegerValue:
         """Return the first grid index at or after ``x``, clipped to ``[0, npos]``."""
@@ -308,8 +317,16 @@ def _thresholds(node: EventCondition) -> list[int]:
     return [m for m in need if m > 0]
 
 
-def bitmask_rows(row: Any, npos: int) -> list[tuple[int, int, int]]:
-    """Return the ``(j, starts, ends)`` rows of the one-row ``row`` of :func:`bitmask_counts`."""
+def bitmask_rows(frame: Any, npos: int, index: int = 0) -> list[tuple[int, int, int]]:
+    """Return the ``(j, starts, ends)`` rows of rule ``index`` from the result of :func:`bitmask_many`.
+
+    ``frame`` is that result as a pandas DataFrame; a rule without a row never has a
+    member.
+    """
+    mine = frame[frame["__i"] == index]
+    if mine.empty:
+        return [(j, 0, 0) for j in range(npos)]
+    row = mine.iloc[0]
     ends = lambda j: row[f"x{j}"] if j else 0  # noqa: E731
     return [(j, int(row[f"s{j}"] or 0), int(ends(j) or 0)) for j in range(npos)]
 
@@ -317,35 +334,51 @@ def bitmask_rows(row: Any, npos: int) -> list[tuple[int, int, int]]:
 def bitmask_counts(
     rule: Rule, tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
 ) -> ir.Table:
-    """One row: ``s0 .. s(npos-1)`` runs starting and ``x1 .. x(npos-1)`` ending at each index.
+    """Return ``s0 .. s(npos-1)`` runs starting and ``x1 .. x(npos-1)`` ending at each index (a row).
 
     ``positions`` is ``(t_(-1), step, npoints)`` (``Grid.positions``), ``instants`` the
-    npoints instants, ``t_(-1)`` first; :func:`bitmask_rows` turns the row into the
-    ``(j, starts, ends)`` rows of the other plans.  A start at j: a member at index j
+    npoints instants, ``t_(-1)`` first; :func:`bitmask_rows` turns it into the
+    ``(j, starts, ends)`` rows of the other plans (``__i`` is 0: see :func:`bitmask_many`).  A start at j: a member at index j
     but not at j-1; an end at j: the reverse.
     """
-    m = _Masks(rule, tables, positions, instants)
+    return bitmask_many([rule], tables, positions, instants)
+
+
+def bitmask_many(
+    rules: Sequence[Rule], tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
+) -> ir.Table:
+    """Return the rows of :func:`bitmask_counts` for several rules at once (``__i``: which).
+
+    The rules share one frame: each set of events is read once for all of them, and the
+    contacts (or history rows) once.  Rules with no members at any instant have no row.
+    """
+    m = _Masks(rules, tables, positions, instants)
     frame = _frame(m)
-    member = frame["__M"]
+    parts = []
+    for i in range(len(m.rules)):
+        member = frame[f"__M{i}"]
+        parts.append(frame.filter(member != 0).select(__i=ibis.literal(i), __M=member))
+    f = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    member = f["__M"]
     both = member & (member << 1)  # member at k and at k - 1
     entries, exits = member - both, ((member << 1) & m.all) - both
-    f = frame.filter(member != 0).select(__s=entries, __x=exits)
+    f = f.select("__i", __s=entries, __x=exits)
     aggs = {f"s{j}": ((f["__s"] >> j) & 1).sum() for j in range(m.npos)}
     aggs |= {f"x{j}": ((f["__x"] >> j) & 1).sum() for j in range(1, m.npos)}
-    return f.aggregate(**aggs)
+    return f.group_by("__i").aggregate(**aggs)
 
 
 def _frame(m: _Masks) -> ir.Table:
-    """Return the contacts, their static fields, the collected integer columns and ``__M``: the rule's."""
+    """Return one row per contact, with ``__M0 ..``: the rules' integers."""
     tables, b = m.tables, m.b
     cid = b.contact_id
-    fields = used_fields(m.rule)
-    for f in fields:
+    for f in m.fields:
         tables.contact_dtype(f)  # unknown field -> UnknownFieldError
-    static = [f for f in fields if f not in m.hist]
+    static = [f for f in m.fields if f not in m.hist]
     keep = [cid, *([b.created_at] if tables.has_created_at else []), *static]
     frame = tables.contacts.select(*dict.fromkeys(keep))
-    required = {_prune_key(m, n) for n in _required(m.rule)}  # inner joins: fewer contacts
+    # sets every member of every rule needs: inner joins, the first one prunes the contacts
+    required = set.intersection(*({_prune_key(m, n) for n in _required(r)} for r in m.rules))
     for key in sorted(m.events, key=lambda k: k not in required):
         name, agg = m.events[key], m.event_table(key)
         cols = list(frame.columns)
@@ -360,10 +393,12 @@ def _frame(m: _Masks) -> ir.Table:
         universe = ibis.literal(m.all).cast("int64")
     if m.hist:
         return _with_history(m, frame, universe)
-    frame = frame.mutate(__M=m.value(m.rule, frame) & universe)
+    frame = frame.mutate(**{f"__M{i}": m.value(r, frame) & universe for i, r in enumerate(m.rules)})
     if tables.validated:
         return frame
-    return frame.group_by(cid).aggregate(__M=frame["__M"].bit_or())  # one contact, once
+    return frame.group_by(cid).aggregate(  # unvalidated: a contact's rows are one contact
+        **{f"__M{i}": frame[f"__M{i}"].bit_or() for i in range(len(m.rules))}
+    )
 
 
 def _with_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
@@ -386,14 +421,22 @@ def _with_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.T
     cols = list(frame.columns)
     joined = frame.left_join(rows, frame[cid] == rows["__hc"])
     joined = joined.select(*cols, __r=joined["__r"].fill_null(0), **{f: joined[f] for f in m.hist})
-    out = joined.mutate(__v=m.value(m.rule, joined) & joined["__r"])
-    out = out.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
-    out = out.mutate(__g=m.value(m.rule, out))  # with NULLs: the same on every row of a contact
-    out = out.group_by(cid).aggregate(
-        __v=out["__v"].bit_or(),
-        __g=out["__g"].bit_or(),
-        __cov=out["__r"].bit_or(),
-        __u=out["__u"].max(),
+    hist = [i for i, r in enumerate(m.rules) if m.reads_history(r)]
+    out = joined.mutate(
+        **{
+            f"__v{i}": m.value(r, joined) & joined["__r"] if i in hist else m.value(r, joined)
+            for i, r in enumerate(m.rules)
+        }
     )
-    member = out["__v"] | (out["__g"] & (m.all - out["__cov"]))
-    return out.select(cid, __M=member & out["__u"])
+    out = out.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+    # with NULLs (no valid row): the same on every row of a contact
+    out = out.mutate(**{f"__g{i}": m.value(m.rules[i], out) for i in hist})
+    names = [f"__v{i}" for i in range(len(m.rules))] + [f"__g{i}" for i in hist] + ["__r"]
+    out = out.group_by(cid).aggregate(**{n: out[n].bit_or() for n in names}, __u=out["__u"].max())
+    cover = m.all - out["__r"]
+    members = {
+        f"__M{i}": (out[f"__v{i}"] | (out[f"__g{i}"] & cover) if i in hist else out[f"__v{i}"])
+        & out["__u"]
+        for i in range(len(m.rules))
+    }
+    return out.select(cid, **members)

@@ -202,8 +202,8 @@ def segment_history(
         plan = choose_plan(rule, stats() if auto else None, grid, plan, tables)  # type: ignore[misc]
     if plan == "bitmask":
         instants = [g0, *grid.points]
-        row = execute(bitmask_counts(rule, tables, grid.positions, instants)).iloc[0]
-        return history_frame(bitmask_rows(row, len(instants)), instants)
+        frame = execute(bitmask_counts(rule, tables, grid.positions, instants))
+        return history_frame(bitmask_rows(frame, len(instants)), instants)
     if plan == "batched":
         instants = [g0, *grid.points]
         if plans is not None:
