@@ -1218,7 +1218,7 @@ def _description(segment: SegmentLike) -> str:
 
 
 def _bar(total: int, enabled: bool | None, what: str) -> Any:
-    """A tqdm progress bar over ``total`` segments (auto: when there are three or more), or None."""
+    """Return a tqdm progress bar over ``total`` segments (auto: when there are three or more), or None."""
     if enabled is False or (enabled is None and total < 3):
         return None
     from tqdm.auto import tqdm

@@ -83,6 +83,7 @@ __all__ = [
     "catalog_counts",
     "catalog_rows",
     "check_fields",
+    "has_support",
     "segment_histories",
     "support",
 ]
@@ -131,17 +132,34 @@ class Assignment:
     costs: dict[str, float] = field(default_factory=dict)
 
 
-def _support_rows(rule: Rule, pairs: dict[tuple, float]) -> float | None:
-    """Estimated rows of :func:`support` (None: the rule may hold without events)."""
+def _support_groups(rule: Rule) -> frozenset[tuple] | None:
+    """Return the sets of events whose aggregates make up :func:`support` (None: none)."""
     if isinstance(rule, EventCondition):
-        return None if holds_without_events(rule) else pairs[_group_key(rule)]
+        return None if holds_without_events(rule) else frozenset([_group_key(rule)])
     if isinstance(rule, And):
-        parts = [s for s in (_support_rows(r, pairs) for r in rule.rules) if s is not None]
-        return min(parts) if parts else None
+        for r in rule.rules:
+            s = _support_groups(r)
+            if s is not None:
+                return s
+        return None
     if isinstance(rule, Or):
-        parts = [_support_rows(r, pairs) for r in rule.rules]
-        return None if any(s is None for s in parts) else sum(parts)  # type: ignore[misc]
+        parts = [_support_groups(r) for r in rule.rules]
+        return None if any(s is None for s in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
     return None
+
+
+def has_support(rule: Rule) -> bool:
+    """Whether :func:`support` prunes ``rule`` (it cannot hold without some event).
+
+    Examples
+    --------
+    >>> from segment_lab import event, field
+    >>> has_support((event("purchase").count(within="30d") >= 1) & (field("city") == "Oslo"))
+    True
+    >>> has_support(~event("purchase").exists(within="30d"))
+    False
+    """
+    return _support_groups(rule) is not None
 
 
 def _pairs(rules: Sequence[Rule], stats: TableStats, grid: Grid) -> dict[tuple, float]:
@@ -163,7 +181,7 @@ class _Costs:
     """What the estimate of an assignment reads: per rule, its groups, support, own plan."""
 
     groups: list[set[tuple]]
-    support: list[float | None]
+    support: list[frozenset[tuple] | None]
     alone: list[float]
     hist: list[bool]
     pairs: dict[tuple, float]
@@ -174,10 +192,14 @@ class _Costs:
             return 0.0
         groups = set().union(*(self.groups[i] for i in members))
         rows = sum(self.pairs[g] for g in groups)
-        frame = sum(self.support[i] for i in members) if pruned else self.frame  # type: ignore[misc]
-        frame *= 2 if any(self.hist[i] for i in members) else 1
-        # one window pass over the member rows (at most the frame) and one more query
-        return rows + frame + frame / 2 + QUERY_ROWS
+        if pruned:  # the frame is the union of the supports, already in the pairs
+            support = set().union(*(self.support[i] for i in members))  # type: ignore[misc]
+            frame, joined = 0.0, sum(self.pairs[g] for g in support)
+        else:
+            frame = joined = self.frame
+        if any(self.hist[i] for i in members):  # SCD2 rows valid at each instant joined
+            frame += joined
+        return rows + frame + QUERY_ROWS
 
     def total(self, where: list[str]) -> float:
         by = {kind: [i for i, w in enumerate(where) if w == kind] for kind in (PER, PRUNED, FULL)}
@@ -194,7 +216,7 @@ def _costs(rules: Sequence[Rule], stats: TableStats, grid: Grid, plan: str) -> _
     hist = [any(stats.history and f in stats.history_attrs for f in used_fields(r)) for r in rules]
     return _Costs(
         groups=[{_group_key(n) for n in event_nodes(r)} for r in rules],
-        support=[_support_rows(r, pairs) for r in rules],
+        support=[_support_groups(r) for r in rules],
         alone=alone,
         hist=hist,
         pairs=pairs,
@@ -208,9 +230,11 @@ def assign(rules: Sequence[Rule], stats: TableStats, grid: Grid, plan: str = "au
     Each segment runs in the *pruned* shared query (if it has a :func:`support`), in the
     *full* one (every contact at every instant), or alone on its own plan
     (:func:`~segment_lab.engine._batched.plan_costs`).  A shared query costs the pairs of
-    the distinct event sets of its segments (once each), its frame (the supports' rows,
-    summed, or contacts x instants; twice when SCD2 rows are joined), half a frame more
-    for the window pass, and :data:`QUERY_ROWS`; a segment alone costs its plan's
+    the distinct event sets of its segments (once each), plus contacts x instants for
+    the full frame, plus the frame's rows once more when SCD2 rows are joined (the
+    pruned frame's rows are the pairs of its supports' event sets), and
+    :data:`QUERY_ROWS`, as :func:`~segment_lab.engine._batched.plan_costs` counts a
+    single segment's batched plan; a segment alone costs its plan's
     estimate and :data:`QUERY_ROWS`.  A local search from three starts (all alone; all
     shared, pruned where possible; all in the full frame) moves one segment at a time
     while the total falls.  ``plan``: "auto"; "batched" (every segment shared);
@@ -265,7 +289,7 @@ def _descend(where: list[str], options: list[list[str]], costs: _Costs) -> tuple
         for i, opts in enumerate(options):
             for o in opts:
                 if o != where[i]:
-                    trial = where[:i] + [o] + where[i + 1 :]
+                    trial = [*where[:i], o, *where[i + 1 :]]
                     c = costs.total(trial)
                     if c < to:
                         move, to = trial, c
@@ -319,7 +343,7 @@ def _shared_subrules(rules: Sequence[Rule]) -> list[Rule]:
 
 
 def _predicate(rule: Rule, plan: AsOfPlan, shared: dict, safe: bool) -> ir.BooleanValue:
-    """The as-of predicate of ``rule``, reading a shared sub-rule's column where there is one."""
+    """Return the as-of predicate of ``rule``, reading a shared sub-rule's column where there is one."""
     if rule in shared:
         return plan.frame[shared[rule]]
     if isinstance(rule, And):
@@ -332,7 +356,7 @@ def _predicate(rule: Rule, plan: AsOfPlan, shared: dict, safe: bool) -> ir.Boole
 
 
 def _contacts(rules: Sequence[Rule], tables: Tables) -> tuple[ir.Table, list[str], list[str]]:
-    """The contacts' columns every rule reads, and those read from the SCD2 history."""
+    """Return the contacts' columns every rule reads, and those read from the SCD2 history."""
     b = tables.bindings
     fields = list(dict.fromkeys(f for r in rules for f in used_fields(r)))
     hist = [f for f in fields if tables.history is not None and f in tables.history_attrs]
@@ -346,7 +370,7 @@ def _contacts(rules: Sequence[Rule], tables: Tables) -> tuple[ir.Table, list[str
 def _frame(
     rules: Sequence[Rule], tables: Tables, grid: ir.Table, shape: tuple, pruned: bool
 ) -> tuple[ir.Table, dict]:
-    """The ``(contact, __k)`` frame of all ``rules`` with every aggregate and SCD2 column."""
+    """Return the ``(contact, __k)`` frame of all ``rules`` with every aggregate and SCD2 column."""
     b = tables.bindings
     cid = b.contact_id
     contacts, keep, hist = _contacts(rules, tables)
@@ -455,7 +479,7 @@ def catalog_rows(
     grid: Grid,
     pruned: bool,
 ) -> list[list[tuple[int, int, int]]]:
-    """The ``(j, starts, ends)`` rows of each rule, from one :func:`catalog_counts` query."""
+    """Return the ``(j, starts, ends)`` rows of each rule, from one :func:`catalog_counts` query."""
     instants = [grid.before, *grid.points]
     rows = execute_rows(catalog_counts(rules, tables, grid.positions, instants, pruned))
     return [[(r[0], r[1 + 2 * i], r[2 + 2 * i]) for r in rows] for i in range(len(rules))]
