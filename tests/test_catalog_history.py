@@ -141,12 +141,13 @@ STATS = TableStats(1_000_000, 0, {"email_open": (6_000_000, END - dt.timedelta(d
 def test_the_choice_shares_sparse_grids_and_not_dense_ones():
     opens = sl.event("email_open")
     month = opens.count(within="30d")
-    rules = [month >= 3, month >= 5, (month >= 3) & (sl.field("city") == "Oslo")]
+    city = sl.field("city") == "Oslo"
+    rules = [month >= 3, month >= 5, (month >= 3) & city, (month >= 2) & ~city]
     weekly = assign(rules, STATS, make_grid(END - dt.timedelta(days=364), END, "1w"))
-    assert sorted(weekly.pruned + weekly.full) == [0, 1, 2] and not weekly.alone
+    assert sorted(weekly.pruned + weekly.full) == [0, 1, 2, 3] and not weekly.alone
     assert weekly.costs["chosen"] < weekly.costs["per-segment"]
     hourly = assign(rules, STATS, make_grid(END - dt.timedelta(days=30), END, "1h"))
-    assert hourly.alone == [0, 1, 2]
+    assert hourly.alone == [0, 1, 2, 3]
     # a segment that holds without events needs every contact at every instant
     quiet = ~opens.exists(within="7d")
     assert not has_support(quiet) and not has_support(quiet | (month >= 2))
@@ -154,5 +155,5 @@ def test_the_choice_shares_sparse_grids_and_not_dense_ones():
     forced = assign(
         [*rules, quiet], STATS, make_grid(END - dt.timedelta(days=364), END, "1w"), "batched"
     )
-    assert 3 in forced.full and not forced.alone
-    assert assign(rules, STATS, make_grid(END, END, "1w"), "intervals").alone == [0, 1, 2]
+    assert 4 in forced.full and not forced.alone
+    assert assign(rules, STATS, make_grid(END, END, "1w"), "intervals").alone == [0, 1, 2, 3]

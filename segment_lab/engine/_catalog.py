@@ -192,14 +192,15 @@ class _Costs:
             return 0.0
         groups = set().union(*(self.groups[i] for i in members))
         rows = sum(self.pairs[g] for g in groups)
-        if pruned:  # the frame is the union of the supports, already in the pairs
+        if pruned:  # the union of the supports: each set of events' pairs once
             support = set().union(*(self.support[i] for i in members))  # type: ignore[misc]
-            frame, joined = 0.0, sum(self.pairs[g] for g in support)
+            frame = sum(self.pairs[g] for g in support)
         else:
-            frame = joined = self.frame
-        if any(self.hist[i] for i in members):  # SCD2 rows valid at each instant joined
-            frame += joined
-        return rows + frame + QUERY_ROWS
+            frame = self.frame
+        frame *= 2 if any(self.hist[i] for i in members) else 1  # SCD2 rows joined
+        # the frame's rows, every aggregate joined onto them, and half as many again for
+        # the window pass over the member rows (fitted to the bench data, decisions.md)
+        return rows + frame * (1 + len(groups) / 4) + frame / 2 + QUERY_ROWS
 
     def total(self, where: list[str]) -> float:
         by = {kind: [i for i, w in enumerate(where) if w == kind] for kind in (PER, PRUNED, FULL)}
@@ -230,11 +231,10 @@ def assign(rules: Sequence[Rule], stats: TableStats, grid: Grid, plan: str = "au
     Each segment runs in the *pruned* shared query (if it has a :func:`support`), in the
     *full* one (every contact at every instant), or alone on its own plan
     (:func:`~segment_lab.engine._batched.plan_costs`).  A shared query costs the pairs of
-    the distinct event sets of its segments (once each), plus contacts x instants for
-    the full frame, plus the frame's rows once more when SCD2 rows are joined (the
-    pruned frame's rows are the pairs of its supports' event sets), and
-    :data:`QUERY_ROWS`, as :func:`~segment_lab.engine._batched.plan_costs` counts a
-    single segment's batched plan; a segment alone costs its plan's
+    the distinct event sets of its segments (once each), and its frame's rows (the
+    pairs of its supports' event sets, or contacts x instants; twice when SCD2 rows are
+    joined) once, a quarter more per aggregate joined onto them and a half more for the
+    window pass, and :data:`QUERY_ROWS`; a segment alone costs its plan's
     estimate and :data:`QUERY_ROWS`.  A local search from three starts (all alone; all
     shared, pruned where possible; all in the full frame) moves one segment at a time
     while the total falls.  ``plan``: "auto"; "batched" (every segment shared);
