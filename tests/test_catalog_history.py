@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import segment_lab as sl
 import tests.strategies_data as sd
-from segment_lab.engine._catalog import assign, catalog_rows, has_support
+from segment_lab.engine._catalog import _interval_groups, assign, catalog_rows, has_support
 from segment_lab.engine._checks import TableStats
 from segment_lab.engine._history import history_frame
 from segment_lab.engine._queries import make_grid
@@ -49,7 +49,7 @@ def _rows(frame) -> list[tuple]:
 @diff_settings(4)
 @given(data=st.data())
 def test_shared_histories_match_the_reference(data, with_history):
-    """All shared, and the pruned and the full frame forced, are exact.
+    """All shared, the pruned and the full frame forced, and the grouped intervals are exact.
 
     (The chosen plan runs under ``trends`` in tests/test_analytics_reference.py.)
     """
@@ -66,9 +66,11 @@ def test_shared_histories_match_the_reference(data, with_history):
     grid = data.draw(sd.grids(dataset, segments[0], catalog, calendar=calendar), label="grid")
     ws = dataset_workspace(dataset, catalog)
     expected = _expected(segments, grid, dataset, catalog)
-    got = ws.history(segments, *grid, plan="batched", progress=False)  # all shared
-    assert list(got.columns) == COLUMNS
-    assert _rows(got) == expected
+    # batched: all shared; intervals: those sharing a sub-rule in one interval query
+    for plan in ("batched", "intervals"):
+        got = ws.history(segments, *grid, plan=plan, progress=False)
+        assert list(got.columns) == COLUMNS
+        assert _rows(got) == expected, f"plan={plan}"
     # both frames forced, on the engine's rules (references inlined)
     g = ws.grid(*grid)
     instants = [g.before, *g.points]
@@ -124,6 +126,19 @@ def test_an_error_names_its_segment(demo_ws):
         demo_ws.history([demo_ws.catalog["churn-risk"], bad], "2025-05-01", every="1w")
     with pytest.raises(UnknownFieldError, match=r"Segment 'rule_1': Unknown field 'citty'"):
         demo_ws.history([sl.field("city") == "Oslo", sl.field("citty") == "x"], "2025-05-01")
+
+
+def test_segments_referencing_each_other_share_one_interval_query(demo_ws):
+    segs = [demo_ws.catalog[n] for n in ("churn-risk", "customers-at-risk", "new-leads")]
+    args = ("2025-06-20", "2025-06-30", "1d")
+    rules = [demo_ws.resolve(s) for s in segs]
+    grid = demo_ws.grid(*args)
+    assert _interval_groups(rules, [0, 1, 2], grid, "intervals", None) == [[0, 1]]
+    shared = demo_ws.history(segs, *args, plan="intervals", progress=False)
+    for s in segs:
+        alone = demo_ws.history(s, *args, plan="intervals")
+        mine = shared[shared["segment"] == s.name].drop(columns="segment")
+        assert mine.reset_index(drop=True).equals(alone), s.name
 
 
 def test_the_progress_bar_counts_segments(demo_ws, capsys):

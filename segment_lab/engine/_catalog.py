@@ -55,14 +55,16 @@ from segment_lab.engine._batched import (
     T,
     _events_at_grid,
     _reach,
+    choose_plan,
     grid_table,
     plan_costs,
     window_span,
 )
 from segment_lab.engine._execute import execute_rows
 from segment_lab.engine._grid import HI, timestamp
-from segment_lab.engine._history import history_frame
-from segment_lab.model._nodes import And, EventCondition, Not, Or, walk
+from segment_lab.engine._history import grid_counts, history_frame
+from segment_lab.engine._intervals import IntervalContext, membership
+from segment_lab.model._nodes import And, EventCondition, Not, Or
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -84,6 +86,7 @@ __all__ = [
     "catalog_rows",
     "check_fields",
     "has_support",
+    "interval_rows",
     "segment_histories",
     "support",
 ]
@@ -329,16 +332,26 @@ def support(rule: Rule, aggs: dict[tuple, ir.Table], names: dict, cid: str) -> i
     return None
 
 
+def _nodes(rule: Rule) -> list[Rule]:
+    """Return the nodes of ``rule``, itself included, not those inside an event's ``where``."""
+    out, stack = [], [rule]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children())
+    return out
+
+
 def _shared_subrules(rules: Sequence[Rule]) -> list[Rule]:
     """Compound sub-rules (and whole rules) that occur in two segments or more, outermost."""
     seen: Counter = Counter()
     for rule in rules:
-        nodes = {n for n in walk(rule) if isinstance(n, (And, Or, Not))}
+        nodes = {n for n in _nodes(rule) if isinstance(n, (And, Or, Not))}
         if not isinstance(rule, (And, Or, Not)):
             nodes.add(rule)
         seen.update(nodes)
     common = {n for n, c in seen.items() if c > 1}
-    inner = {m for n in common for m in walk(n) if m is not n}
+    inner = {m for n in common for m in _nodes(n) if m is not n}
     return [n for n in common if n not in inner]
 
 
@@ -485,6 +498,64 @@ def catalog_rows(
     return [[(r[0], r[1 + 2 * i], r[2 + 2 * i]) for r in rows] for i in range(len(rules))]
 
 
+def _related(rules: Sequence[Rule]) -> list[list[int]]:
+    """Group the rules (by index) that share a compound sub-rule, directly or through others."""
+    parent = list(range(len(rules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    owner: dict[Rule, int] = {}
+    for i, rule in enumerate(rules):
+        for node in _nodes(rule):
+            if isinstance(node, (And, Or, Not)) or node is rule:
+                j = owner.setdefault(node, i)
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rules)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def interval_rows(
+    rules: Sequence[Rule], tables: Tables, grid: Grid
+) -> list[list[tuple[int, int, int]]]:
+    """Return the ``(j, starts, ends)`` rows of each rule on the interval engine, in one query.
+
+    Each rule's membership intervals are those of
+    :func:`~segment_lab.engine._queries.segment_history`; in one statement the
+    intervals of a sub-rule several rules share (a referenced segment) are one common
+    subexpression, computed once where the backend materialises it (DuckDB does).
+    """
+    ctx = IntervalContext(tables, end=grid.end, horizon=grid.before, grid=grid.positions)
+    parts = [
+        grid_counts(membership(r, ctx)).mutate(__seg=ibis.literal(i, "int64"))
+        for i, r in enumerate(rules)
+    ]
+    both = ibis.union(*parts, distinct=False).select("__seg", "j", "starts", "ends")
+    out: list[list[tuple[int, int, int]]] = [[] for _ in rules]
+    for seg, j, starts, ends in execute_rows(both):
+        out[int(seg)].append((j, starts, ends))
+    return out
+
+
+def _interval_groups(
+    rules: Sequence[Rule], alone: list[int], grid: Grid, plan: str, stats: Any
+) -> list[list[int]]:
+    """Segments left alone on the interval engine that share sub-rules, two or more a group."""
+    if plan == "batched" or len(alone) < 2:
+        return []
+    ivs = [
+        i
+        for i in alone
+        if plan == "intervals" or choose_plan(rules[i], stats(), grid) == "intervals"
+    ]
+    groups = _related([rules[i] for i in ivs])
+    return [[ivs[g] for g in group] for group in groups if len(group) > 1]
+
+
 def segment_histories(
     rules: Sequence[Rule],
     tables: Tables,
@@ -500,20 +571,29 @@ def segment_histories(
     ``plan`` is "auto", "batched" (all shared) or "intervals" (each alone, as
     :func:`~segment_lab.engine._queries.segment_history` runs it); ``stats``: the table
     statistics the choice reads; ``plans``: the workspace's compiled batched plans, for
-    segments run alone; ``on_done(n)`` is called as n more segments are done.
+    segments run alone; ``on_done(n)`` is called as n more segments are done.  Segments
+    left alone on the interval engine that share a sub-rule (one references the other)
+    run in one interval query (:func:`interval_rows`).
     """
     from segment_lab.engine._queries import segment_history
 
     instants = [grid.before, *grid.points]
     chosen = assign(rules, stats() if plan != "intervals" else None, grid, plan)  # type: ignore[misc,arg-type]
+    batches: list[tuple[list[int], Callable[[list[Rule]], list]]] = [
+        (chosen.pruned, lambda rs: catalog_rows(rs, tables, grid, True)),
+        (chosen.full, lambda rs: catalog_rows(rs, tables, grid, False)),
+    ]
+    batches += [
+        (members, lambda rs: interval_rows(rs, tables, grid))
+        for members in _interval_groups(rules, chosen.alone, grid, plan, stats)
+    ]
     out: dict[int, pd.DataFrame] = {}
-    for members, pruned in ((chosen.pruned, True), (chosen.full, False)):
-        if members:
-            rows = catalog_rows([rules[i] for i in members], tables, grid, pruned)
-            out.update({i: history_frame(r, instants) for i, r in zip(members, rows)})
-            if on_done is not None:
-                on_done(len(members))
-    for i in chosen.alone:
+    for members, run in (b for b in batches if b[0]):
+        rows = run([rules[i] for i in members])
+        out.update({i: history_frame(r, instants) for i, r in zip(members, rows)})
+        if on_done is not None:
+            on_done(len(members))
+    for i in (i for i in chosen.alone if i not in out):
         out[i] = segment_history(rules[i], tables, grid, plan, stats, plans)
         if on_done is not None:
             on_done(1)
