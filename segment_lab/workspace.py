@@ -980,7 +980,10 @@ class Workspace:
         ----------
         segment
             A Segment, a rule or the name of a catalog segment; or several (a list or a
-            catalog), which gives a long frame with a ``segment`` column first.
+            catalog), which gives a long frame with a ``segment`` column first.  Several
+            segments share their work where estimated cheaper: event sets and referenced
+            segments computed once, in shared batched queries
+            (docs/decisions.md#catalog-histories).
         start, end, every
             The grid, as for :meth:`grid`.
         progress
@@ -991,7 +994,9 @@ class Workspace:
             cost does not grow with the grid; ``"batched"`` evaluates every grid
             instant as-of in one query, cheaper on sparse grids (weekly, monthly);
             ``"auto"`` (default) picks the cheaper from the grid, the windows and the
-            tables' row counts (docs/decisions.md#history-plans).
+            tables' row counts (docs/decisions.md#history-plans).  For several
+            segments, ``"batched"`` runs them all in shared queries and ``"intervals"``
+            each on the interval engine (those sharing a sub-rule in one query).
 
         Returns
         -------
@@ -1003,6 +1008,9 @@ class Workspace:
         InvalidValueError
             When the grid is invalid, the list of segments is empty or ``plan`` is
             not one of ``"auto"``, ``"batched"``, ``"intervals"``.
+        UnknownFieldError
+            When a segment names a field the tables lack; of several segments, the
+            message starts with the segment's name (``Segment 'x': ...``).
 
         Warns
         -----
