@@ -304,8 +304,8 @@ def _alerts(
     engine, found = _naive_time(
         lambda: an.alerts(ws, cat, start, end, "1w", progress=False), repeat
     )
-    grid = [start + k * WEEK for k in range(53)]
-    if sorted(trends["period"].unique()) != [pd.Timestamp(t) for t in grid]:
+    grid = ws.grid(start, end, "1w").points  # Mondays 00:00 (calendar-aligned)
+    if len(grid) != 53 or sorted(trends["period"].unique()) != [pd.Timestamp(t) for t in grid]:
         raise AssertionError("alerts: the trends grid is not the 53 weekly instants")
 
     def per_segment() -> pd.DataFrame:  # the histories one by one, each on its own plan
