@@ -389,7 +389,7 @@ def run(
         "naive_note": (
             "all times: median of `repeat` after a warm-up, except alerts: segment_lab's alerts "
             "call is warmed up by the trends call of its check, and the naive ws.sizes loop "
-            "runs `naive_repeat` times without a separate warm-up"
+            "and the per-segment histories run `naive_repeat` times without a separate warm-up"
         ),
         "end": str(end),
         "contacts": int(ws.tables.contacts.count().execute()),
