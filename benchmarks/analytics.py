@@ -11,14 +11,17 @@ and the two must give the same numbers (an AssertionError otherwise):
    the events included; the compute alone reported too);
 4. ``retention`` of ``newsletter-readers`` (26 weekly cohorts, 8 periods) vs member sets
    at the 27 grid instants and Python cohorts;
-5. ``alerts`` for the demo catalog over 52 weeks vs the naive loop of ``ws.sizes`` at
-   the 53 grid instants (checked against the sizes of ``trends``).
+5. ``alerts`` for the demo catalog over 52 weeks (its histories sharing work across
+   segments, engine/_catalog.py) vs the naive loop of ``ws.sizes`` at the 53 grid
+   instants (checked against the sizes of ``trends``), and beside them the histories
+   one segment at a time, each on its own plan (checked equal to the shared ones).
 
 Times are medians of ``repeat`` runs after a warm-up (:func:`_common.timeit`), for
 segment_lab and the baselines alike, with two exceptions for the slowest step: the
 ``alerts`` call is warmed up by the ``trends`` call its check needs, and the naive
-``ws.sizes`` loop runs ``min(repeat, naive_repeat)`` times (default once) without a
-separate warm-up (the segment_lab runs just before read the same tables).
+``ws.sizes`` loop and the per-segment histories run ``min(repeat, naive_repeat)`` times
+(default once) without a separate warm-up (the segment_lab runs just before read the
+same tables).
 """
 
 from __future__ import annotations
@@ -265,8 +268,35 @@ def _retention(ws: sl.Workspace, cat: sl.Catalog, end: dt.datetime, repeat: int)
 
 
 # -- 5. alerts ------------------------------------------------------------------------
+def _spread(items: list, k: int | None) -> list:
+    """``k`` of ``items`` evenly spread, first and last included (all when ``k`` is None)."""
+    if k is None or k >= len(items):
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (k - 1))] for i in range(k)]
+
+
+def _assignment(ws: sl.Workspace, cat: sl.Catalog, start: dt.datetime, end: dt.datetime) -> dict:
+    """Which segments the history of ``cat`` runs in shared queries, and which alone."""
+    from segment_lab.engine._catalog import assign
+
+    rules = [ws.resolve(s) for s in cat]
+    chosen = assign(rules, ws._facts.stats(), ws.grid(start, end, "1w"))
+    names = list(cat.names)
+    return {
+        "pruned": [names[i] for i in chosen.pruned],
+        "full": [names[i] for i in chosen.full],
+        "alone": [names[i] for i in chosen.alone],
+        "estimated_rows": chosen.costs,
+    }
+
+
 def _alerts(
-    ws: sl.Workspace, cat: sl.Catalog, end: dt.datetime, repeat: int, naive_repeat: int
+    ws: sl.Workspace,
+    cat: sl.Catalog,
+    end: dt.datetime,
+    repeat: int,
+    naive_repeat: int,
+    naive_points: int | None = None,
 ) -> dict:
     start = end - 52 * WEEK
     # trends (for the check) is the warm-up of alerts, which computes it again
@@ -274,29 +304,41 @@ def _alerts(
     engine, found = _naive_time(
         lambda: an.alerts(ws, cat, start, end, "1w", progress=False), repeat
     )
-    grid = [start + k * WEEK for k in range(53)]
-    if sorted(trends["period"].unique()) != [pd.Timestamp(t) for t in grid]:
+    grid = ws.grid(start, end, "1w").points  # Mondays 00:00 (calendar-aligned)
+    if len(grid) != 53 or sorted(trends["period"].unique()) != [pd.Timestamp(t) for t in grid]:
         raise AssertionError("alerts: the trends grid is not the 53 weekly instants")
+
+    def per_segment() -> pd.DataFrame:  # the histories one by one, each on its own plan
+        frames = [ws.history(s, start, end, "1w").assign(segment=s.name) for s in cat]
+        return pd.concat(frames, ignore_index=True)
+
+    reps = min(repeat, naive_repeat)
+    alone_s, alone = _naive_time(per_segment, reps)
+    cols = ["segment", "period", "size", "entered", "exited"]
+    if not alone[cols].equals(trends[cols]):
+        raise AssertionError("alerts: the shared histories differ from the per-segment ones")
+    points = _spread(grid, naive_points)
 
     def naive() -> dict:
         out = {}
-        for t in grid:
+        for t in points:
             s = ws.sizes(cat, as_of=t)
             out.update({(name, pd.Timestamp(t)): int(v) for name, v in zip(s.segment, s["size"])})
         return out
 
-    reps = min(repeat, naive_repeat)
     base, expected = _naive_time(naive, reps)
+    base *= len(grid) / len(points)  # timed on the spread points, scaled to all 53
     got = {(r.segment, r.period): int(r.size) for r in trends.itertuples(index=False)}
-    if got != expected:
+    if any(got.get(k) != v for k, v in expected.items()):
         bad = sorted(k for k in expected if got.get(k) != expected[k])[:5]
         raise AssertionError(f"alerts: trends sizes differ from ws.sizes at {bad}")
     # net flow (entered - exited) must be the change of the naive sizes
-    for name in cat.names:
-        sizes = [expected[name, pd.Timestamp(t)] for t in grid]
-        net = trends.loc[trends.segment == name, "net"].tolist()
-        if net[1:] != list(np.diff(sizes)):
-            raise AssertionError(f"alerts: {name}: net flow != change of the naive sizes")
+    if len(points) == len(grid):
+        for name in cat.names:
+            sizes = [expected[name, pd.Timestamp(t)] for t in grid]
+            net = trends.loc[trends.segment == name, "net"].tolist()
+            if net[1:] != list(np.diff(sizes)):
+                raise AssertionError(f"alerts: {name}: net flow != change of the naive sizes")
     listed = [
         {"segment": r.segment, "period": str(r.period.date()), "direction": r.direction,
          "severity": r.severity, "z": float(r.z)}
@@ -305,11 +347,24 @@ def _alerts(
     return _row(
         "alerts", f"{len(cat)} catalog segments, 53 weekly instants (52 weeks)", engine,
         "ws.sizes(catalog, as_of=t) at each of the 53 instants", base, reps,
-        alerts=len(found), alert_list=listed,
+        alerts=len(found), alert_list=listed, per_segment_s=alone_s,
+        per_segment_vs_engine=alone_s / engine, naive_points=len(points),
+        plan=_assignment(ws, cat, start, end),
     )  # fmt: skip
 
 
-def run(scale: str = "bench", repeat: int = 5, naive_repeat: int = 1) -> dict[str, Any]:
+def run(
+    scale: str = "bench",
+    repeat: int = 5,
+    naive_repeat: int = 1,
+    only: tuple[str, ...] | None = None,
+    naive_points: int | None = None,
+) -> dict[str, Any]:
+    """Run the analyses (``only``: those named) and return the results.
+
+    ``naive_points``: time the naive loop of alerts at that many of its 53 instants
+    (spread, first and last included), checked there and scaled to 53 (default: all).
+    """
     from segment_lab import sample
 
     end = sample.END
@@ -318,12 +373,14 @@ def run(scale: str = "bench", repeat: int = 5, naive_repeat: int = 1) -> dict[st
     _log(
         f"scale {scale}, end {end}, repeat {repeat}, alerts naive loop {min(repeat, naive_repeat)}x"
     )
-    rows = []
-    rows.append(_overlap(ws, cat, end, repeat))
-    rows.append(_transitions(ws, cat, end, repeat))
-    rows.append(_lifecycle(ws, end, repeat))
-    rows.append(_retention(ws, cat, end, repeat))
-    rows.append(_alerts(ws, cat, end, repeat, naive_repeat))
+    steps = {
+        "overlap": lambda: _overlap(ws, cat, end, repeat),
+        "transitions": lambda: _transitions(ws, cat, end, repeat),
+        "lifecycle": lambda: _lifecycle(ws, end, repeat),
+        "retention": lambda: _retention(ws, cat, end, repeat),
+        "alerts": lambda: _alerts(ws, cat, end, repeat, naive_repeat, naive_points),
+    }
+    rows = [step() for name, step in steps.items() if only is None or name in only]
     return {
         "benchmark": "analytics",
         "scale": scale,
@@ -332,7 +389,7 @@ def run(scale: str = "bench", repeat: int = 5, naive_repeat: int = 1) -> dict[st
         "naive_note": (
             "all times: median of `repeat` after a warm-up, except alerts: segment_lab's alerts "
             "call is warmed up by the trends call of its check, and the naive ws.sizes loop "
-            "runs `naive_repeat` times without a separate warm-up"
+            "and the per-segment histories run `naive_repeat` times without a separate warm-up"
         ),
         "end": str(end),
         "contacts": int(ws.tables.contacts.count().execute()),

@@ -6,6 +6,7 @@ instants (relative to its "now"), and hands the work to :mod:`segment_lab.engine
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from segment_lab.engine import (
     as_rule,
     backend_tables,
     check_data,
+    check_fields,
     check_instant,
     check_plan,
     check_rule,
@@ -35,6 +37,7 @@ from segment_lab.engine import (
     membership_intervals,
     movers,
     pandas_tables,
+    segment_histories,
     segment_history,
     segment_sizes,
     summarise,
@@ -42,7 +45,12 @@ from segment_lab.engine import (
     url_tables,
     warn_current,
 )
-from segment_lab.errors import BindingError, InvalidValueError, UnknownSegmentError
+from segment_lab.errors import (
+    BindingError,
+    InvalidValueError,
+    SegmentLabError,
+    UnknownSegmentError,
+)
 from segment_lab.model import And, Catalog, Rule, Segment
 from segment_lab.model._instants import resolve_instant
 from segment_lab.model._time import RelativeTime, as_time_value
@@ -972,7 +980,10 @@ class Workspace:
         ----------
         segment
             A Segment, a rule or the name of a catalog segment; or several (a list or a
-            catalog), which gives a long frame with a ``segment`` column first.
+            catalog), which gives a long frame with a ``segment`` column first.  Several
+            segments share their work where estimated cheaper: event sets and referenced
+            segments computed once, in shared batched queries
+            (docs/decisions.md#catalog-histories).
         start, end, every
             The grid, as for :meth:`grid`.
         progress
@@ -986,7 +997,9 @@ class Workspace:
             grids; ``"batched"`` evaluates every grid instant as-of in one query;
             ``"auto"`` (default) picks bitmask where it applies and suits the segment,
             else the cheaper of the other two from the grid, the windows and the
-            tables' row counts (docs/decisions.md#history-plans).
+            tables' row counts (docs/decisions.md#history-plans).  For several
+            segments, those bitmask suits run in one bitmask query, the others as
+            ``"batched"`` shared queries or each on its own plan, by estimate.
 
         Returns
         -------
@@ -998,6 +1011,9 @@ class Workspace:
         InvalidValueError
             When the grid is invalid, the list of segments is empty or ``plan`` is
             not one of ``"auto"``, ``"batched"``, ``"intervals"``.
+        UnknownFieldError
+            When a segment names a field the tables lack; of several segments, the
+            message starts with the segment's name (``Segment 'x': ...``).
 
         Warns
         -----
@@ -1025,12 +1041,39 @@ class Workspace:
         items = [self.lookup(item) for item in segment]
         if not items:
             raise InvalidValueError("history() got an empty list of segments.")
-        frames = [
-            self._history(item, grid, plan).assign(segment=as_rule(item)[1] or f"rule_{i}")
-            for i, item in enumerate(_progress(items, progress, "history"))
-        ]
-        out = pd.concat(frames, ignore_index=True)
+        labels = [as_rule(item)[1] or f"rule_{i}" for i, item in enumerate(items)]
+        rules = [self._checked(item, label) for item, label in zip(items, labels)]
+        for rule in rules:
+            warn_current(rule, self._tables, grid.start, self.now)
+        bar = _bar(len(items), progress, "history")
+        try:
+            frames = segment_histories(
+                rules,
+                self._tables,
+                grid,
+                plan,
+                self._facts.stats,
+                self._history_plans,
+                None if bar is None else bar.update,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        out = pd.concat(
+            [f.assign(segment=label) for f, label in zip(frames, labels)], ignore_index=True
+        )
         return out[["segment", "period", "size", "entered", "exited"]]
+
+    def _checked(self, segment: SegmentLike, label: str) -> Rule:
+        """Resolve and check one of several segments; an error names the segment."""
+        try:
+            rule = self.resolve(segment)
+            check_fields(rule, self._tables)
+        except SegmentLabError as e:
+            err = copy.copy(e)
+            err.args = (f"Segment {label!r}: {e}",)
+            raise err from e
+        return rule
 
     def _history(self, segment: SegmentLike, grid: Grid, plan: str = "auto") -> pd.DataFrame:
         rule = self.resolve(segment)
@@ -1185,13 +1228,13 @@ def _description(segment: SegmentLike) -> str:
     return segment.describe()
 
 
-def _progress(items: list, enabled: bool | None, what: str) -> Any:
-    """Wrap ``items`` in a tqdm progress bar (auto: when there are several)."""
-    if enabled is False or (enabled is None and len(items) < 3):
-        return items
+def _bar(total: int, enabled: bool | None, what: str) -> Any:
+    """Return a tqdm progress bar over ``total`` segments (auto: when there are three or more), or None."""
+    if enabled is False or (enabled is None and total < 3):
+        return None
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=what, unit="segment")
+    return tqdm(total=total, desc=what, unit="segment")
 
 
 _TOP_TYPES = 10

@@ -7,7 +7,8 @@ Code outside the engine imports these names from here, never from the private mo
 * the queries behind a backtest (``BacktestPlan``, ``outcome_intervals``,
   ``materialize``, ``base_counts``, ``backtest_counts``, ``truncated_tables``);
 * the queries behind a workspace (``segment_sizes``, ``segment_history`` and its plans
-  ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``,
+  ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``; the histories of
+  several segments sharing their work, ``segment_histories``, ``check_fields``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
   workspace learns about its data once (``DataFacts``) and the checks of rules and
@@ -42,6 +43,7 @@ from segment_lab.engine._batched import (
     plan_costs,
 )
 from segment_lab.engine._bindings import Bindings
+from segment_lab.engine._catalog import check_fields, segment_histories
 from segment_lab.engine._checks import (
     DataFacts,
     check_data,
@@ -83,6 +85,7 @@ from segment_lab.engine._summary import DataSummary, summarise
 __all__ = [
     "HISTORY_PLANS",
     "BatchedPlans",
+    "check_fields",
     "check_plan",
     "configure_duckdb",
     "choose_plan",
@@ -128,6 +131,7 @@ __all__ = [
     "plan_asof",
     "release_cursors",
     "resume",
+    "segment_histories",
     "segment_history",
     "segment_sizes",
     "stale_fields",
