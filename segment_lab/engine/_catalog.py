@@ -576,8 +576,6 @@ def segment_histories(
     left alone on the interval engine that share a sub-rule (one references the other)
     run in one interval query (:func:`interval_rows`).
     """
-    from segment_lab.engine._queries import segment_history
-
     instants = [grid.before, *grid.points]
     out: dict[int, pd.DataFrame] = {}
     masked = _bitmask_group(rules, tables, grid, plan)
@@ -590,7 +588,9 @@ def segment_histories(
     if len(masked) == len(rules):
         return [out[i] for i in range(len(rules))]
     rest = [i for i in range(len(rules)) if i not in out]
-    histories = _shared_histories([rules[i] for i in rest], tables, grid, plan, stats, plans, on_done)
+    histories = _shared_histories(
+        [rules[i] for i in rest], tables, grid, plan, stats, plans, on_done
+    )
     out.update(zip(rest, histories))
     return [out[i] for i in range(len(rules))]
 
