@@ -596,7 +596,7 @@ def segment_histories(
 
 
 def _bitmask_group(rules: Sequence[Rule], tables: Tables, grid: Grid, plan: str) -> list[int]:
-    """The indices of the rules to run in one bitmask query (every one, if it is forced)."""
+    """Return the indices of the rules to run in one bitmask query (every one, if it is forced)."""
     if plan not in ("auto", "bitmask"):
         return []
     npos = grid.n + 1
@@ -620,7 +620,7 @@ def _shared_histories(
     plans: BatchedPlans | None,
     on_done: Callable[[int], Any] | None,
 ) -> list[pd.DataFrame]:
-    """The histories of rules the bitmask plan is not for: shared batched queries or alone."""
+    """Return the histories of rules the bitmask plan is not for: shared batched queries or alone."""
     from segment_lab.engine._queries import segment_history
 
     instants = [grid.before, *grid.points]
