@@ -78,14 +78,13 @@ def render_history(hist: dict[str, Any] | None) -> list[str]:
         "",
         "Targets of issue 16, checked against the table (failing rows listed):",
         "",
-        "| target | met | failing | measured |",
+        "| target | met | measured | failing rows |",
         "|---|---|---|---|",
     ]
     for t in hist["targets"]:
-        failing = ", ".join(t["failing"]) or "—"
-        lines.append(
-            f"| {t['target']} | {'met' if t['met'] else 'not met'} | {failing} | {t['measured']} |"
-        )
+        failing = "; ".join(t["failing"]) or "—"
+        met = {True: "met", False: "not met", None: "not measured"}[t["met"]]
+        lines.append(f"| {t['target']} | {met} | {t['measured']} | {failing} |")
     if "twenty_segments_year_daily_s" in hist:
         lines += [
             "",

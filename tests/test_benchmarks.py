@@ -44,8 +44,9 @@ def test_history_renders_every_row_and_target(small_history):
     text = "\n".join(_render_history.render_history(small_history))
     assert "| count in window | weekly | 52 |" in text
     assert "| count in window | monthly | 12 |" in text
+    met = {True: "met", False: "not met", None: "not measured"}
     for t in small_history["targets"]:
-        assert f"| {t['target']} | {'met' if t['met'] else 'not met'} |" in text
+        assert f"| {t['target']} | {met[t['met']]} | {t['measured']} |" in text
 
 
 def _row(grid, plan_s, naive_s, asof_s=1.0, order_s=None, segment="s"):
@@ -66,12 +67,14 @@ def test_targets_met_and_not_met_by_hand_made_rows():
     ]
     got = {t["target"]: t for t in history.targets(rows, peak_rss_gib=4.5)}
     by_start = {k.split(" (")[0].split(" wherever")[0]: v for k, v in got.items()}
-    assert by_start["never slower than the naive loop"]["failing"] == ["s monthly"]
-    assert by_start["≥ 5× the naive loop at 52 weekly points"]["failing"] == ["s weekly"]
-    assert by_start["monthly no slower than weekly"]["failing"] == ["s monthly"]
-    assert by_start["dense grids within 2× the order floor"]["failing"] == ["s daily"]
+    assert by_start["never slower than the naive loop"]["failing"] == ["s monthly 1.50"]
+    assert by_start["never slower than the naive loop"]["measured"] == "0.05 to 1.50 over 4 rows"
+    assert by_start["≥ 5× the naive loop at 52 weekly points"]["failing"] == ["s weekly 4.0×"]
+    assert by_start["monthly no slower than weekly"]["failing"] == ["s monthly 1.50"]
+    assert by_start["dense grids within 2× the order floor"]["failing"] == ["s daily 2.5×"]
     assert by_start["hourly ≤ 4× one as-of"]["met"] is True
     assert by_start["peak memory of the history benchmark ≤ 4 GiB"]["met"] is False
+    assert history.targets(rows[:1], 1.0)[1]["met"] is None  # no weekly row: not measured
 
 
 def test_timed_runs_slow_calls_once(monkeypatch):
