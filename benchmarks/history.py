@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -351,7 +352,15 @@ def run(
     rows = []
     for label, seg in named:
         asof = _asof(ws, seg, end)
-        rows += [_row(ws, con, label, seg, g, end, asof, repeat) for g in specs]
+        for g in specs:
+            rows.append(_row(ws, con, label, seg, g, end, asof, repeat))
+            r = rows[-1]
+            print(  # progress on stderr: the run takes minutes at bench scale
+                f"history: {label} {r['grid']}: {r['plan']} {r['plan_s']:.2f} s, naive loop "
+                f"{r['naive_s']:.2f} s ({time.perf_counter() - t_start:.0f} s so far)",
+                file=sys.stderr,
+                flush=True,
+            )
     result: dict[str, Any] = {
         "benchmark": "history",
         "scale": scale,
