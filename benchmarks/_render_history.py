@@ -52,8 +52,16 @@ def _generic(rows: list[dict[str, Any]]) -> list[str]:
 
 def render_history(hist: dict[str, Any] | None) -> list[str]:
     """The history section: the plan table, the targets, the 20-segment call, the hook."""
-    if not hist or "plans" not in hist or "targets" not in hist:
+    if not hist:
         return []
+    if "targets" not in hist:  # a result file written before the per-grid table
+        return [
+            "## History",
+            "",
+            "`benchmarks/results/history.json` predates the per-segment, per-grid table; "
+            "`python -m benchmarks history` writes it.",
+            "",
+        ]
     m = hist["machine"]
     settings = hist.get("duckdb_settings") or {}
     limit = f"; DuckDB memory_limit {settings['memory_limit']}" if settings else ""
@@ -145,15 +153,17 @@ def render_memory(results: dict[str, dict[str, Any] | None]) -> list[str]:
         if name == "scaling":
             peak = max((r["peak_rss_gib"] for r in res["rows"]), default=0.0)
             where = "largest of its per-segment processes"
+        elif "peak_rss_gib" in res:
+            peak, where = res["peak_rss_gib"], "the benchmark's process"
+        elif "peak_rss_engine_gib" in res:
+            peak, where = res["peak_rss_engine_gib"], "the process, its segment_lab runs only"
         else:
-            peak = res.get("peak_rss_gib", res.get("peak_rss_engine_gib"))
-            where = "the benchmark's process"
-            if peak is None:
-                continue
-        child = res.get("peak_rss_children_gib")
+            peak, where = None, "not recorded (the result file predates it: re-run)"
+        child = res.get("peak_rss_children_gib") if name != "scaling" else None
         extra = f"; largest child process {child:.2f} GiB" if child else ""
         scale = res.get("scale") or ", ".join(res.get("scales", []))
-        rows.append(f"| {name} | {scale} | {peak:.2f} | {where}{extra} |")
+        shown = "—" if peak is None else f"{peak:.2f}"
+        rows.append(f"| {name} | {scale} | {shown} | {where}{extra} |")
     if not rows:
         return []
     return [
