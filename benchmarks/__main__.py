@@ -1,17 +1,31 @@
-"""``python -m benchmarks [asof] [history] [analytics] [widgets] [dashboard] [backtest] [backends] [--scale bench] [--repeat 5]``.
+"""``python -m benchmarks [asof] [history] [scaling] [analytics] [widgets] [dashboard] [backtest] [backends] [--scale bench] [--repeat N] [--scales 100k,1M]``.
 
 Writes ``benchmarks/results/<name>.json`` and rewrites BENCHMARKS.md from all results.
+With more than one benchmark named (or none: all of them), each runs in a process of
+its own, so that each result's peak memory (``ru_maxrss``, per process) is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from benchmarks import _common
+from benchmarks._render_history import render_history, render_memory, render_scaling
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Every benchmark (a module ``benchmarks.<name>`` with ``run(scale=..., repeat=...)``).
+BENCHMARKS = (
+    "asof", "history", "scaling", "analytics", "widgets", "dashboard", "backtest", "backends",
+)  # fmt: skip
+
+#: What ``python -m benchmarks`` runs without names: all of them.
+DEFAULT = BENCHMARKS
 
 
 def _fmt(x: float) -> str:
@@ -24,7 +38,8 @@ def render() -> str:
         "",
         "Run them with `make bench` (= `.venv/bin/python -m benchmarks --scale bench`); the",
         "bench database (1M contacts, 35M events, 4.4M history rows) is generated on first use",
-        "(about 2 minutes).",
+        "(about 2 minutes).  Each benchmark runs in a process of its own (its peak memory is",
+        "its own); `make bench-scale` adds the 4M-contact scaling run.",
         "Times are medians of repeated runs after a warm-up; every ratio compares numbers",
         "measured in the same run.  Raw figures: `benchmarks/results/*.json`.",
         "",
@@ -61,93 +76,18 @@ def render() -> str:
             f"(target < 4 GiB).",
             "",
         ]
-    hist = _load("history")
-    if hist:
-        m = hist["machine"]
-        lines += [
-            f"## History ({hist['scale']}, end {hist['end']})",
-            "",
-            f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}; median of {hist['repeat']}.  "
-            f"The naive loop evaluates as-of once per point: timed on {hist['naive_points']} points, scaled to 365.",
-            "",
-            "| segment | one as-of s | 365 daily s | ratio (≤ 3) | 720 hourly s | ratio (≤ 4) | naive loop 365 s | engine speed-up (≥ 50) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in hist["rows"]:
-            lines.append(
-                f"| {r['segment']} | {_fmt(r['asof_s'])} | {_fmt(r['daily365_s'])} | {r['daily_vs_asof']:.1f} | "
-                f"{_fmt(r['hourly720_s'])} | {r['hourly_vs_asof']:.1f} | {_fmt(r['naive365_s'])} | "
-                f"{r['naive_vs_engine']:.0f}× |"
-            )
-        floored = [r for r in hist["rows"] if "daily_order_s" in r]
-        if floored:
-            lines += [
-                "",
-                "Floors, hand-written DuckDB SQL on the same connection: *read* = count the events a "
-                "history must consider (those of the segment's types that can count at some grid "
-                "instant); *order* = order each contact's events in time (`LAG(ts) OVER (PARTITION BY "
-                "contact_id ORDER BY ts)`), which exact entries and exits of a sliding window need.",
-                "",
-                "| segment | daily: events | read s | order s | order ÷ one as-of (target ≤ 3) | naive loop ÷ order (target ≥ 50) | hourly: events | read s | order s | order ÷ one as-of (target ≤ 4) |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            ]
-            for r in floored:
-                lines.append(
-                    f"| {r['segment']} | {r['daily_events']:,} | {_fmt(r['daily_read_s'])} | "
-                    f"{_fmt(r['daily_order_s'])} | {r['daily_order_vs_asof']:.1f} | "
-                    f"{r['naive_vs_daily_order']:.0f}× | {r['hourly_events']:,} | "
-                    f"{_fmt(r['hourly_read_s'])} | {_fmt(r['hourly_order_s'])} | "
-                    f"{r['hourly_order_vs_asof']:.1f} |"
-                )
-        lines += _render_plans(hist)
-        lines += [
-            "",
-            f"20 segments × 1 year daily in one `ws.history` call: {hist['twenty_segments_year_daily_s']:.0f} s "
-            f"(target < 120 s).  Peak memory: {hist['peak_rss_gib']:.2f} GiB.",
-            "",
-        ]
+    lines += render_history(_load("history"))
+    lines += render_scaling(_load("scaling"))
     lines += _render_analytics(_load("analytics"))
     lines += _render_widgets(_load("widgets"))
     lines += _render_dashboard(_load("dashboard"))
     lines += _render_backtest(_load("backtest"))
     lines += _render_backends(_load("backends"))
+    lines += render_memory({name: _load(name) for name in BENCHMARKS})
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     return "\n".join(lines)
-
-
-def _other(r: dict) -> str:
-    if r["other_s"] is None:
-        ratio = r[f"est_{r['other_plan']}"] / r[f"est_{r['plan']}"]
-        return f"{r['other_plan']}: not run (est. {ratio:.0f}× the rows)"
-    return f"{r['other_plan']}: {_fmt(r['other_s'])}"
-
-
-def _render_plans(hist: dict) -> list[str]:
-    """The history plan table: chosen plan per segment and grid, the other plan, the naive loop."""
-    rows = hist.get("plans")
-    if not rows:
-        return []
-    lines = [
-        "",
-        'History plans (`ws.history(..., plan="auto")`): per grid the plan chosen from the '
-        "table statistics, its time (median), the other plan forced (one run), the naive loop "
-        "(as-of at every point; on the hourly and daily grids 30 points timed and scaled) and "
-        "the Python time to build and compile the chosen query.  "
-        f"First weekly history of the seed example in a fresh workspace (table statistics "
-        f"included): {_fmt(hist['seed_first_weekly_s'])} s.",
-        "",
-        "| segment | grid | points | plan | plan s | other plan s | naive loop s | naive ÷ plan (weekly ≥ 5) | build ms |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['segment']} | {r['grid']} | {r['points']} | {r['plan']} | {_fmt(r['plan_s'])} | "
-            f"{_other(r)} | {_fmt(r['naive_s'])} | "
-            f"{r['naive_vs_plan']:.1f}× | {r['build_ms']:.0f} |"
-        )
-    return lines
 
 
 def _render_analytics(res: dict | None) -> list[str]:
@@ -320,42 +260,56 @@ def _load(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _run(which: str, args: argparse.Namespace) -> dict:
+    """Run one benchmark in this process; its result with this process's peak memory."""
+    module = importlib.import_module(f"benchmarks.{which}")
+    kwargs = {"scale": args.scale}
+    if args.repeat is not None:
+        kwargs["repeat"] = args.repeat
+    if which == "scaling":
+        kwargs["scales"] = args.scales
+    result = module.run(**kwargs)
+    result["peak_rss_gib"] = _common.peak_rss_gib()
+    children = _common.peak_rss_children_gib()
+    if children:
+        result["peak_rss_children_gib"] = children
+    return result
+
+
+def _in_subprocess(which: str, args: argparse.Namespace) -> int:
+    """Run one benchmark in a process of its own (``ru_maxrss`` is per process)."""
+    cmd = [sys.executable, "-m", "benchmarks", which, "--scale", args.scale, "--no-render"]
+    cmd += ["--scales", args.scales] + (["--repeat", str(args.repeat)] if args.repeat else [])
+    cmd += ["--no-write"] if args.no_write else []
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
-    p.add_argument(
-        "which",
-        nargs="*",
-        default=["asof", "history", "analytics", "widgets", "dashboard", "backtest", "backends"],
-        choices=["asof", "history", "analytics", "widgets", "dashboard", "backtest", "backends"],
-    )
+    p.add_argument("which", nargs="*", default=list(DEFAULT), choices=list(BENCHMARKS))
     p.add_argument("--scale", default="bench")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=None, help="default: each benchmark's own")
+    p.add_argument("--scales", default="100k,1M", help="scaling: comma-separated scales")
     p.add_argument("--no-write", action="store_true", help="print results, write nothing")
+    p.add_argument("--no-render", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = p.parse_args()
+    failed = []
     for which in args.which:
-        if which == "asof":
-            from benchmarks.asof import run
-        elif which == "history":
-            from benchmarks.history import run
-        elif which == "widgets":
-            from benchmarks.widgets import run
-        elif which == "dashboard":
-            from benchmarks.dashboard import run
-        elif which == "backtest":
-            from benchmarks.backtest import run
-        elif which == "backends":
-            from benchmarks.backends import run
-        else:
-            from benchmarks.analytics import run
-        result = run(scale=args.scale, repeat=args.repeat)
+        if len(args.which) > 1:
+            if _in_subprocess(which, args):
+                failed.append(which)
+            continue
+        result = _run(which, args)
         print(json.dumps(result, indent=2, default=str))
         if not args.no_write:
             _common.save(which, result)
-    if not args.no_write:
+    if not (args.no_write or args.no_render):
         tmp = ROOT / "BENCHMARKS.md.tmp"
         tmp.write_text(render())
         tmp.replace(ROOT / "BENCHMARKS.md")
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -56,6 +56,11 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def peak_rss_children_gib() -> float:
+    """Peak resident memory of the largest finished child process (0 if none), in GiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+
+
 def machine() -> dict[str, Any]:
     import duckdb
     import ibis

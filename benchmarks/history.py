@@ -1,30 +1,62 @@
-"""History at bench scale: one interval evaluation vs one as-of evaluation vs a naive loop.
+"""History per segment and grid density: the chosen plan, the other plans, the naive loop, floors.
 
-For each reference segment, in one run: the median as-of time at the last instant;
-365 daily points; 720 hourly points (30 days); and the naive loop (one as-of
-evaluation per point) timed on 30 points and scaled to 365.  Then 20 segments x one
-year daily in one call, with its progress bar.
+For the reference segments (benchmarks/segments.py) and the seed example
+(``sample.demo_catalog()["tokyo-cto-python-quiet"]``), on the four grids of :data:`GRIDS`
+(each ending at the data's end), in one run and one process:
 
-Floors: for the segments with event conditions, hand-written DuckDB SQL that only
-reads the events a history must consider, and that only orders them per contact
-(see :func:`floors`), on the same connection in the same run.  They show how much of
-a ratio to one as-of evaluation is the work itself rather than the engine.
+- one as-of evaluation at the data's end (median over 3 instants a minute apart);
+- the plan ``ws.history(..., plan="auto")`` chooses, timed by :func:`_timed` (a warm-up,
+  then the median of ``repeat``; one run when the first takes over :data:`SLOW_S`);
+- every other plan forced, once, where its estimated rows are at most
+  :data:`AFFORDABLE` times the chosen plan's, and checked to give the same frame;
+- the naive loop, one ``ws.count(as_of=p)`` per grid point: all points on the weekly
+  and monthly grids, :data:`NAIVE_SAMPLE` spread points scaled on the dense ones,
+  checked to give the history's sizes at those points;
+- the floors (:func:`floors`): hand-written DuckDB SQL that only *reads* the events the
+  history must consider, and that only *orders* each contact's events in time.
+
+Then the issue's targets, each with its measured value and met or not (:func:`targets`),
+and 20 segments x one year daily in one call.
+
+Hook: when a module ``benchmarks.history_plans`` exists and defines
+``rows(ws, segments, end) -> list[dict]``, its rows (repeat-call Python cost of history
+plans) are included as ``history_plans`` and rendered as a table of their keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import statistics
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import segment_lab as sl
 from benchmarks import _common
 from benchmarks.segments import CATALOG, REFERENCES
-from segment_lab.engine import choose_plan, plan_costs
+from segment_lab.engine import choose_plan, make_grid, plan_costs
 
-#: The grids of the plan table: name, every, number of points (ending at the data's end).
+#: The grids: name, every, number of points (ending at the data's end).
 GRIDS = (("hourly", "1h", 720), ("daily", "1d", 365), ("weekly", "1w", 52), ("monthly", "1mo", 12))
+
+#: A timed call whose first run takes longer than this (seconds) is run once.
+SLOW_S = 5.0
+
+#: Another plan is forced only where estimated at most this many times the chosen plan's
+#: rows, and where the chosen plan's time scaled by that ratio stays under :data:`OTHER_MAX_S`.
+AFFORDABLE = 10.0
+OTHER_MAX_S = 30.0
+
+#: Points the naive loop times on the dense grids (hourly, daily), spread over the grid.
+NAIVE_SAMPLE = 30
+
+#: The name of the seed example's row.
+SEED = "seed example"
+
+#: DuckDB memory limit of the benchmark's connection: with it the process stays within
+#: 4 GiB (DuckDB spills the rest to its temporary directory); None leaves DuckDB's default.
+MEMORY_LIMIT = "3GB"
 
 
 def _twenty(references: list) -> list[sl.Segment]:
@@ -47,9 +79,10 @@ def _twenty(references: list) -> list[sl.Segment]:
     return [r.segment for r in references] + extra
 
 
-#: The events each reference segment's history must read: (type, window in days or None
-#: for all events up to the end, extra SQL condition), written by hand.
+#: The events each segment's history must read: (type, window in days or None for all
+#: events up to the end, extra SQL condition), written by hand.
 EVENT_SETS = {
+    SEED: [("page_visit", 14, "")],
     "count in window": [("email_open", 30, "")],
     "not exists": [("page_visit", 14, "")],
     "sum": [("purchase", 90, "")],
@@ -70,25 +103,45 @@ def _events_sql(
     return f"events WHERE event_type = '{etype}' AND ts <= {lit(end)}{since}{extra}"
 
 
+def _median(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    """Median wall time of ``runs`` calls (no warm-up) and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, int, Any]:
+    """(seconds, runs, result): the first run alone when it took over :data:`SLOW_S`,
+    else the median of ``repeat`` runs after it (the first is the warm-up)."""
+    t0 = time.perf_counter()
+    result = fn()
+    first = time.perf_counter() - t0
+    if first > SLOW_S or repeat < 1:
+        return first, 1, result
+    seconds, result = _median(fn, repeat)
+    return seconds, repeat, result
+
+
 def floors(
     con: Any, name: str, start: dt.datetime, end: dt.datetime, repeat: int
 ) -> dict[str, Any]:
     """Hand-written DuckDB SQL for the least any exact history of ``name`` on ``[start, end]``
     must do: *read* its events (a filtered count), and *order* each contact's events in
     time (a ``LAG`` over them), which exact entries and exits of a sliding-window
-    condition need.  Summed over the segment's event sets."""
+    condition need.  Summed over the segment's event sets; medians of ``repeat`` runs."""
     read = order = 0.0
     rows = 0
     for etype, days, extra in EVENT_SETS[name]:
         src = _events_sql(etype, days, extra, start, end)
-        r, n = _common.timeit(
-            lambda q=f"SELECT count(*) FROM {src}": con.execute(q).fetchone()[0], repeat
-        )
+        r, n = _median(lambda q=f"SELECT count(*) FROM {src}": con.execute(q).fetchone()[0], repeat)
         q = (
             "SELECT count(prev) FROM (SELECT LAG(ts) OVER (PARTITION BY contact_id ORDER BY ts) "
             f"AS prev FROM {src})"
         )
-        o, _ = _common.timeit(lambda q=q: con.execute(q).fetchone()[0], repeat)
+        o, _ = _median(lambda q=q: con.execute(q).fetchone()[0], repeat)
         read, order, rows = read + r, order + o, rows + n
     return {"events": rows, "read_s": read, "order_s": order}
 
@@ -100,160 +153,238 @@ def _grid_start(end: dt.datetime, every: str, points: int) -> dt.datetime:
     return end - (points - 1) * step[every]
 
 
-def plans(ws: sl.Workspace, segments: list, end: dt.datetime, repeat: int) -> list[dict[str, Any]]:
-    """Per segment and grid: the chosen plan, its time, the other plan's, the naive loop.
+def _naive(ws: sl.Workspace, seg: sl.Segment, h: Any, label: str) -> tuple[float, int]:
+    """The naive loop's time over all of ``h``'s points (timed on a sample of the dense
+    grids, scaled) and the points timed; raises when a count differs from the history."""
+    pts = list(h["period"])
+    step = max(1, len(pts) // NAIVE_SAMPLE)
+    sample_pts = pts if len(pts) <= 60 else pts[::step][:NAIVE_SAMPLE]
+    t0 = time.perf_counter()
+    sizes = [ws.count(seg, as_of=p.to_pydatetime()) for p in sample_pts]
+    naive = (time.perf_counter() - t0) / len(sample_pts) * len(pts)
+    expect = [int(h.loc[h["period"] == p, "size"].iloc[0]) for p in sample_pts]
+    if sizes != expect:
+        raise AssertionError(f"{label}: history sizes {expect} differ from as-of counts {sizes}")
+    return naive, len(sample_pts)
 
-    The naive loop counts as-of at every grid point (all of them on the weekly and
-    monthly grids, 30 of them scaled on the others) and must give the history's sizes.
-    ``build_ms`` is the Python time to build and compile the history query (no run).
-    """
-    from segment_lab.engine import make_grid
-    from segment_lab.engine._batched import batched_counts
-    from segment_lab.engine._history import grid_counts
-    from segment_lab.engine._intervals import IntervalContext, membership
 
+def _others(ws: sl.Workspace, seg: sl.Segment, span: tuple, chosen: tuple, h: Any, label: str):
+    """Every plan but the chosen one, forced once where affordable (None where not run),
+    checked to give the same frame; ``chosen`` is (plan, seconds, estimated rows per plan)."""
+    chosen, seconds, costs = chosen
+    out: dict[str, float | None] = {}
+    for plan in sorted(costs):
+        if plan == chosen:
+            continue
+        ratio = costs[plan] / max(costs[chosen], 1.0)
+        if ratio > AFFORDABLE or seconds * ratio > OTHER_MAX_S:
+            out[plan] = None
+            continue
+        t0 = time.perf_counter()
+        h2 = ws.history(seg, *span, plan=plan)
+        out[plan] = time.perf_counter() - t0
+        if not h.equals(h2):
+            raise AssertionError(f"{label}: plans {chosen} and {plan} differ")
+    return out
+
+
+def _asof(ws: sl.Workspace, seg: sl.Segment, end: dt.datetime) -> float:
+    """Median of 3 counts at end, end - 1 min, end - 2 min (after a warm-up at end - 3 min)."""
+    ws.count(seg, as_of=end - dt.timedelta(minutes=3))
+    times = []
+    for k in range(3):
+        t0 = time.perf_counter()
+        ws.count(seg, as_of=end - dt.timedelta(minutes=k))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _row(ws, con, label, seg, grid_spec, end, asof, repeat) -> dict[str, Any]:
+    """One (segment, grid) row of the plan table."""
+    name, every, points = grid_spec
+    start = _grid_start(end, every, points)
+    grid = make_grid(start, end, every)
+    rule = ws.resolve(seg)
     stats = ws._facts.stats()
-    rows = []
-    for seg in segments:
-        rule = ws.resolve(seg)
-        for name, every, points in GRIDS:
-            start = _grid_start(end, every, points)
-            grid = make_grid(start, end, every)
-            chosen = choose_plan(rule, stats, grid)
-            other = "intervals" if chosen == "batched" else "batched"
-            call = functools.partial(ws.history, seg, start, end, every, plan=chosen)
-            t_chosen, h = _common.timeit(call, repeat)
-            costs = plan_costs(rule, stats, grid)
-            t_other = None  # not run where estimated at over 10x the rows (hours, GiBs)
-            if costs[other] <= 10 * costs[chosen]:
-                t0 = time.perf_counter()  # one run: it is there to show the choice
-                h2 = ws.history(seg, start, end, every, plan=other)
-                t_other = time.perf_counter() - t0
-                if not h.equals(h2):
-                    raise AssertionError(f"{seg.name} {name}: the two plans differ")
-            pts = list(h["period"])
-            sample_pts = pts if len(pts) <= 60 else pts[:: max(1, len(pts) // 30)][:30]
-            t0 = time.perf_counter()
-            sizes = [ws.count(seg, as_of=p.to_pydatetime()) for p in sample_pts]
-            naive = (time.perf_counter() - t0) / len(sample_pts) * len(pts)
-            expect = [int(h.loc[h["period"] == p, "size"].iloc[0]) for p in sample_pts]
-            if sizes != expect:
-                raise AssertionError(f"{seg.name} {name}: history differs from as-of")
-            t0 = time.perf_counter()
-            instants = [grid.before, *grid.points]
-            if chosen == "batched":
-                expr = batched_counts(rule, ws.tables, grid.positions, instants)
-            else:
-                ctx = IntervalContext(
-                    ws.tables, end=grid.end, horizon=grid.before, grid=grid.positions
-                )
-                expr = grid_counts(membership(rule, ctx))
-            ws.tables.contacts._find_backend().compile(expr)
-            build = time.perf_counter() - t0
-            rows.append(
-                {
-                    "segment": seg.name,
-                    "grid": name,
-                    "points": grid.n,
-                    "plan": chosen,
-                    "plan_s": t_chosen,
-                    "other_plan": other,
-                    "other_s": t_other,
-                    "naive_s": naive,
-                    "naive_points_timed": len(sample_pts),
-                    "naive_vs_plan": naive / t_chosen,
-                    "build_ms": build * 1000,
-                    "est_batched": costs["batched"],
-                    "est_intervals": costs["intervals"],
-                }
-            )
-    return rows
+    chosen = choose_plan(rule, stats, grid)
+    costs = plan_costs(rule, stats, grid)
+    span = (start, end, every)
+    plan_s, runs, h = _timed(lambda: ws.history(seg, *span, plan=chosen), repeat)
+    where = f"{label} {name}"
+    if len(h) != grid.n:
+        raise AssertionError(f"{where}: {len(h)} periods, the grid has {grid.n}")
+    others = _others(ws, seg, span, (chosen, plan_s, costs), h, where)
+    naive, timed = _naive(ws, seg, h, where)
+    row: dict[str, Any] = {
+        "segment": label,
+        "grid": name,
+        "points": grid.n,
+        "plan": chosen,
+        "plan_s": plan_s,
+        "plan_runs": runs,
+        "others_s": others,
+        "estimates": costs,
+        "naive_s": naive,
+        "naive_points_timed": timed,
+        "asof_s": asof,
+        "plan_vs_naive": plan_s / naive,
+        "naive_vs_plan": naive / plan_s,
+        "plan_vs_asof": plan_s / asof,
+    }
+    if label in EVENT_SETS:
+        f = floors(con, label, grid.before, end, repeat)
+        row.update(
+            events=f["events"],
+            read_s=f["read_s"],
+            order_s=f["order_s"],
+            plan_vs_order=plan_s / f["order_s"],
+            order_vs_asof=f["order_s"] / asof,
+        )
+    return row
 
 
-def run(scale: str = "bench", repeat: int = 5, naive_points: int = 30) -> dict[str, Any]:
+def _target(name: str, rows: list[dict], value: Callable, ok: Callable, fmt: str) -> dict:
+    """One target over ``rows``: the range of the measured values, the rows failing it
+    (with their values), and whether all are met (None: no row measures it)."""
+    measured = [(f"{r['segment']} {r['grid']}", value(r), r) for r in rows]
+    failing = [f"{k} {fmt.format(v)}" for k, v, r in measured if not ok(r, v)]
+    values = [v for _, v, _ in measured]
+    return {
+        "target": name,
+        "measured": f"{fmt.format(min(values))} to {fmt.format(max(values))} over {len(values)} rows"
+        if values
+        else "no row",
+        "met": not failing if values else None,
+        "failing": failing,
+    }
+
+
+def targets(rows: list[dict], peak_rss_gib: float) -> list[dict[str, Any]]:
+    """The issue's targets against the plan rows: measured values, met or not."""
+    weekly = [r for r in rows if r["grid"] == "weekly"]
+    dense = [r for r in rows if r["grid"] in ("hourly", "daily") and "order_s" in r]
+    hourly = [r for r in rows if r["grid"] == "hourly"]
+    by = {(r["segment"], r["grid"]): r for r in rows}
+    monthly = [
+        {**r, "weekly_s": by[(r["segment"], "weekly")]["plan_s"]}
+        for r in rows
+        if r["grid"] == "monthly" and (r["segment"], "weekly") in by
+    ]
+    out = [
+        _target(
+            "never slower than the naive loop (plan ÷ naive ≤ 1), every grid",
+            rows,
+            lambda r: r["plan_vs_naive"],
+            lambda r, v: v <= 1,
+            "{:.2f}",
+        ),
+        _target(
+            "≥ 5× the naive loop at 52 weekly points",
+            weekly,
+            lambda r: r["naive_vs_plan"],
+            lambda r, v: v >= 5,
+            "{:.1f}×",
+        ),
+        _target(
+            "monthly no slower than weekly (monthly s ÷ weekly s ≤ 1)",
+            monthly,
+            lambda r: r["plan_s"] / r["weekly_s"],
+            lambda r, v: v <= 1,
+            "{:.2f}",
+        ),
+        _target(
+            "dense grids within 2× the order floor (goal 1.5×)",
+            dense,
+            lambda r: r["plan_vs_order"],
+            lambda r, v: v <= 2,
+            "{:.1f}×",
+        ),
+        _target(
+            "hourly ≤ 4× one as-of wherever the order floor is below it",
+            [r for r in hourly if r.get("order_vs_asof", 0) < 4],
+            lambda r: r["plan_vs_asof"],
+            lambda r, v: v <= 4,
+            "{:.1f}×",
+        ),
+    ]
+    out.append(
+        {
+            "target": "peak memory of the history benchmark ≤ 4 GiB",
+            "measured": f"{peak_rss_gib:.2f} GiB",
+            "met": peak_rss_gib <= 4,
+            "failing": [] if peak_rss_gib <= 4 else [f"peak RSS {peak_rss_gib:.2f} GiB"],
+        }
+    )
+    return out
+
+
+def _plan_hook(ws: sl.Workspace, segments: list, end: dt.datetime) -> list[dict] | None:
+    """Rows of ``benchmarks.history_plans.rows(ws, segments, end)`` if that module exists."""
+    try:
+        from benchmarks import history_plans
+    except ImportError:
+        return None
+    rows = getattr(history_plans, "rows", None)
+    return rows(ws, segments, end) if callable(rows) else None
+
+
+def run(
+    scale: str = "bench",
+    repeat: int = 3,
+    segments: list[str] | None = None,
+    grids: list[str] | None = None,
+    twenty: bool = True,
+) -> dict[str, Any]:
+    """Run the history benchmark at ``scale``; ``segments`` and ``grids`` (row and grid
+    names) restrict it, ``twenty`` adds the 20 segments x 1 year daily call."""
     from segment_lab import sample
 
     end = sample.END
-    ws = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
-    start_year = end - dt.timedelta(days=364)
-    start_month = end - dt.timedelta(hours=719)
+    static = sl.Bindings(static=sample.STATIC_ATTRIBUTES)  # as Workspace.demo binds them
+    ws = sl.Workspace.connect(_common.database(scale), bindings=static, catalog=CATALOG, now=end)
+    settings = ws.configure(memory_limit=MEMORY_LIMIT) if MEMORY_LIMIT else {}
+    con = ws.tables.events._find_backend().con
+    named = [(SEED, sample.demo_catalog()["tokyo-cto-python-quiet"])]
+    named += [(r.name, r.segment) for r in REFERENCES]
+    named = [(n, s) for n, s in named if segments is None or n in segments]
+    specs = [g for g in GRIDS if grids is None or g[0] in grids]
+    t_start = time.perf_counter()
     rows = []
-    for ref in REFERENCES:
-        seg = ref.segment
-        asof, n = _common.timeit(lambda s=seg: ws.count(s, as_of=end), repeat)
-        daily, h = _common.timeit(
-            lambda s=seg: ws.history(s, start=start_year, end=end, every="1d"), repeat
-        )
-        last = h["period"].iloc[-1]  # daily grids fall on midnights: the last is end's day
-        n_last = ws.count(seg, as_of=last)
-        if int(h["size"].iloc[-1]) != n_last or len(h) != 365:
-            raise AssertionError(
-                f"{ref.name}: history ends at {h['size'].iloc[-1]} != as-of {n_last} at {last}"
+    for label, seg in named:
+        asof = _asof(ws, seg, end)
+        for g in specs:
+            rows.append(_row(ws, con, label, seg, g, end, asof, repeat))
+            r = rows[-1]
+            print(  # progress on stderr: the run takes minutes at bench scale
+                f"history: {label} {r['grid']}: {r['plan']} {r['plan_s']:.2f} s, naive loop "
+                f"{r['naive_s']:.2f} s ({time.perf_counter() - t_start:.0f} s so far)",
+                file=sys.stderr,
+                flush=True,
             )
-        hourly, hh = _common.timeit(
-            lambda s=seg: ws.history(s, start=start_month, end=end, every="1h"), repeat
-        )
-        if len(hh) != 720 or int(hh["size"].iloc[-1]) != n:
-            raise AssertionError(f"{ref.name}: hourly history is inconsistent")
-        points = list(h["period"].iloc[:: max(1, 365 // naive_points)][:naive_points])
-        t0 = time.perf_counter()
-        naive_sizes = [ws.count(seg, as_of=p.to_pydatetime()) for p in points]
-        naive = (time.perf_counter() - t0) / len(points) * 365
-        expected = [int(h.loc[h["period"] == p, "size"].iloc[0]) for p in points]
-        if naive_sizes != expected:
-            raise AssertionError(f"{ref.name}: history differs from as-of on the grid")
-        floor = {}
-        if ref.name in EVENT_SETS:
-            con = ws.tables.events._find_backend().con
-            daily_f = floors(con, ref.name, start_year, end, repeat)
-            hourly_f = floors(con, ref.name, start_month, end, repeat)
-            floor = {
-                "daily_events": daily_f["events"],
-                "daily_read_s": daily_f["read_s"],
-                "daily_order_s": daily_f["order_s"],
-                "daily_order_vs_asof": daily_f["order_s"] / asof,
-                "hourly_events": hourly_f["events"],
-                "hourly_read_s": hourly_f["read_s"],
-                "hourly_order_s": hourly_f["order_s"],
-                "hourly_order_vs_asof": hourly_f["order_s"] / asof,
-                "naive_vs_daily_order": naive / daily_f["order_s"],
-            }
-        rows.append(
-            {
-                "segment": ref.name,
-                "asof_s": asof,
-                "daily365_s": daily,
-                "hourly720_s": hourly,
-                "naive365_s": naive,
-                "daily_vs_asof": daily / asof,
-                "hourly_vs_asof": hourly / asof,
-                "naive_vs_engine": naive / daily,
-                **floor,
-            }
-        )
-    seed = sample.demo_catalog()["tokyo-cto-python-quiet"]
-    fresh = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
-    weekly = _grid_start(end, "1w", 52)
-    t0 = time.perf_counter()  # the first history of a fresh workspace: statistics included
-    fresh.history(seed, weekly, end, "1w")
-    first_call = time.perf_counter() - t0
-    plan_rows = plans(ws, [seed, *(r.segment for r in REFERENCES)], end, min(repeat, 3))
-    segs = _twenty(REFERENCES)
-    t0 = time.perf_counter()
-    many = ws.history(segs, start=start_year, end=end, every="1d", progress=True)
-    twenty = time.perf_counter() - t0
-    assert many["segment"].nunique() == 20
-    return {
+    result: dict[str, Any] = {
         "benchmark": "history",
         "scale": scale,
         "repeat": repeat,
+        "slow_s": SLOW_S,
+        "naive_sample": NAIVE_SAMPLE,
         "end": str(end),
-        "naive_points": naive_points,
-        "twenty_segments_year_daily_s": twenty,
-        "peak_rss_gib": _common.peak_rss_gib(),
-        "machine": _common.machine(),
-        "rows": rows,
-        "plans": plan_rows,
-        "seed_first_weekly_s": first_call,
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "duckdb_settings": settings,
+        "plans": rows,
     }
+    if twenty:
+        t0 = time.perf_counter()
+        many = ws.history(
+            _twenty(REFERENCES), start=end - dt.timedelta(days=364), end=end, every="1d"
+        )
+        result["twenty_segments_year_daily_s"] = time.perf_counter() - t0
+        if many["segment"].nunique() != 20:
+            raise AssertionError("20 segments in, not 20 out")
+    hook = _plan_hook(ws, [s for _, s in named], end)
+    if hook is not None:
+        result["history_plans"] = hook
+    result["peak_rss_gib"] = _common.peak_rss_gib()
+    result["targets"] = targets(rows, result["peak_rss_gib"])
+    result["total_s"] = time.perf_counter() - t_start
+    result["machine"] = _common.machine()
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    return result
