@@ -579,12 +579,19 @@ def segment_histories(
     instants = [grid.before, *grid.points]
     out: dict[int, pd.DataFrame] = {}
     masked = _bitmask_group(rules, tables, grid, plan)
-    if masked:  # one bitmask query for every segment it suits
-        frame = execute(bitmask_many([rules[i] for i in masked], tables, grid.positions, instants))
-        for k, i in enumerate(masked):
+    # one bitmask query for the segments it suits that read no SCD2 attribute (their frame
+    # is the contacts), and one each for the others (their frame, the history rows, pruned
+    # by the events each needs)
+    hist = set(tables.history_attrs) if tables.history is not None else set()
+    plain = [i for i in masked if not hist.intersection(used_fields(rules[i]))]
+    for group in [plain, *([i] for i in masked if i not in plain)]:
+        if not group:
+            continue
+        frame = execute(bitmask_many([rules[i] for i in group], tables, grid.positions, instants))
+        for k, i in enumerate(group):
             out[i] = history_frame(bitmask_rows(frame, len(instants), k), instants)
         if on_done is not None:
-            on_done(len(masked))
+            on_done(len(group))
     if len(masked) == len(rules):
         return [out[i] for i in range(len(rules))]
     rest = [i for i in range(len(rules)) if i not in out]
