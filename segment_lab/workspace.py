@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from segment_lab.engine import (
-    BatchedPlans,
     Bindings,
     CountPlans,
     DataFacts,
     Grid,
+    HistoryPlans,
     Tables,
     as_rule,
     backend_tables,
@@ -108,7 +108,7 @@ class Workspace:
         self._catalog = catalog
         self._now = now
         self._plans = CountPlans(tables)
-        self._history_plans = BatchedPlans(tables)
+        self._history_plans = HistoryPlans(tables)
         # event types, time span, where values: learnt once, shared by with_* copies
         self._facts = facts if facts is not None and facts.tables is tables else DataFacts(tables)
 

@@ -74,4 +74,4 @@ def test_a_batched_plan_bound_to_other_grids_matches_a_fresh_compilation():
         grid = make_grid(grid.start, grid.start + dt.timedelta(weeks=9), "1w")  # 10 points
         bound = ws.history(rule, grid.start, grid.end, "1w", plan="batched")
         assert bound.equals(segment_history(rule, ws.tables, grid, "batched"))
-    assert len(ws._history_plans._plans) == 1  # compiled once for the three grids
+    assert len(ws._history_plans) == 1  # compiled once for the three grids

@@ -36,7 +36,6 @@ from segment_lab.engine._backtest import (
 )
 from segment_lab.engine._batched import (
     HISTORY_PLANS,
-    BatchedPlans,
     check_plan,
     choose_plan,
     plan_costs,
@@ -66,7 +65,14 @@ from segment_lab.engine._execute import (
     url_tables,
 )
 from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
-from segment_lab.engine._plans import STAND_IN, CountPlans, compile_count
+from segment_lab.engine._plans import (
+    STAND_IN,
+    CountPlans,
+    HistoryPlans,
+    compile_count,
+    compile_history,
+    history_counts,
+)
 from segment_lab.engine._queries import (
     Grid,
     entries_and_exits,
@@ -82,7 +88,9 @@ from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
     "HISTORY_PLANS",
-    "BatchedPlans",
+    "HistoryPlans",
+    "compile_history",
+    "history_counts",
     "check_plan",
     "configure_duckdb",
     "choose_plan",

@@ -52,10 +52,13 @@ def grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta | int) -
 
     A ``step`` in calendar months (an int) counts grid points ``g0 + k * step`` months,
     ``g0`` on the 1st of a month at midnight: x is past the month boundaries up to its own
-    month's, and past that one too unless it lies exactly on it.
+    month's, and past that one too unless it lies exactly on it.  ``g0`` is in the SQL as
+    its timestamp literal only (its year and month too), which history plans substitute
+    (engine/_plans.py).
     """
     if isinstance(step, int):
-        months = (x.year() - g0.year) * 12 + (x.month() - g0.month)
+        g = timestamp(g0)
+        months = (x.year() - g.year()) * 12 + (x.month() - g.month())
         # ifelse, not a cast of the boolean: PostgreSQL cannot cast boolean to bigint
         past = months + ibis.ifelse(x > x.truncate("M"), 1, 0)
         return -((-past) // step)

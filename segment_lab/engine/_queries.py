@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
-from segment_lab.engine._batched import BatchedPlans, batched_counts, choose_plan
+from segment_lab.engine._batched import choose_plan
 from segment_lab.engine._execute import execute, execute_rows
-from segment_lab.engine._history import grid_counts, history_frame
+from segment_lab.engine._history import history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
+from segment_lab.engine._plans import HistoryPlans, grid_instants, history_counts
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And
@@ -185,7 +186,7 @@ def segment_history(
     grid: Grid,
     plan: str = "intervals",
     stats: Callable[[], TableStats] | None = None,
-    plans: BatchedPlans | None = None,
+    plans: HistoryPlans | None = None,
 ) -> pd.DataFrame:
     """``period, size, entered, exited`` of ``rule`` at each instant of ``grid``.
 
@@ -193,20 +194,17 @@ def segment_history(
     grid samples; "batched": every grid instant is evaluated as-of in one query
     (:mod:`~segment_lab.engine._batched`); "auto": the cheaper by
     :func:`~segment_lab.engine._batched.choose_plan` on the table statistics ``stats()``.
-    ``plans``: the workspace's compiled batched plans (None: compile this call's).
+    ``plans``: the workspace's compiled history plans (engine/_plans.py), bound to this
+    grid (None: the query is compiled for this call).
     """
-    g0 = grid.before
     if plan != "intervals":
         plan = choose_plan(rule, stats() if plan in ("auto", None) else None, grid, plan)  # type: ignore[misc]
-    if plan == "batched":
-        instants = [g0, *grid.points]
-        if plans is not None:
-            return history_frame(plans.rows(rule, grid.positions, instants), instants)
-        rows = execute_rows(batched_counts(rule, tables, grid.positions, instants))
-        return history_frame(rows, instants)
-    ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
-    counts = grid_counts(membership(rule, ctx))
-    return history_frame(execute_rows(counts), [g0, *grid.points])
+    instants = grid_instants(grid)
+    if plans is not None:
+        rows = plans.rows(rule, plan, grid, instants)
+    else:
+        rows = execute_rows(history_counts(rule, tables, grid, plan))
+    return history_frame(rows, instants)
 
 
 def membership_intervals(
