@@ -90,18 +90,26 @@ class CountPlan:
         return int(run_scalar_sql(self.backend, sql, self.expr))
 
 
+def _quotes(rule: Rule, marker: str, t: dt.datetime) -> bool:
+    """Whether ``rule`` holds the instant ``t`` or its SQL literal ``marker`` as a value."""
+    text = repr(rule)
+    return any(x in text for x in (marker, repr(t), t.isoformat(" "), t.isoformat()))
+
+
 def compile_count(rule: Rule, tables: Tables) -> CountPlan | None:
     """Return the count plan of ``rule`` (references inlined), or None where plans do not apply.
 
     Plans apply on DuckDB, when the stand-in's literal is found in the SQL and nowhere
-    else (a rule whose text values contain it, however unlikely, is compiled per call).
+    else: a rule holding the stand-in instant as a value (its literal would be
+    substituted too) or whose text values contain its literal, however unlikely, is
+    compiled per call.
     """
     expr = compile_members(rule, tables, ibis.literal(STAND_IN, type="timestamp")).count()
     backend = duckdb_backend(expr)
     if backend is None:
         return None
     marker = literal_sql(backend, ibis.literal(STAND_IN, type="timestamp"))
-    if marker in repr(rule):
+    if _quotes(rule, marker, STAND_IN):
         return None
     sql = compile_sql(backend, expr)
     if marker not in sql:
