@@ -983,7 +983,9 @@ class Workspace:
             cost does not grow with the grid; ``"batched"`` evaluates every grid
             instant as-of in one query, cheaper on sparse grids (weekly, monthly);
             ``"auto"`` (default) picks the cheaper from the grid, the windows and the
-            tables' row counts (docs/decisions.md#history-plans).
+            tables' row counts (docs/decisions.md#history-plans).  On DuckDB either is
+            compiled once per segment, plan and grid shape (step and number of
+            points): a later call on another start and end reuses it.
 
         Returns
         -------

@@ -113,14 +113,17 @@ def _same_shape(ws: sl.Workspace, grid: Grid, start: dt.datetime, every: str) ->
 
 @PLANS
 @pytest.mark.parametrize("calendar", [False, True], ids=["fixed", "calendar"])
-@diff_settings(3)
+@diff_settings(2)
 @given(data=st.data())
 def test_a_plan_bound_to_other_grids_matches_the_reference_and_a_fresh_compilation(
     data, calendar, plan
 ):
-    """One plan per workspace, rule and grid shape, bound to three grids of that shape
+    """One plan per workspace, rule and grid shape, bound to two grids of that shape
     (other starts and ends; hourly to weekly or calendar months and quarters): each
-    history is the reference's and the same as the query compiled for that grid."""
+    history is the reference's and the same as the query compiled for that grid.
+
+    (Every ``ws.history`` of the differential suites runs a plan bound to its grid too:
+    these add the fresh compilation and a second grid of one shape.)"""
     split_examples(data, plan)
     if calendar:
         dataset = data.draw(sd.calendar_datasets(True), label="dataset")
@@ -128,12 +131,12 @@ def test_a_plan_bound_to_other_grids_matches_the_reference_and_a_fresh_compilati
     else:
         dataset = data.draw(sd.datasets(True), label="dataset")
         rule, catalog = data.draw(sd.rules_with_catalog(), label="rule, catalog")
-    first = data.draw(sd.grids(dataset, rule, catalog, 8, calendar), label="grid")
-    starts = data.draw(st.lists(sd.instants_for(dataset, rule, catalog), min_size=2, max_size=2))
+    first = data.draw(sd.grids(dataset, rule, catalog, 6, calendar), label="grid")
+    other = data.draw(sd.instants_for(dataset, rule, catalog), label="other start")
     ws = dataset_workspace(dataset, catalog)
     shape = ws.grid(*first)
     resolved = ws.resolve(rule)
-    for grid in [first, *(_same_shape(ws, shape, s, first[2]) for s in starts)]:
+    for grid in (first, _same_shape(ws, shape, other, first[2])):
         check_history(ws, rule, catalog, dataset, grid, probes=0, plan=plan)
         bound = ws.history(rule, *grid, plan=plan)
         assert bound.equals(segment_history(resolved, ws.tables, ws.grid(*grid), plan)), grid

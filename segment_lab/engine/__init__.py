@@ -9,6 +9,8 @@ Code outside the engine imports these names from here, never from the private mo
 * the queries behind a workspace (``segment_sizes``, ``segment_history`` and its plans
   ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
+* compiled plans, kept per workspace: ``CountPlans`` (``compile_count``) for counts,
+  ``HistoryPlans`` (``compile_history``, ``history_counts``) for histories;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
   workspace learns about its data once (``DataFacts``) and the checks of rules and
   instants against them (``check_rule``, ``check_instant``), and the current-value
