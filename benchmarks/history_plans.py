@@ -8,10 +8,12 @@ workspace and repeat calls shifted by one step each, and splits each into its SQ
 (the query running in DuckDB, timed around the connection's ``execute`` and fetch)
 and its Python (everything else: grid, choice of plan, binding, the history frame).
 The baseline, measured in the same run, is what a call without plans pays in Python:
-building and compiling the history query (``compile_ms``).
+building and compiling the history query (``compile_ms``).  Wall and CPU time (this
+thread's, DuckDB's own threads not included) are both reported: on a shared machine
+the CPU time of the Python is the steadier figure.
 
 ``python -m benchmarks.history_plans [--scale bench]`` runs it on the reference
-segments and saves ``results/history_plans.json``; :mod:`benchmarks.history` may call
+segments and saves ``results/history_plans_<scale>.json``; :mod:`benchmarks.history` may call
 :func:`repeat_calls` on its own workspace.
 """
 
@@ -41,21 +43,28 @@ GRIDS = (
 
 
 class _SqlClock:
-    """Time spent running SQL on DuckDB connections (the binding of tables included)."""
+    """Time spent running SQL on DuckDB connections (the binding of tables included).
+
+    ``seconds`` is wall time, ``cpu`` this thread's CPU time (DuckDB's own threads not
+    included): on a shared machine the CPU time of the Python around the SQL is the
+    steadier figure.
+    """
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.cpu = 0.0
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[_SqlClock]:
         inner = _execute._bound_rows
 
         def timed(con: Any, sql: str, tables: dict[str, Any]) -> list[tuple]:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 return inner(con, sql, tables)
             finally:
                 self.seconds += time.perf_counter() - t0
+                self.cpu += time.thread_time() - c0
 
         _execute._bound_rows = timed
         try:
@@ -76,25 +85,28 @@ def _grid(end: dt.datetime, every: str, points: int, shift: int) -> tuple[dt.dat
 
 
 def _call(ws: sl.Workspace, seg: Any, start: Any, end: Any, every: str, plan: str) -> tuple:
-    """One ``ws.history`` call: ``(total s, SQL s, frame)``."""
+    """One ``ws.history`` call: ``(total s, SQL s, Python CPU s, frame)``."""
     clock = _SqlClock()
     with clock.installed():
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         frame = ws.history(seg, start, end, every, plan=plan)
-        total = time.perf_counter() - t0
-    return total, clock.seconds, frame
+        total, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    return total, clock.seconds, cpu - clock.cpu, frame
 
 
-def _compile_ms(ws: sl.Workspace, seg: Any, start: Any, end: Any, every: str, plan: str) -> float:
-    """Python to build and compile the history query afresh (what a call without plans pays)."""
+def _compile_ms(
+    ws: sl.Workspace, seg: Any, start: Any, end: Any, every: str, plan: str
+) -> tuple[float, float]:
+    """Python to build and compile the history query afresh (what a call without plans
+    pays): ``(wall ms, CPU ms)``."""
     from segment_lab.engine import history_counts
     from segment_lab.engine._execute import compile_sql, duckdb_backend
 
     rule, grid = ws.resolve(seg), ws.grid(start, end, every)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     expr = history_counts(rule, ws.tables, grid, plan)
     compile_sql(duckdb_backend(expr), expr)
-    return (time.perf_counter() - t0) * 1000
+    return (time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000
 
 
 def repeat_calls(
@@ -112,7 +124,8 @@ def repeat_calls(
     compiles the plan.  The repeat calls run on grids of the same shape shifted by
     1, 2, ... steps back from ``end`` and must give, on the instants they share with
     the first grid, the same sizes.  Times are in ms: ``*_python_ms`` is the call's
-    total minus its SQL; repeat figures are medians.
+    total minus its SQL (wall), ``*_python_cpu_ms`` the CPU time of this thread
+    outside the SQL; repeat figures are medians (and maxima).
     """
     rows = []
     for seg in segments:
@@ -121,18 +134,20 @@ def repeat_calls(
             for plan in plans:
                 fresh = sl.Workspace(ws.tables, ws.catalog, ws.now, ws._facts)
                 start, last = _grid(end, every, points, 0)
-                first, first_sql, frame = _call(fresh, seg, start, last, every, plan)
+                first, first_sql, first_cpu, frame = _call(fresh, seg, start, last, every, plan)
                 sizes = dict(zip(frame["period"], frame["size"]))
-                totals, sqls = [], []
+                totals, sqls, cpus = [], [], []
                 for shift in range(1, repeats + 1):
                     s, e = _grid(end, every, points, shift)
-                    total, sql, again = _call(fresh, seg, s, e, every, plan)
+                    total, sql, cpu, again = _call(fresh, seg, s, e, every, plan)
                     totals.append(total)
                     sqls.append(sql)
+                    cpus.append(cpu)
                     for p, size in zip(again["period"], again["size"]):
                         if p in sizes and sizes[p] != size:
                             raise AssertionError(f"{name} {grid_name} {plan}: {p} differs")
                 python = [t - q for t, q in zip(totals, sqls)]
+                compile_ms, compile_cpu_ms = _compile_ms(fresh, seg, start, last, every, plan)
                 rows.append(
                     {
                         "segment": name,
@@ -147,32 +162,50 @@ def repeat_calls(
                         "first_ms": first * 1000,
                         "first_sql_ms": first_sql * 1000,
                         "first_python_ms": (first - first_sql) * 1000,
+                        "first_python_cpu_ms": first_cpu * 1000,
                         "repeat_ms": statistics.median(totals) * 1000,
                         "repeat_sql_ms": statistics.median(sqls) * 1000,
                         "repeat_python_ms": statistics.median(python) * 1000,
                         "repeat_python_max_ms": max(python) * 1000,
-                        "compile_ms": _compile_ms(fresh, seg, start, last, every, plan),
+                        "repeat_python_cpu_ms": statistics.median(cpus) * 1000,
+                        "repeat_python_cpu_max_ms": max(cpus) * 1000,
+                        "compile_ms": compile_ms,
+                        "compile_cpu_ms": compile_cpu_ms,
                     }
                 )
     return rows
 
 
-def run(scale: str = "bench", repeats: int = 3) -> dict[str, Any]:
+#: The reference segments of a bench-scale run (each history there takes seconds): a
+#: sliding count, a sum, and the nested rule with a segment reference.
+BENCH_SEGMENTS = ("count in window", "sum", "nested any/all + in_segment")
+
+
+def run(
+    scale: str = "bench", repeats: int = 2, segments: Sequence[str] | None = None
+) -> dict[str, Any]:
     """:func:`repeat_calls` on the reference segments at ``scale``, one workspace.
 
-    At bench scale the dense grids run the interval plan only and the sparse ones both
-    (a batched history of 720 hourly points reads each event at 720 instants' windows).
+    ``segments``: names of reference segments (default: :data:`BENCH_SEGMENTS` at bench
+    scale, all of them otherwise).  The dense grids (hourly, 6-hourly, daily) run the
+    interval plan only, the sparse ones (weekly, monthly, quarterly) both: a batched
+    history of 720 hourly points reads each event in up to 720 instants' windows.
     """
     from benchmarks.segments import CATALOG, REFERENCES
     from segment_lab import sample
 
+    if segments is None and scale == "bench":
+        segments = BENCH_SEGMENTS
+    refs = [r for r in REFERENCES if segments is None or r.name in segments]
     end = sample.END
     ws = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
     ws._facts.stats()  # the table statistics: once, outside the first calls
-    segments = [r.segment for r in REFERENCES]
     dense, sparse = GRIDS[:3], GRIDS[3:]
-    rows = repeat_calls(ws, segments, end, dense, ("intervals",), repeats)
-    rows += repeat_calls(ws, segments, end, sparse, ("intervals", "batched"), repeats)
+    rows = []
+    for ref in refs:
+        for grids, plans in ((dense, ("intervals",)), (sparse, ("intervals", "batched"))):
+            for row in repeat_calls(ws, [ref.segment], end, grids, plans, repeats):
+                rows.append({"reference": ref.name, **row})
     return {
         "benchmark": "history_plans",
         "scale": scale,
@@ -188,14 +221,17 @@ def run(scale: str = "bench", repeats: int = 3) -> dict[str, Any]:
 def table(result: dict[str, Any]) -> str:
     """The rows of :func:`run` as a Markdown table."""
     lines = [
-        "| segment | grid | plan | first ms (Python) | repeat ms (Python, max) | compile ms |",
-        "|---|---|---|---:|---:|---:|",
+        "| segment | grid | plan | plan compiled | first ms (Python) | repeat ms (Python, max) "
+        "| repeat Python CPU ms (max) | compile ms, CPU (no plan) |",
+        "|---|---|---|---|---:|---:|---:|---:|",
     ]
     for r in result["rows"]:
         lines.append(
-            f"| {r['segment']} | {r['grid']} | {r['plan']} | {r['first_ms']:.0f} "
-            f"({r['first_python_ms']:.1f}) | {r['repeat_ms']:.0f} ({r['repeat_python_ms']:.1f}, "
-            f"{r['repeat_python_max_ms']:.1f}) | {r['compile_ms']:.1f} |"
+            f"| {r.get('reference', r['segment'])} | {r['grid']} | {r['plan']} | {'yes' if r['compiled'] else 'no'} "
+            f"| {r['first_ms']:.0f} ({r['first_python_ms']:.0f}) | {r['repeat_ms']:.0f} "
+            f"({r['repeat_python_ms']:.1f}, {r['repeat_python_max_ms']:.1f}) "
+            f"| {r['repeat_python_cpu_ms']:.1f} ({r['repeat_python_cpu_max_ms']:.1f}) "
+            f"| {r['compile_ms']:.0f}, {r['compile_cpu_ms']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -205,8 +241,8 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="bench")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     res = run(args.scale, args.repeats)
     print(table(res))
-    print("saved", _common.save("history_plans", res))
+    print("saved", _common.save(f"history_plans_{args.scale}", res))
