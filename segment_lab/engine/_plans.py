@@ -41,6 +41,7 @@ from segment_lab.engine._execute import (
     run_rows_sql,
     run_scalar_sql,
 )
+from segment_lab.engine._grid import Grid
 from segment_lab.engine._history import grid_counts
 from segment_lab.engine._intervals import IntervalContext, membership
 from segment_lab.model._time import add_months
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import numpy as np
 
-    from segment_lab.engine._queries import Grid
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
 
@@ -163,8 +163,6 @@ GRID_STAND_INS = (STAND_IN, dt.datetime(2345, 6, 7, 8, 9, 10, 123457))
 
 def _stand_in_grid(before: dt.datetime, step: dt.timedelta | int, npoints: int) -> Grid:
     """Return the grid of ``npoints`` instants (``t_(-1)`` first) from ``before`` every ``step``."""
-    from segment_lab.engine._queries import Grid
-
     if isinstance(step, int):
         return Grid(add_months(before, step), None, npoints - 1, step)
     return Grid(before + step, step, npoints - 1)
