@@ -182,7 +182,10 @@ BENCH_SEGMENTS = ("count in window", "sum", "nested any/all + in_segment")
 
 
 def run(
-    scale: str = "bench", repeats: int = 2, segments: Sequence[str] | None = None
+    scale: str = "bench",
+    repeats: int = 2,
+    segments: Sequence[str] | None = None,
+    save: bool = False,
 ) -> dict[str, Any]:
     """:func:`repeat_calls` on the reference segments at ``scale``, one workspace.
 
@@ -190,6 +193,7 @@ def run(
     scale, all of them otherwise).  The dense grids (hourly, 6-hourly, daily) run the
     interval plan only, the sparse ones (weekly, monthly, quarterly) both: a batched
     history of 720 hourly points reads each event in up to 720 instants' windows.
+    ``save``: write ``results/history_plans_<scale>.json`` after each grid.
     """
     from benchmarks.segments import CATALOG, REFERENCES
     from segment_lab import sample
@@ -201,21 +205,20 @@ def run(
     ws = sl.Workspace.connect(_common.database(scale), catalog=CATALOG, now=end)
     ws._facts.stats()  # the table statistics: once, outside the first calls
     dense, sparse = GRIDS[:3], GRIDS[3:]
-    rows = []
+    result: dict[str, Any] = {"benchmark": "history_plans", "scale": scale, "repeats": repeats}
+    result.update(end=str(end), machine=_common.machine(), rows=[])
     for ref in refs:
-        for grids, plans in ((dense, ("intervals",)), (sparse, ("intervals", "batched"))):
-            for row in repeat_calls(ws, [ref.segment], end, grids, plans, repeats):
-                rows.append({"reference": ref.name, **row})
-    return {
-        "benchmark": "history_plans",
-        "scale": scale,
-        "repeats": repeats,
-        "end": str(end),
-        "peak_rss_gib": _common.peak_rss_gib(),
-        "machine": _common.machine(),
-        "rows": rows,
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
+        for grid in (*dense, *sparse):
+            plans = ("intervals",) if grid in dense else ("intervals", "batched")
+            for row in repeat_calls(ws, [ref.segment], end, [grid], plans, repeats):
+                result["rows"].append({"reference": ref.name, **row})
+            if save:  # each grid as it comes: a long run stopped early keeps what it measured
+                _common.save(f"history_plans_{scale}", {**result, "complete": False})
+    result.update(peak_rss_gib=_common.peak_rss_gib(), complete=True)
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    if save:
+        _common.save(f"history_plans_{scale}", result)
+    return result
 
 
 def table(result: dict[str, Any]) -> str:
@@ -242,7 +245,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="bench")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--segments", nargs="*", default=None, help="reference segment names")
     args = parser.parse_args()
-    res = run(args.scale, args.repeats)
-    print(table(res))
-    print("saved", _common.save(f"history_plans_{args.scale}", res))
+    print(table(run(args.scale, args.repeats, args.segments, save=True)))
