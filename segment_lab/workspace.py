@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from segment_lab.engine import (
-    BatchedPlans,
     Bindings,
     CountPlans,
     DataFacts,
     Grid,
+    HistoryPlans,
     Tables,
     as_rule,
     backend_tables,
@@ -116,7 +116,7 @@ class Workspace:
         self._catalog = catalog
         self._now = now
         self._plans = CountPlans(tables)
-        self._history_plans = BatchedPlans(tables)
+        self._history_plans = HistoryPlans(tables)
         # event types, time span, where values: learnt once, shared by with_* copies
         self._facts = facts if facts is not None and facts.tables is tables else DataFacts(tables)
 
@@ -999,7 +999,9 @@ class Workspace:
             else the cheaper of the other two from the grid, the windows and the
             tables' row counts (docs/decisions.md#history-plans).  For several
             segments, those bitmask suits run in one bitmask query, the others as
-            ``"batched"`` shared queries or each on its own plan, by estimate.
+            ``"batched"`` shared queries or each on its own plan, by estimate.  On DuckDB every plan is
+            compiled once per segment, plan and grid shape (step and number of points):
+            a later call on another start and end reuses it.
 
         Returns
         -------

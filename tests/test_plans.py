@@ -70,6 +70,10 @@ def test_a_rule_quoting_the_stand_in_is_compiled_per_call(ws):
     assert compile_count(ws.resolve(rule), ws.tables) is None
     t = INSTANTS[-1]
     assert ws.count(rule, as_of=t) == _fresh(ws, rule, t)
+    # the stand-in instant as a value: its literal is the marker's (was counted as t: 0)
+    since = sl.field("created_at") > STAND_IN
+    assert compile_count(ws.resolve(since), ws.tables) is None
+    assert ws.count(since, as_of=t) == _fresh(ws, since, t) > 0
 
 
 def test_errors_are_raised_at_every_call_and_nothing_is_kept(ws):

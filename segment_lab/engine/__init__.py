@@ -10,6 +10,8 @@ Code outside the engine imports these names from here, never from the private mo
   ``choose_plan``, ``check_plan``, ``plan_costs``, ``HISTORY_PLANS``; the histories of
   several segments sharing their work, ``segment_histories``, ``check_fields``,
   ``membership_intervals``, ``entries_and_exits``, ``movers``) on a :class:`Grid`;
+* compiled plans, kept per workspace: ``CountPlans`` (``compile_count``) for counts,
+  ``HistoryPlans`` (``compile_history``, ``history_counts``) for histories;
 * data checks (``check_tables``, ``check_data``, ``event_types_present``), the facts a
   workspace learns about its data once (``DataFacts``) and the checks of rules and
   instants against them (``check_rule``, ``check_instant``), and the current-value
@@ -37,7 +39,6 @@ from segment_lab.engine._backtest import (
 )
 from segment_lab.engine._batched import (
     HISTORY_PLANS,
-    BatchedPlans,
     check_plan,
     choose_plan,
     plan_costs,
@@ -68,7 +69,14 @@ from segment_lab.engine._execute import (
     url_tables,
 )
 from segment_lab.engine._intervals import HI, LO, IntervalContext, membership
-from segment_lab.engine._plans import STAND_IN, CountPlans, compile_count
+from segment_lab.engine._plans import (
+    STAND_IN,
+    CountPlans,
+    HistoryPlans,
+    compile_count,
+    compile_history,
+    history_counts,
+)
 from segment_lab.engine._queries import (
     Grid,
     entries_and_exits,
@@ -84,8 +92,10 @@ from segment_lab.engine._summary import DataSummary, summarise
 
 __all__ = [
     "HISTORY_PLANS",
-    "BatchedPlans",
     "check_fields",
+    "HistoryPlans",
+    "compile_history",
+    "history_counts",
     "check_plan",
     "configure_duckdb",
     "choose_plan",

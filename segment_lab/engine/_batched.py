@@ -26,7 +26,6 @@ plan runs on every backend.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -42,7 +41,6 @@ from segment_lab.engine._asof import (
     window_filter,
 )
 from segment_lab.engine._bitmask import suits, why_not
-from segment_lab.engine._execute import duckdb_backend, literal_sql, run_rows_sql
 from segment_lab.engine._grid import grid_ceil, timestamp
 from segment_lab.errors import InvalidValueError, did_you_mean
 from segment_lab.model._time import Within
@@ -59,8 +57,6 @@ if TYPE_CHECKING:
 __all__ = [
     "HISTORY_PLANS",
     "INTERVALS_WEIGHT",
-    "BatchedPlan",
-    "BatchedPlans",
     "batched_counts",
     "check_plan",
     "choose_plan",
@@ -335,89 +331,3 @@ def batched_counts(
     e = ends.group_by(j=ends[K] + 1).aggregate(starts=ibis.literal(0, "int64"), ends=ends.count())
     both = ibis.union(s, e, distinct=False)
     return both.group_by("j").aggregate(starts=both.starts.sum(), ends=both.ends.sum())
-
-
-#: The first instant a batched plan is compiled at (as count plans, engine/_plans.py): no
-#: real data is this old, and its microseconds make its literal unmistakable.
-STAND_IN = dt.datetime(1970, 1, 2, 3, 4, 5, 678901)
-
-
-@dataclass(frozen=True)
-class BatchedPlan:
-    """A compiled batched history of one rule on grids of one step and length (DuckDB).
-
-    The SQL is compiled once on a stand-in grid starting at :data:`STAND_IN`; running it
-    on another grid of the same step and number of points replaces the literals of the
-    stand-in's first and last instants with the grid's and binds the grid table to the
-    grid's instants: the query DuckDB runs is the one a fresh compilation would send.
-    """
-
-    sql: str
-    markers: tuple[str, str]
-    grid_name: str
-    backend: Any
-    expr: Any  # kept alive: the in-memory tables it reads stay registered
-
-    def rows(self, instants: Sequence[dt.datetime]) -> list[tuple]:
-        """``(j, starts, ends)`` rows on the grid ``instants`` (``t_(-1)`` first)."""
-        sql = self.sql.replace(self.markers[0], _literal(instants[0]))
-        sql = sql.replace(self.markers[1], _literal(instants[-1]))
-        import pandas as pd
-
-        frame = pd.DataFrame({K: range(len(instants)), T: pd.to_datetime(list(instants))})
-        return run_rows_sql(self.backend, sql, {self.grid_name: frame})
-
-
-def _literal(t: dt.datetime) -> str:
-    return f"TIMESTAMP '{t.isoformat(sep=' ', timespec='microseconds')}'"
-
-
-class BatchedPlans:
-    """The batched plans of one workspace, by rule, step and number of grid points."""
-
-    def __init__(self, tables: Tables, size: int = 128) -> None:
-        self._tables = tables
-        self._size = size
-        self._plans: dict[tuple, BatchedPlan | None] = {}
-
-    def rows(self, rule: Rule, positions: tuple, instants: Sequence[dt.datetime]) -> list[tuple]:
-        """``(j, starts, ends)`` of ``rule`` on a grid, by its plan (compiled on first use)."""
-        _, step, npos = positions
-        key = (rule, step, npos)
-        if key not in self._plans:
-            if len(self._plans) >= self._size:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = _compile(rule, self._tables, step, npos)
-        plan = self._plans[key]
-        if plan is None:
-            from segment_lab.engine._execute import execute_rows
-
-            return execute_rows(batched_counts(rule, self._tables, positions, instants))
-        return plan.rows(instants)
-
-
-def _compile(rule: Rule, tables: Tables, step: Any, npos: int) -> BatchedPlan | None:
-    """Compile the plan of ``rule`` on grids of ``step`` and ``npos`` points; None where none applies.
-
-    Plans apply on DuckDB and fixed steps (a calendar-month grid's boundaries are Python
-    integers in the SQL), when the stand-in literals occur in the SQL and not in the rule.
-    """
-    if not isinstance(step, dt.timedelta):
-        return None
-    instants = [STAND_IN + k * step for k in range(npos)]
-    grid = grid_table(instants)
-    expr = batched_counts(rule, tables, (STAND_IN, step, npos), instants, grid=grid)
-    backend = duckdb_backend(expr)
-    if backend is None:
-        return None
-    markers = tuple(
-        literal_sql(backend, ibis.literal(t, type="timestamp")) for t in (instants[0], instants[-1])
-    )
-    if any(m in repr(rule) for m in markers):
-        return None
-    from segment_lab.engine._execute import compile_sql
-
-    sql = compile_sql(backend, expr)
-    if markers[0] not in sql or markers[1] not in sql:
-        return None
-    return BatchedPlan(sql, markers, grid.get_name(), backend, expr)  # type: ignore[arg-type]

@@ -184,6 +184,19 @@ class _Masks:
         """Whether ``rule`` reads an SCD2 attribute."""
         return any(f in self.hist for f in used_fields(rule))
 
+    def at(self, k: int) -> ir.TimestampValue:
+        """Return the grid instant k as an expression of ``t_(-1)``'s literal.
+
+        Never a literal of its own: a compiled plan binds the grid by replacing that one
+        literal (engine/_plans.py).
+        """
+        first = ibis.literal(self.first, type="timestamp")
+        if k == 0:
+            return first
+        if isinstance(self.step, int):
+            return first + ibis.interval(months=k * self.step)
+        return first + ibis.interval(microseconds=k * (self.step // dt.timedelta(microseconds=1)))
+
     def index(self, x: ir.TimestampValue) -> ir.IntegerValue:
         """Return the first grid index at or after ``x``, clipped to ``[0, npos]``."""
         return grid_index(x, self.g0, self.step, self.npos)
@@ -216,7 +229,7 @@ class _Masks:
         b, events = self.b, self.tables.events
         negate = holds_without_events(node)
         parts = []
-        for k, t in enumerate(self.instants):
+        for k, t in enumerate(self.at(k) for k in range(self.npos)):
             ev = events.filter((events[b.ts] <= t) & window_filter(events, node, self.tables, t))
             agg = ev.group_by(__c=ev[b.contact_id]).aggregate(
                 __v=metric(ev, node, None, self.tables)
@@ -263,7 +276,7 @@ class _Masks:
 
         if not any(has_relative(n) for n in walk(rule)):
             return ibis.ifelse(holds(None), self.all, 0).cast("int64")
-        bits = [ibis.ifelse(holds(t), 1 << k, 0) for k, t in enumerate(self.instants)]
+        bits = [ibis.ifelse(holds(self.at(k)), 1 << k, 0) for k in range(self.npos)]
         return reduce(lambda x, y: x + y, bits).cast("int64")
 
     def value(self, rule: Rule, frame: ir.Table) -> ir.IntegerValue:

@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from segment_lab.engine._batched import BatchedPlans
+    from segment_lab.engine._plans import HistoryPlans
     from segment_lab.engine._checks import TableStats
     from segment_lab.engine._queries import Grid
     from segment_lab.engine._schema import Tables
@@ -563,7 +563,7 @@ def segment_histories(
     grid: Grid,
     plan: str = "auto",
     stats: Callable[[], TableStats] | None = None,
-    plans: BatchedPlans | None = None,
+    plans: HistoryPlans | None = None,
     on_done: Callable[[int], Any] | None = None,
 ) -> list[pd.DataFrame]:
     """``period, size, entered, exited`` of each rule on ``grid``, sharing work (:func:`assign`).
@@ -624,7 +624,7 @@ def _shared_histories(
     grid: Grid,
     plan: str,
     stats: Callable[[], TableStats] | None,
-    plans: BatchedPlans | None,
+    plans: HistoryPlans | None,
     on_done: Callable[[int], Any] | None,
 ) -> list[pd.DataFrame]:
     """Return the histories of rules the bitmask plan is not for: shared batched queries or alone."""

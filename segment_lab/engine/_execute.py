@@ -461,18 +461,44 @@ def configure_duckdb(
     return dict(rows)
 
 
-def run_rows_sql(backend: Any, sql: str, tables: dict[str, Any]) -> list[tuple]:
-    """Return the rows of ``sql`` on ``backend``'s connection, ``tables`` (name: pandas frame) bound first.
+def run_rows_sql(
+    backend: Any, sql: str, tables: dict[str, Any] | None = None, expr: ir.Expr | None = None
+) -> list[tuple]:
+    """Return the rows of ``sql`` on ``backend``'s connection, ``tables`` (name: Arrow table) bound first.
 
-    The frames replace the in-memory tables of those names (a compiled plan's grid).
+    The tables replace the in-memory tables of those names (a compiled plan's grid).
+    Off the main thread it runs on the thread's own cursor, with the in-memory tables of
+    ``expr`` (the expression ``sql`` was compiled from) registered there: two threads
+    bind their own tables under the same name without seeing each other's.
     """
+    import duckdb
+
+    tables = tables or {}
     try:
-        with _QUERY_LOCK:
-            for name, frame in tables.items():
-                backend.con.register(name, frame)
-            return backend.con.execute(sql).fetchall()
+        own = _own_cursor(backend)
+        if own is not None and _register_in_memory(own, expr):
+            with _STATE_LOCK:
+                _check_cancelled()
+            return _bound_rows(own.cursor, sql, tables)
+    except duckdb.CatalogException:
+        pass  # a table the cursor does not know: the shared path
+    except SegmentLabError:
+        raise
     except Exception as exc:
         raise _failed(exc) from exc
+    try:
+        with _on_shared(backend.con):
+            return _bound_rows(backend.con, sql, tables)
+    except SegmentLabError:
+        raise
+    except Exception as exc:
+        raise _failed(exc) from exc
+
+
+def _bound_rows(con: Any, sql: str, tables: dict[str, Any]) -> list[tuple]:
+    for name, table in tables.items():
+        con.register(name, table)
+    return con.execute(sql).fetchall()
 
 
 def to_sql(expr: ir.Expr, dialect: str | None = None) -> str:

@@ -17,6 +17,7 @@ import ibis
 
 from segment_lab.engine._schema import Tables
 from segment_lab.engine._sweep import complement as _complement
+from segment_lab.model._time import add_months
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAY",
     "HI",
+    "Grid",
     "LO",
     "US",
     "IntervalContext",
@@ -52,10 +54,13 @@ def grid_ceil(x: ir.TimestampValue, g0: dt.datetime, step: dt.timedelta | int) -
 
     A ``step`` in calendar months (an int) counts grid points ``g0 + k * step`` months,
     ``g0`` on the 1st of a month at midnight: x is past the month boundaries up to its own
-    month's, and past that one too unless it lies exactly on it.
+    month's, and past that one too unless it lies exactly on it.  ``g0`` is in the SQL as
+    its timestamp literal only (its year and month too), which history plans substitute
+    (engine/_plans.py).
     """
     if isinstance(step, int):
-        months = (x.year() - g0.year) * 12 + (x.month() - g0.month)
+        g = timestamp(g0)
+        months = (x.year() - g.year()) * 12 + (x.month() - g.month())
         # ifelse, not a cast of the boolean: PostgreSQL cannot cast boolean to bigint
         past = months + ibis.ifelse(x > x.truncate("M"), 1, 0)
         return -((-past) // step)
@@ -69,6 +74,62 @@ def grid_index(
 ) -> ir.IntegerValue:
     """``ceil((x - g0) / step)`` clipped to ``[0, npoints]``: the first grid index at or after x."""
     return ibis.greatest(ibis.least(grid_ceil(x, g0, step), npoints), 0).cast("int64")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The instants ``t_k`` for ``k = 0 .. n-1``: ``start + k * step``, or calendar months.
+
+    A grid of ``months`` (``step`` None) has ``t_k = start + k * months`` calendar
+    months, all on the 1st of a month at midnight.  Membership at ``before``
+    (``t_(-1)``) is what the first period's entries and exits are counted against.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> g = Grid(dt.datetime(2025, 6, 2), dt.timedelta(weeks=1), 3)
+    >>> g.end, g.before
+    (datetime.datetime(2025, 6, 16, 0, 0), datetime.datetime(2025, 5, 26, 0, 0))
+    >>> q = Grid(dt.datetime(2025, 1, 1), None, 3, months=3)
+    >>> q.points[-1], q.before, q.every
+    (datetime.datetime(2025, 7, 1, 0, 0), datetime.datetime(2024, 10, 1, 0, 0), '3mo')
+    """
+
+    start: dt.datetime
+    step: dt.timedelta | None
+    n: int
+    months: int = 0
+
+    def at(self, k: int) -> dt.datetime:
+        """Return the grid instant ``t_k`` (``k = -1`` is :attr:`before`)."""
+        if self.step is None:
+            return add_months(self.start, k * self.months)
+        return self.start + k * self.step
+
+    @property
+    def end(self) -> dt.datetime:
+        """The last instant of the grid."""
+        return self.at(self.n - 1)
+
+    @property
+    def before(self) -> dt.datetime:
+        """The instant before the first, ``t_(-1)``."""
+        return self.at(-1)
+
+    @property
+    def points(self) -> list[dt.datetime]:
+        """The instants ``t_0 .. t_(n-1)``."""
+        return [self.at(k) for k in range(self.n)]
+
+    @property
+    def every(self) -> dt.timedelta | str:
+        """The step as :meth:`Workspace.history` takes it (a timedelta, or ``"3mo"``)."""
+        return self.step if self.step is not None else f"{self.months}mo"
+
+    @property
+    def positions(self) -> tuple[dt.datetime, dt.timedelta | int, int]:
+        """``(t_(-1), step, n + 1)`` as interval compilation takes it (step in months: int)."""
+        return self.before, (self.step if self.step is not None else self.months), self.n + 1
 
 
 @dataclass

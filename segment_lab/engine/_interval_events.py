@@ -44,12 +44,22 @@ if TYPE_CHECKING:
 __all__ = ["event_leaf"]
 
 
-def _earlier(instant: dt.datetime, delta: dt.timedelta) -> dt.datetime:
-    """``instant - delta``, but never before :data:`LO` (or beyond the calendar)."""
+def _earlier(instant: dt.datetime, delta: dt.timedelta) -> ir.TimestampValue:
+    """``instant - delta``, but never before :data:`LO` (or beyond the calendar).
+
+    An expression of ``instant``'s literal, not a literal of its own: history plans
+    substitute the grid's instants in the compiled SQL (engine/_plans.py).
+    """
     try:
-        return max(instant - delta, LO)
+        if instant - delta <= LO:
+            return timestamp(LO)
     except OverflowError:
-        return LO
+        return timestamp(LO)
+    us = delta // dt.timedelta(microseconds=1)
+    shift = (
+        ibis.interval(seconds=us // 10**6) if us % 10**6 == 0 else ibis.interval(microseconds=us)
+    )
+    return timestamp(instant) - shift
 
 
 def _within_bounds(window: Within, ts: ir.Value, ctx: IntervalContext) -> tuple[list, Any, Any]:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from segment_lab.engine._asof import plan_asof, universe
-from segment_lab.engine._batched import BatchedPlans, batched_counts, choose_plan
-from segment_lab.engine._bitmask import bitmask_counts, bitmask_rows
+from segment_lab.engine._batched import choose_plan
 from segment_lab.engine._execute import execute, execute_rows
-from segment_lab.engine._history import grid_counts, history_frame
+from segment_lab.engine._grid import Grid
+from segment_lab.engine._history import history_frame
 from segment_lab.engine._intervals import LO, IntervalContext, membership
+from segment_lab.engine._plans import HistoryPlans, counts_rows, grid_instants, history_counts
 from segment_lab.errors import InvalidValueError
 from segment_lab.model._instants import resolve_every
 from segment_lab.model._nodes import And
-from segment_lab.model._time import add_months
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -42,62 +41,6 @@ __all__ = [
 
 #: The most grid instants one history may have.
 MAX_GRID_POINTS = 999_999
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The instants ``t_k`` for ``k = 0 .. n-1``: ``start + k * step``, or calendar months.
-
-    A grid of ``months`` (``step`` None) has ``t_k = start + k * months`` calendar
-    months, all on the 1st of a month at midnight.  Membership at ``before``
-    (``t_(-1)``) is what the first period's entries and exits are counted against.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> g = Grid(dt.datetime(2025, 6, 2), dt.timedelta(weeks=1), 3)
-    >>> g.end, g.before
-    (datetime.datetime(2025, 6, 16, 0, 0), datetime.datetime(2025, 5, 26, 0, 0))
-    >>> q = Grid(dt.datetime(2025, 1, 1), None, 3, months=3)
-    >>> q.points[-1], q.before, q.every
-    (datetime.datetime(2025, 7, 1, 0, 0), datetime.datetime(2024, 10, 1, 0, 0), '3mo')
-    """
-
-    start: dt.datetime
-    step: dt.timedelta | None
-    n: int
-    months: int = 0
-
-    def at(self, k: int) -> dt.datetime:
-        """Return the grid instant ``t_k`` (``k = -1`` is :attr:`before`)."""
-        if self.step is None:
-            return add_months(self.start, k * self.months)
-        return self.start + k * self.step
-
-    @property
-    def end(self) -> dt.datetime:
-        """The last instant of the grid."""
-        return self.at(self.n - 1)
-
-    @property
-    def before(self) -> dt.datetime:
-        """The instant before the first, ``t_(-1)``."""
-        return self.at(-1)
-
-    @property
-    def points(self) -> list[dt.datetime]:
-        """The instants ``t_0 .. t_(n-1)``."""
-        return [self.at(k) for k in range(self.n)]
-
-    @property
-    def every(self) -> dt.timedelta | str:
-        """The step as :meth:`Workspace.history` takes it (a timedelta, or ``"3mo"``)."""
-        return self.step if self.step is not None else f"{self.months}mo"
-
-    @property
-    def positions(self) -> tuple[dt.datetime, dt.timedelta | int, int]:
-        """``(t_(-1), step, n + 1)`` as interval compilation takes it (step in months: int)."""
-        return self.before, (self.step if self.step is not None else self.months), self.n + 1
 
 
 _DAY, _WEEK = dt.timedelta(days=1), dt.timedelta(weeks=1)
@@ -186,7 +129,7 @@ def segment_history(
     grid: Grid,
     plan: str = "intervals",
     stats: Callable[[], TableStats] | None = None,
-    plans: BatchedPlans | None = None,
+    plans: HistoryPlans | None = None,
 ) -> pd.DataFrame:
     """``period, size, entered, exited`` of ``rule`` at each instant of ``grid``.
 
@@ -194,25 +137,18 @@ def segment_history(
     grid samples; "batched": every grid instant is evaluated as-of in one query
     (:mod:`~segment_lab.engine._batched`); "auto": the cheaper by
     :func:`~segment_lab.engine._batched.choose_plan` on the table statistics ``stats()``.
-    ``plans``: the workspace's compiled batched plans (None: compile this call's).
+    ``plans``: the workspace's compiled history plans (engine/_plans.py), bound to this
+    grid (None: the query is compiled for this call).
     """
-    g0 = grid.before
     if plan != "intervals":
         auto = plan in ("auto", None)
         plan = choose_plan(rule, stats() if auto else None, grid, plan, tables)  # type: ignore[misc]
-    if plan == "bitmask":
-        instants = [g0, *grid.points]
-        frame = execute(bitmask_counts(rule, tables, grid.positions, instants))
-        return history_frame(bitmask_rows(frame, len(instants)), instants)
-    if plan == "batched":
-        instants = [g0, *grid.points]
-        if plans is not None:
-            return history_frame(plans.rows(rule, grid.positions, instants), instants)
-        rows = execute_rows(batched_counts(rule, tables, grid.positions, instants))
-        return history_frame(rows, instants)
-    ctx = IntervalContext(tables, end=grid.end, horizon=g0, grid=grid.positions)
-    counts = grid_counts(membership(rule, ctx))
-    return history_frame(execute_rows(counts), [g0, *grid.points])
+    instants = grid_instants(grid)
+    if plans is not None:
+        rows = plans.rows(rule, plan, grid, instants)
+    else:
+        rows = counts_rows(execute_rows(history_counts(rule, tables, grid, plan)), plan, grid)
+    return history_frame(rows, instants)
 
 
 def membership_intervals(
