@@ -73,8 +73,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from segment_lab.engine._plans import HistoryPlans
     from segment_lab.engine._checks import TableStats
+    from segment_lab.engine._plans import HistoryPlans
     from segment_lab.engine._queries import Grid
     from segment_lab.engine._schema import Tables
     from segment_lab.model._nodes import Rule
