@@ -44,6 +44,7 @@ from segment_lab.engine._asof import (
     window_filter,
 )
 from segment_lab.engine._attributes import Columns, row_predicate
+from segment_lab.engine._execute import supports_bit_or
 from segment_lab.engine._grid import grid_index
 from segment_lab.engine._interval_where import relative_where
 from segment_lab.engine._solve import has_relative
@@ -68,9 +69,14 @@ def _one() -> ir.IntegerValue:
     return ibis.literal(1).cast("int64")  # a BIGINT: a bare 1 is a 32-bit INTEGER in SQL
 
 
+def _bit(k: ir.IntegerValue) -> ir.IntegerValue:
+    """Return ``2 ** k`` (a BIGINT; the shift by a 32-bit INTEGER, as PostgreSQL and Spark need)."""
+    return _one() << k.cast("int32")
+
+
 def _bits(lo: ir.IntegerValue, hi: ir.IntegerValue) -> ir.IntegerValue:
     """Return the bits ``lo .. hi - 1`` (none where ``hi <= lo``)."""
-    return (_one() << ibis.greatest(hi, lo)) - (_one() << lo)
+    return _bit(ibis.greatest(hi, lo)) - _bit(lo)
 
 
 def _has_events(rule: Rule) -> bool:
@@ -93,6 +99,8 @@ def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
     """
     if npos > MAX_POINTS:
         return f"it holds at most {MAX_POINTS} grid instants, this grid has {npos}"
+    if not supports_bit_or(tables.contacts):
+        return "this backend (PySpark) has no BIT_OR aggregate in Ibis"
     return None
 
 
@@ -401,7 +409,7 @@ def _frame(m: _Masks) -> ir.Table:
     if tables.has_created_at:  # the universe: from the first instant at or after created_at
         created = frame[b.created_at]
         born = ibis.ifelse(created.isnull(), 0, m.index(created))
-        universe = m.all - ((_one() << born) - 1)
+        universe = m.all - (_bit(born) - 1)
     else:
         universe = ibis.literal(m.all).cast("int64")
     if m.hist:

@@ -44,6 +44,7 @@ __all__ = [
     "DIALECT_ALIASES",
     "backend_tables",
     "compile_sql",
+    "supports_bit_or",
     "configure_duckdb",
     "duckdb_backend",
     "duckdb_tables",
@@ -374,6 +375,15 @@ def duckdb_backend(expr: ir.Expr) -> Any | None:
     except Exception:  # no backend to talk to directly: let Ibis decide
         return None
     return backend if getattr(backend, "name", None) == "duckdb" else None
+
+
+def supports_bit_or(expr: ir.Expr) -> bool:
+    """Whether the backend ``expr`` runs on compiles Ibis's ``BIT_OR`` aggregate (not PySpark's)."""
+    try:
+        backend = expr._find_backend(use_default=True)
+    except Exception:
+        return True
+    return getattr(backend, "name", None) != "pyspark"
 
 
 def compile_sql(backend: Any, expr: ir.Expr) -> str:
