@@ -337,8 +337,10 @@ def targets(rows: list[dict], peak_rss_gib: float) -> list[dict[str, Any]]:
 
 def _plan_hook(ws: sl.Workspace, segments: list, end: dt.datetime) -> list[dict] | None:
     """Rows of ``benchmarks.history_plans.rows(ws, segments, end)`` if that module exists."""
-    try:
-        from benchmarks import history_plans
+    import importlib
+
+    try:  # by name: sys.modules first, as the package attribute may be an older import
+        history_plans = importlib.import_module("benchmarks.history_plans")
     except ImportError:
         return None
     rows = getattr(history_plans, "rows", None)
