@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ibis
 
@@ -338,18 +338,18 @@ def _thresholds(node: EventCondition) -> list[int]:
     return [m for m in need if m > 0]
 
 
-def bitmask_rows(frame: Any, npos: int, index: int = 0) -> list[tuple[int, int, int]]:
+def bitmask_rows(rows: list[tuple], npos: int, index: int = 0) -> list[tuple[int, int, int]]:
     """Return the ``(j, starts, ends)`` rows of rule ``index`` from the result of :func:`bitmask_many`.
 
-    ``frame`` is that result as a pandas DataFrame; a rule without a row never has a
-    member.
+    ``rows`` are that result's tuples ``(__i, s0 .. s(npos-1), x1 .. x(npos-1))``; a rule
+    without a row never has a member.
     """
-    mine = frame[frame["__i"] == index]
-    if mine.empty:
+    mine = [r for r in rows if r[0] == index]
+    if not mine:
         return [(j, 0, 0) for j in range(npos)]
-    row = mine.iloc[0]
-    ends = lambda j: row[f"x{j}"] if j else 0  # noqa: E731
-    return [(j, int(row[f"s{j}"] or 0), int(ends(j) or 0)) for j in range(npos)]
+    row = mine[0]
+    starts, ends = row[1 : npos + 1], (0, *row[npos + 1 :])
+    return [(j, int(s or 0), int(e or 0)) for j, (s, e) in enumerate(zip(starts, ends))]
 
 
 def bitmask_counts(

@@ -61,7 +61,7 @@ from segment_lab.engine._batched import (
     window_span,
 )
 from segment_lab.engine._bitmask import bitmask_many, bitmask_rows, suits, why_not
-from segment_lab.engine._execute import execute, execute_rows
+from segment_lab.engine._execute import execute_rows
 from segment_lab.engine._grid import HI, timestamp
 from segment_lab.engine._history import grid_counts, history_frame
 from segment_lab.engine._intervals import IntervalContext, membership
@@ -587,9 +587,11 @@ def segment_histories(
     for group in [plain, *([i] for i in masked if i not in plain)]:
         if not group:
             continue
-        frame = execute(bitmask_many([rules[i] for i in group], tables, grid.positions, instants))
+        rows = execute_rows(
+            bitmask_many([rules[i] for i in group], tables, grid.positions, instants)
+        )
         for k, i in enumerate(group):
-            out[i] = history_frame(bitmask_rows(frame, len(instants), k), instants)
+            out[i] = history_frame(bitmask_rows(rows, len(instants), k), instants)
         if on_done is not None:
             on_done(len(group))
     if len(masked) == len(rules):

@@ -32,7 +32,7 @@ import ibis
 
 from segment_lab.engine._asof import compile_members
 from segment_lab.engine._batched import K, T, batched_counts, grid_table
-from segment_lab.engine._bitmask import bitmask_counts
+from segment_lab.engine._bitmask import bitmask_counts, bitmask_rows
 from segment_lab.engine._execute import (
     compile_sql,
     duckdb_backend,
@@ -207,14 +207,7 @@ def counts_rows(rows: list[tuple], plan: str, grid: Grid) -> list[tuple]:
     The bitmask plan's result is one row ``(0, s0 .. s(n-1), x1 .. x(n-1))`` (none when
     no contact is ever a member); the others' are already those rows.
     """
-    if plan != "bitmask":
-        return rows
-    npos = grid.n + 1
-    if not rows:
-        return [(j, 0, 0) for j in range(npos)]
-    row = rows[0]
-    starts, ends = row[1 : npos + 1], (0, *row[npos + 1 :])
-    return [(j, int(s or 0), int(e or 0)) for j, (s, e) in enumerate(zip(starts, ends))]
+    return bitmask_rows(rows, grid.n + 1) if plan == "bitmask" else rows
 
 
 def _query(rule: Rule, tables: Tables, grid: Grid, plan: str) -> tuple[ir.Table, str | None]:
