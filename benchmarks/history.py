@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,6 +49,9 @@ SLOW_S = 5.0
 #: rows, and where the chosen plan's time scaled by that ratio stays under :data:`OTHER_MAX_S`.
 AFFORDABLE = 10.0
 OTHER_MAX_S = 30.0
+
+#: What a forced plan interrupted after :data:`OTHER_MAX_S` records instead of its time.
+STOPPED = "stopped"
 
 #: Points the naive loop times on the dense grids (hourly, daily), spread over the grid.
 NAIVE_SAMPLE = 30
@@ -173,7 +177,7 @@ def _others(ws: sl.Workspace, seg: sl.Segment, span: tuple, chosen: tuple, h: An
     """Every plan but the chosen one, forced once where affordable (None where not run),
     checked to give the same frame; ``chosen`` is (plan, seconds, estimated rows per plan)."""
     chosen, seconds, costs = chosen
-    out: dict[str, float | None] = {}
+    out: dict[str, float | str | None] = {}
     rule = ws.resolve(seg)
     grid = make_grid(*span)
     if (
@@ -195,10 +199,26 @@ def _others(ws: sl.Workspace, seg: sl.Segment, span: tuple, chosen: tuple, h: An
     return out
 
 
-def _forced(ws, seg, span, h, label, chosen, plan) -> float:
-    """One run of ``plan`` forced, checked to give the chosen plan's frame ``h``."""
+def _forced(ws, seg, span, h, label, chosen, plan) -> float | str:
+    """One run of ``plan`` forced, checked to give the chosen plan's frame ``h``.
+
+    Interrupted after :data:`OTHER_MAX_S` (the estimates that chose to run it can be far
+    off): then ``"stopped"``, rendered as "over OTHER_MAX_S s".
+    """
+    from segment_lab.engine import interrupt
+    from segment_lab.errors import EvaluationError
+
+    timer = threading.Timer(OTHER_MAX_S, interrupt, args=(ws.tables.contacts,))
     t0 = time.perf_counter()
-    h2 = ws.history(seg, *span, plan=plan)
+    timer.start()
+    try:
+        h2 = ws.history(seg, *span, plan=plan)
+    except EvaluationError:
+        if time.perf_counter() - t0 < OTHER_MAX_S:
+            raise
+        return STOPPED
+    finally:
+        timer.cancel()
     seconds = time.perf_counter() - t0
     if not h.equals(h2):
         raise AssertionError(f"{label}: plans {chosen} and {plan} differ")
@@ -247,6 +267,7 @@ def _row(ws, con, label, seg, grid_spec, end, asof, repeat) -> dict[str, Any]:
         "plan_vs_naive": plan_s / naive,
         "naive_vs_plan": naive / plan_s,
         "plan_vs_asof": plan_s / asof,
+        "other_max_s": OTHER_MAX_S,
     }
     if label in EVENT_SETS:
         f = floors(con, label, grid.before, end, repeat)

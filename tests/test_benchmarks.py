@@ -124,3 +124,26 @@ def test_scaling_runs_each_segment_in_its_own_process():
 def test_scaling_rejects_an_unknown_scale():
     with pytest.raises(SystemExit, match="Unknown scale '3M'"):
         scaling._size("3M")
+
+
+def test_a_forced_plan_over_its_budget_is_interrupted_and_rendered(monkeypatch):
+    """A real DuckDB query that would run for hours is interrupted after OTHER_MAX_S."""
+    import segment_lab as sl
+    from segment_lab.engine import execute
+
+    ws = sl.Workspace.demo()
+    c = ws.tables.contacts.select("contact_id")
+    endless = c.cross_join(c.rename(b="contact_id")).cross_join(c.rename(d="contact_id")).count()
+
+    class Slow:
+        tables = ws.tables
+
+        def history(self, *args, **kwargs):
+            return execute(endless)
+
+    monkeypatch.setattr(history, "OTHER_MAX_S", 0.5)
+    got = history._forced(Slow(), None, (), None, "x", "bitmask", "batched")
+    assert got == history.STOPPED
+    row = {"others_s": {"batched": got}, "estimates": {"batched": 2.0, "bitmask": 1.0},
+           "plan": "bitmask", "other_max_s": 0.5}  # fmt: skip
+    assert _render_history._others(row) == "batched: stopped after 0.5 s"
