@@ -20,6 +20,8 @@ def _others(r: dict[str, Any]) -> str:
     for plan, seconds in r["others_s"].items():
         if seconds == "stopped":  # interrupted: benchmarks.history.OTHER_MAX_S
             parts.append(f"{plan}: stopped after {r.get('other_max_s', 30):g} s")
+        elif seconds is None and plan not in r["estimates"]:  # bitmask: does not suit the rule
+            parts.append(f"{plan}: not run (does not suit)")
         elif seconds is None:
             est = r["estimates"][plan] / max(r["estimates"][r["plan"]], 1.0)
             parts.append(f"{plan}: not run (est. {est:.0f}× the rows)")

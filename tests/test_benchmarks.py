@@ -147,3 +147,11 @@ def test_a_forced_plan_over_its_budget_is_interrupted_and_rendered(monkeypatch):
     row = {"others_s": {"batched": got}, "estimates": {"batched": 2.0, "bitmask": 1.0},
            "plan": "bitmask", "other_max_s": 0.5}  # fmt: skip
     assert _render_history._others(row) == "batched: stopped after 0.5 s"
+
+
+def test_a_plan_not_run_because_it_does_not_suit_is_rendered():
+    row = {"others_s": {"bitmask": None, "intervals": None}, "plan": "batched",
+           "estimates": {"batched": 10.0, "intervals": 200.0}}  # fmt: skip
+    assert _render_history._others(row) == (
+        "bitmask: not run (does not suit); intervals: not run (est. 20× the rows)"
+    )
