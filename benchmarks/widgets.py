@@ -102,5 +102,6 @@ def run(scale: str = "bench", repeat: int = 5) -> dict[str, Any]:
         "funnel_s": funnel_s,
         "funnel_vs_count": funnel_s / count_s,
         "repeat": repeat,
+        "peak_rss_gib": _common.peak_rss_gib(),
         "machine": _common.machine(),
     }
