@@ -10,6 +10,19 @@ condition becomes such an integer per contact, computed in one pass over its row
   event i, k lies in ``[ceil(ts_i), ceil(ts_(i-n+1) + window))`` (``ts_(i-n+1)`` the event
   n - 1 before it in time: one ``LAG`` over each contact's events), so it is a
   ``BIT_OR`` too; other comparisons of a count are combinations of these.
+* ``last_seen op v`` and ``first_seen op v`` (``<``, ``<=``, ``>``, ``>=``; v absolute
+  or ``now`` shifted by a fixed length) are runs too: "some counted event has
+  ``ts > v(t)``" holds at the instants ``[ceil(ts), ceil(ts - s))`` for ``v(t) = t + s``
+  (cut at the window's end), and ``last_seen < v`` is "a counted event, and none at or
+  after v" (:func:`_seen_keys`): ``last_seen() < "-90d"`` reads each event once instead
+  of once per instant.
+* the conditions on one event set (same types and ``where``: any windows, any n, any
+  of the above) share one scan: the events filtered once, from the widest span any
+  needs to the last instant, one window pass with every ``LAG`` they need, one
+  ``GROUP BY`` contact giving each its integer column (:meth:`_Masks.scan`);
+* other event conditions (sums, calendar or ``between`` windows, windows shorter than
+  a step, times at a day's midnight or ``==``) are evaluated step by step: one as-of
+  aggregate per instant (:func:`_method`);
 * an attribute condition on current values is all bits or none; on SCD2 attributes each
   history row is valid at the instants ``[ceil(valid_from), ceil(valid_to))``, so the
   condition is the ``BIT_OR`` of the rows where it holds (plus the instants no row
@@ -22,9 +35,10 @@ A contact's membership integer ``M`` then gives its entries (``M - (M & (M << 1)
 member at k, not at k - 1) and exits (``(M << 1) - (M & (M << 1))``), summed per bit in one aggregate over
 the contacts.  No per-(contact, instant) rows are ever formed: the plan reads each event
 and each history row once, which is what makes sparse grids cheap
-(docs/decisions.md#history-plans).  It applies to counts of events (windows of fixed
-length, or none) and attribute conditions without times relative to t (:func:`why_not`
-says what else); everything is an Ibis expression, so it runs on every backend.
+(docs/decisions.md#history-plans).  It applies to every rule
+(:func:`why_not` says where not: grids of more instants, PySpark), and :func:`suits`
+says where it is the plan to choose; everything is an Ibis expression, so it runs on
+DuckDB and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -107,9 +121,10 @@ def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
 def suits(rule: Rule, positions: tuple) -> bool:
     """Whether the bitmask plan is the one to choose for ``rule`` on the grid (where it applies).
 
-    It is for rules with event conditions whose events it reads about once: counts read
-    once over the grid's span, or conditions evaluated step by step whose window is no
-    longer than a step (a 90-day sum on a weekly grid would read each event 13 times,
+    It is for rules with event conditions whose events it reads about once: runs read
+    once over the grid's span (counts, ``last_seen``/``first_seen`` against fixed
+    shifts of t or absolute times: :func:`_method`), or conditions evaluated step by
+    step whose window is no longer than a step (a 90-day sum on a weekly grid would read each event 13 times,
     which the interval plan does not).  Rules of attributes alone stay with the interval
     plan, whose attribute leaves are history rows as they are.
 
@@ -122,6 +137,8 @@ def suits(rule: Rule, positions: tuple) -> bool:
     True
     >>> suits(event("purchase").sum("value", within="90d") >= 100, week)
     False
+    >>> suits((field("lifecycle_stage") == "customer") & (event("purchase").last_seen() < "-90d"), week)
+    True
     >>> suits(field("city") == "Tokyo", week)
     False
     """
