@@ -124,9 +124,10 @@ def suits(rule: Rule, positions: tuple) -> bool:
     It is for rules with event conditions whose events it reads about once: runs read
     once over the grid's span (counts, ``last_seen``/``first_seen`` against fixed
     shifts of t or absolute times: :func:`_method`), or conditions evaluated step by
-    step whose window is no longer than a step (a 90-day sum on a weekly grid would read each event 13 times,
-    which the interval plan does not).  Rules of attributes alone stay with the interval
-    plan, whose attribute leaves are history rows as they are.
+    step whose window is no longer than a step (a 90-day sum on a weekly grid would
+    read each event 13 times, which the interval plan does not).  Rules of attributes
+    alone stay with the interval plan, whose attribute leaves are history rows as they
+    are.
 
     Examples
     --------
@@ -137,7 +138,8 @@ def suits(rule: Rule, positions: tuple) -> bool:
     True
     >>> suits(event("purchase").sum("value", within="90d") >= 100, week)
     False
-    >>> suits((field("lifecycle_stage") == "customer") & (event("purchase").last_seen() < "-90d"), week)
+    >>> lapsed = event("purchase").last_seen() < "-90d"
+    >>> suits((field("lifecycle_stage") == "customer") & lapsed, week)
     True
     >>> suits(field("city") == "Tokyo", week)
     False
@@ -373,7 +375,7 @@ class _Masks:
         return scan.filter(col != 0).select("__c", __m=col)
 
     def scan(self, group: tuple) -> ir.Table:
-        """Return ``(__c, <column of each key>)`` of the keys of ``group``: one pass over its events.
+        """Return ``(__c, <a column per key>)`` for the keys of ``group``: one pass over its events.
 
         The events of ``group = (types, where)`` are filtered once, from the widest span
         any key needs before the first instant (:func:`_span`) to the last instant;
@@ -401,7 +403,8 @@ class _Masks:
         cond = (ts <= self.last) & ev[b.event_type].isin(list(types))
         spans = [_span(k) for k in keys]
         if None not in spans:
-            cond &= ts >= _shift(ibis.literal(self.first, type="timestamp"), -max(spans))  # type: ignore[type-var]
+            widest: dt.timedelta = max(spans)  # type: ignore[type-var,assignment]
+            cond &= ts >= _shift(ibis.literal(self.first, type="timestamp"), -widest)
         if where is not None:
             cond &= row_predicate(where, Columns(ev, self.tables.event_dtype, "events", None))
         ev = ev.filter(cond).select(__c=ev[b.contact_id], __ts=ts)
