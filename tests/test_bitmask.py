@@ -3,7 +3,9 @@
 The differential suites hold it to the reference evaluator on random data (forced, as
 every plan); these check the choice, the grid-size limit and the cases it handles
 specially: gaps in the history (NULL attributes), duplicate contacts, conditions
-with times relative to t, windows shorter than a step.
+with times relative to t, windows shorter than a step, ``last_seen``/``first_seen``
+as runs with events on and next to every boundary, and keys of one event set sharing
+one scan.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def test_chosen_for_event_counts_on_sparse_grids_only(demo):
     assert choose_plan(spend, stats, make_grid(*year, "1q"), tables=tables) == "bitmask"
     city = sl.field("city") == "Tokyo"
     assert choose_plan(city, stats, make_grid(*year, "1w"), tables=tables) != "bitmask"
+    # last_seen() < "-90d" is runs: read once, not at every instant
+    at_risk = demo.resolve("customers-at-risk")
+    assert choose_plan(at_risk, stats, make_grid(*year, "1w"), tables=tables) == "bitmask"
+    lapsed = sl.event("purchase").last_seen() < "today-90d"  # a midnight: step by step
+    assert choose_plan(lapsed, stats, make_grid(*year, "1w"), tables=tables) != "bitmask"
 
 
 def test_forced_beyond_its_grid_size_says_why(demo):
