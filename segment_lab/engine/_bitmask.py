@@ -10,6 +10,19 @@ condition becomes such an integer per contact, computed in one pass over its row
   event i, k lies in ``[ceil(ts_i), ceil(ts_(i-n+1) + window))`` (``ts_(i-n+1)`` the event
   n - 1 before it in time: one ``LAG`` over each contact's events), so it is a
   ``BIT_OR`` too; other comparisons of a count are combinations of these.
+* ``last_seen op v`` and ``first_seen op v`` (``<``, ``<=``, ``>``, ``>=``; v absolute
+  or ``now`` shifted by a fixed length) are runs too: "some counted event has
+  ``ts > v(t)``" holds at the instants ``[ceil(ts), ceil(ts - s))`` for ``v(t) = t + s``
+  (cut at the window's end), and ``last_seen < v`` is "a counted event, and none at or
+  after v" (:func:`_seen_keys`): ``last_seen() < "-90d"`` reads each event once instead
+  of once per instant.
+* the conditions on one event set (same types and ``where``: any windows, any n, any
+  of the above) share one scan: the events filtered once, from the widest span any
+  needs to the last instant, one window pass with every ``LAG`` they need, one
+  ``GROUP BY`` contact giving each its integer column (:meth:`_Masks.scan`);
+* other event conditions (sums, calendar or ``between`` windows, windows shorter than
+  a step, times at a day's midnight or ``==``) are evaluated step by step: one as-of
+  aggregate per instant (:func:`_method`);
 * an attribute condition on current values is all bits or none; on SCD2 attributes each
   history row is valid at the instants ``[ceil(valid_from), ceil(valid_to))``, so the
   condition is the ``BIT_OR`` of the rows where it holds (plus the instants no row
@@ -22,9 +35,10 @@ A contact's membership integer ``M`` then gives its entries (``M - (M & (M << 1)
 member at k, not at k - 1) and exits (``(M << 1) - (M & (M << 1))``), summed per bit in one aggregate over
 the contacts.  No per-(contact, instant) rows are ever formed: the plan reads each event
 and each history row once, which is what makes sparse grids cheap
-(docs/decisions.md#history-plans).  It applies to counts of events (windows of fixed
-length, or none) and attribute conditions without times relative to t (:func:`why_not`
-says what else); everything is an Ibis expression, so it runs on every backend.
+(docs/decisions.md#history-plans).  It applies to every rule
+(:func:`why_not` says where not: grids of more instants, PySpark), and :func:`suits`
+says where it is the plan to choose; everything is an Ibis expression, so it runs on
+DuckDB and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -43,13 +57,13 @@ from segment_lab.engine._asof import (
     used_fields,
     window_filter,
 )
-from segment_lab.engine._attributes import Columns, row_predicate
+from segment_lab.engine._attributes import COMPARE, Columns, row_predicate
 from segment_lab.engine._execute import supports_bit_or
-from segment_lab.engine._grid import grid_index
+from segment_lab.engine._grid import US, grid_index
 from segment_lab.engine._interval_where import relative_where
 from segment_lab.engine._solve import has_relative
 from segment_lab.model._nodes import And, EventCondition, Not, Rule, walk
-from segment_lab.model._time import Within
+from segment_lab.model._time import AbsoluteTime, RelativeTime, Within
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -107,11 +121,13 @@ def why_not(rule: Rule, tables: Tables, npos: int) -> str | None:
 def suits(rule: Rule, positions: tuple) -> bool:
     """Whether the bitmask plan is the one to choose for ``rule`` on the grid (where it applies).
 
-    It is for rules with event conditions whose events it reads about once: counts read
-    once over the grid's span, or conditions evaluated step by step whose window is no
-    longer than a step (a 90-day sum on a weekly grid would read each event 13 times,
-    which the interval plan does not).  Rules of attributes alone stay with the interval
-    plan, whose attribute leaves are history rows as they are.
+    It is for rules with event conditions whose events it reads about once: runs read
+    once over the grid's span (counts, ``last_seen``/``first_seen`` against fixed
+    shifts of t or absolute times: :func:`_method`), or conditions evaluated step by
+    step whose window is no longer than a step (a 90-day sum on a weekly grid would
+    read each event 13 times, which the interval plan does not).  Rules of attributes
+    alone stay with the interval plan, whose attribute leaves are history rows as they
+    are.
 
     Examples
     --------
@@ -122,6 +138,9 @@ def suits(rule: Rule, positions: tuple) -> bool:
     True
     >>> suits(event("purchase").sum("value", within="90d") >= 100, week)
     False
+    >>> lapsed = event("purchase").last_seen() < "-90d"
+    >>> suits((field("lifecycle_stage") == "customer") & lapsed, week)
+    True
     >>> suits(field("city") == "Tokyo", week)
     False
     """
@@ -149,23 +168,111 @@ def suits(rule: Rule, positions: tuple) -> bool:
 def _method(node: EventCondition, step: dt.timedelta | int) -> str:
     """How the integer of ``node`` is computed: "runs", or "step" by step.
 
-    "runs": from each event's run of bits (counts in a window of fixed length, or in
-    none), read once over the grid's span, each contact's events in time order for
-    "at least n >= 2"; "step": one aggregate per contact at each grid instant, as an
+    "runs": from each event's run of bits, read once over the grid's span (each
+    contact's events in time order for "at least n >= 2"): counts in a window of fixed
+    length or in none, and ``last_seen``/``first_seen`` compared by ``<``, ``<=``,
+    ``>``, ``>=`` with an absolute time or one relative to t by a fixed shift (see
+    :func:`_seen_keys`); "step": one aggregate per contact at each grid instant, as an
     as-of evaluation there, reading only that instant's window (any condition).  Runs
     where the window spans a step or more (two for n >= 2), else step by step: a
     window shorter than the step would read every event of the span for few bits.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from segment_lab import event
+    >>> week = dt.timedelta(weeks=1)
+    >>> _method(event("purchase").last_seen() < "-90d", week)
+    'runs'
+    >>> _method(event("purchase").last_seen() < "today-90d", week)  # a day's midnight
+    'step'
+    >>> _method(event("purchase").first_seen(within="1d") >= "2025-01-01", week)
+    'step'
     """
     w = node.window
-    if node.measure != "count" or relative_where(node) or not _thresholds(node):
+    if relative_where(node) or not _as_runs(node):
         return "step"
     if w is None:
         return "runs"
     if not isinstance(w, Within) or w.duration.is_calendar:
         return "step"
     least = step if isinstance(step, dt.timedelta) else dt.timedelta(days=28) * step
-    n = max(_thresholds(node))
+    n = max(_thresholds(node)) if node.measure == "count" else 1
     return "runs" if w.duration.to_timedelta() >= least * (1 if n == 1 else 2) else "step"
+
+
+def _as_runs(node: EventCondition) -> bool:
+    """Whether the condition is a combination of runs of bits (whatever its window)."""
+    if node.measure == "count":
+        return bool(_thresholds(node))
+    if (node.measure, node.op) not in _SEEN:
+        return False  # a sum, or a time compared by == or !=
+    v = node.value
+    return isinstance(v, AbsoluteTime) or (
+        isinstance(v, RelativeTime) and v.anchor == "now" and not v.is_calendar
+    )
+
+
+#: ``last_seen``/``first_seen`` ``op`` v, as the instants with some counted event of
+#: ``ts REL v`` (X), or (``minus``) those with a counted event but none of X.
+_SEEN: dict[tuple[str, str], tuple[str, bool]] = {
+    ("last_seen", ">"): (">", False),
+    ("last_seen", ">="): (">=", False),
+    ("last_seen", "<"): (">=", True),
+    ("last_seen", "<="): (">", True),
+    ("first_seen", "<"): ("<", False),
+    ("first_seen", "<="): ("<=", False),
+    ("first_seen", ">"): ("<=", True),
+    ("first_seen", ">="): ("<", True),
+}
+
+
+def _seen_keys(node: EventCondition) -> tuple[tuple, tuple | None]:
+    """Return the keys of a ``last_seen``/``first_seen`` condition: X, and the set it is cut from.
+
+    The latest counted event is before v exactly when there is a counted event and
+    none at or after v (``last_seen < v``: the counted events minus X = "some counted
+    event has ``ts >= v``"); after v when some counted event is (X = "``ts > v``"
+    alone); ``first_seen`` the same way round.  X's events are counted events, so X is
+    a subset of the "at least one event" set (key n = 1) it is cut from.
+
+    Examples
+    --------
+    >>> from segment_lab import event
+    >>> x, cut = _seen_keys(event("purchase").last_seen() < "-90d")
+    >>> x[0], x[4], str(x[5]), cut[3]
+    ('seen', '>=', '-90d', 1)
+    >>> _seen_keys(event("purchase").first_seen() <= "2025-01-01")[1] is None
+    True
+    """
+    rel, minus = _SEEN[(node.measure, node.op)]
+    x = ("seen", node.types, node.window, node.where, rel, node.value)
+    return x, ((node.types, node.window, node.where, 1) if minus else None)
+
+
+def _group(key: tuple) -> tuple:
+    """Return the ``(types, where)`` of an events key: the keys of one group share a scan."""
+    return (key[1], key[3]) if key[0] == "seen" else (key[0], key[2])
+
+
+def _span(key: tuple) -> dt.timedelta | None:
+    """How long before an instant t an event of ``key`` can still count at t (None: for ever).
+
+    ``within=W`` (t - W, t]; ``ts > t + s`` or ``>=`` (a last_seen's X): [t + s, t].
+    """
+    seen = key[0] == "seen"
+    window = key[2] if seen else key[1]
+    bounds = [] if window is None else [window.duration.to_timedelta()]
+    if seen and key[4] in (">", ">=") and isinstance(key[5], RelativeTime):
+        bounds.append(-key[5].shift)
+    return min(bounds, default=None)
+
+
+def _shift(x: ir.TimestampValue, by: dt.timedelta) -> ir.TimestampValue:
+    """Return ``x + by`` (an interval in seconds, or microseconds if need be; either sign)."""
+    us = abs(by) // dt.timedelta(microseconds=1)
+    span = ibis.interval(seconds=us // 10**6) if us % 10**6 == 0 else ibis.interval(microseconds=us)
+    return x + span if by >= dt.timedelta(0) else x - span
 
 
 class _Masks:
@@ -184,7 +291,9 @@ class _Masks:
         self.hist = [
             f for f in self.fields if tables.history is not None and f in tables.history_attrs
         ]
-        self.events: dict[tuple, str] = {}  # (types, window, where, n) -> column
+        # (types, window, where, n), ("seen", ...) or ("step", node) -> column
+        self.events: dict[tuple, str] = {}
+        self.scans: dict[tuple, ir.Table] = {}  # (types, where) -> the group's scan
         for rule in self.rules:
             self._collect(rule)
 
@@ -213,16 +322,20 @@ class _Masks:
         if not _has_events(rule):
             return
         if isinstance(rule, EventCondition):
-            keys = (
-                [("step", rule)]
-                if self.method(rule) == "step"
-                else [(rule.types, rule.window, rule.where, n) for n in _thresholds(rule)]
-            )
-            for key in keys:
+            for key in self._keys(rule):
                 self.events.setdefault(key, f"__e{len(self.events)}")
         else:
             for child in rule.children():
                 self._collect(child)
+
+    def _keys(self, node: EventCondition) -> list[tuple]:
+        """Return the keys of the integer columns ``node`` combines."""
+        if self.method(node) == "step":
+            return [("step", node)]
+        if node.measure == "count":
+            return [(node.types, node.window, node.where, n) for n in _thresholds(node)]
+        x, cut = _seen_keys(node)
+        return [x] if cut is None else [cut, x]
 
     def method(self, node: EventCondition) -> str:
         """How the integer of ``node`` is computed (see :func:`_method`)."""
@@ -249,27 +362,103 @@ class _Masks:
         return both.group_by("__c").aggregate(__m=both["__b"].bit_or())
 
     def event_table(self, key: tuple) -> ir.Table:
-        """``(__c, __m)``: per contact, the instants with at least n events of ``key``."""
+        """``(__c, __m)``: per contact with any, the instants in the set of ``key``.
+
+        Keys of one ``(types, where)`` select their column of one shared scan
+        (:meth:`scan`): the query holds it once (a common table expression) however
+        many keys read it.
+        """
         if key[0] == "step":
             return self.step_table(key[1])
-        types, window, where, n = key
+        scan = self.scan(_group(key))
+        col = scan[self.events[key]]
+        return scan.filter(col != 0).select("__c", __m=col)
+
+    def scan(self, group: tuple) -> ir.Table:
+        """Return ``(__c, <a column per key>)`` for the keys of ``group``: one pass over its events.
+
+        The events of ``group = (types, where)`` are filtered once, from the widest span
+        any key needs before the first instant (:func:`_span`) to the last instant;
+        one window pass over each contact's events in time order gives every ``LAG``
+        the counts of n >= 2 need, and one aggregate per contact the ``BIT_OR`` of each
+        key's runs (:meth:`run`).
+
+        The narrower filtered set of a key of window W (events after ``t_(-1) - W``) is
+        a suffix in time of each contact's events of the wider one, so a ``LAG(j)`` is
+        the same event in both wherever the narrower set has one; where it has none,
+        the wider set's is at or before ``t_(-1) - W``, and so is the event itself or
+        its run ends at ``ceil(anchor + W) = 0``: empty either way, as events outside
+        the narrower set are.  The runs, and their ``BIT_OR``, are those of the
+        narrower set (tests/test_bitmask.py checks several keys of one scan).
+        """
+        if group not in self.scans:
+            keys = [k for k in self.events if k[0] != "step" and _group(k) == group]
+            self.scans[group] = self._scan(group, keys)
+        return self.scans[group]
+
+    def _scan(self, group: tuple, keys: list[tuple]) -> ir.Table:
+        types, where = group
         b, ev = self.b, self.tables.events
         ts = ev[b.ts]
         cond = (ts <= self.last) & ev[b.event_type].isin(list(types))
-        span = None if window is None else ibis.interval(seconds=window.duration.seconds)
-        if span is not None:
-            cond &= ts > ibis.literal(self.first, type="timestamp") - span
+        spans = [_span(k) for k in keys]
+        if None not in spans:
+            widest: dt.timedelta = max(spans)  # type: ignore[type-var,assignment]
+            cond &= ts >= _shift(ibis.literal(self.first, type="timestamp"), -widest)
         if where is not None:
             cond &= row_predicate(where, Columns(ev, self.tables.event_dtype, "events", None))
-        ev = ev.filter(cond).select(__c=ev[b.contact_id], __ts=ev[b.ts])
-        anchor = ev["__ts"]
-        if n > 1:  # the event n - 1 before each: the n events from it to this one
+        ev = ev.filter(cond).select(__c=ev[b.contact_id], __ts=ts)
+        lags = sorted({k[3] - 1 for k in keys if k[0] != "seen" and k[3] > 1})
+        if lags:  # the event j before each: the j + 1 events from it to this one
             w = ibis.window(group_by=ev["__c"], order_by=ev["__ts"])
-            ev = ev.mutate(__a=ev["__ts"].lag(n - 1).over(w))
-            ev = ev.filter(ev["__a"].notnull())
-            anchor = ev["__a"]
-        hi = ibis.literal(self.npos) if span is None else self.index(anchor + span)
-        return ev.group_by("__c").aggregate(__m=_bits(self.index(ev["__ts"]), hi).bit_or())
+            ev = ev.mutate(**{f"__a{j}": ev["__ts"].lag(j).over(w) for j in lags})
+        runs = {self.events[k]: self.run(k, ev).bit_or() for k in keys}
+        return ev.group_by("__c").aggregate(**runs)
+
+    def run(self, key: tuple, ev: ir.Table) -> ir.IntegerValue:
+        """Return each event's run of bits for ``key`` on the rows of its group's scan.
+
+        "At least n": ``[ceil(ts), ceil(anchor + W))``, the anchor the event n - 1
+        before (``[ceil(ts), npos)`` without a window; no anchor: no bits); a
+        ``"seen"`` key: see :meth:`seen_run`.
+        """
+        if key[0] == "seen":
+            return self.seen_run(key, ev)
+        _, window, _, n = key
+        lo = self.index(ev["__ts"])
+        anchor = ev["__ts"] if n == 1 else ev[f"__a{n - 1}"]
+        if window is None:
+            hi = ibis.literal(self.npos)
+        else:
+            hi = self.index(_shift(anchor, window.duration.to_timedelta()))
+        # no anchor, no run (GREATEST and LEAST skip NULLs: they would make one of it)
+        return _bits(lo, hi) if n == 1 else anchor.isnull().ifelse(_one() - 1, _bits(lo, hi))
+
+    def seen_run(self, key: tuple, ev: ir.Table) -> ir.IntegerValue:
+        """Return the instants t at which an event counts for ``key`` and has ``ts REL v(t)``.
+
+        It counts at t in ``[ts, ts + W)`` (``within=W``; from ts on without one).  An
+        absolute v keeps the run or not; ``v(t) = t + s`` bounds it by ``e = ts - s``:
+        ``ts > v(t)`` is ``t < e``, ``>=`` is ``t <= e``, ``<`` is ``t > e``, ``<=`` is
+        ``t >= e``.  Grid indices: ``ceil(x)`` is the first instant at or after x,
+        ``ceil(x + 1µs)`` the first after it (instants are whole microseconds).
+        """
+        _, _, window, _, rel, value = key
+        ts = ev["__ts"]
+        lo = self.index(ts)
+        if window is None:
+            hi = ibis.literal(self.npos).cast("int64")
+        else:
+            hi = self.index(_shift(ts, window.duration.to_timedelta()))
+        if isinstance(value, AbsoluteTime):
+            holds = COMPARE[rel](ts, ibis.literal(value.value, type="timestamp"))
+            return holds.ifelse(_bits(lo, hi), _one() - 1)
+        edge = _shift(ts, -value.shift)
+        if rel in (">", ">="):
+            hi = ibis.least(hi, self.index(edge if rel == ">" else edge + US))
+        else:
+            lo = ibis.greatest(lo, self.index(edge + US if rel == "<" else edge))
+        return _bits(lo, hi)
 
     def bits(self, rule: Rule, table: ir.Table) -> ir.IntegerValue:
         """Return the instants at which the attribute-only ``rule`` holds on each row of ``table``.
@@ -307,6 +496,11 @@ class _Masks:
     def _count(
         self, node: EventCondition, frame: ir.Table, full: ir.IntegerValue
     ) -> ir.IntegerValue:
+        if node.measure != "count":  # last_seen / first_seen as runs: see _seen_keys
+            x, cut = _seen_keys(node)
+            got = frame[self.events[x]]
+            return got if cut is None else frame[self.events[cut]] - got
+
         def at_least(n: int) -> ir.IntegerValue:
             if n <= 0:
                 return full
@@ -325,6 +519,9 @@ def _prune_key(m: _Masks, node: EventCondition) -> tuple | None:
     """Return the key of an integer column that holds wherever ``node`` does (None: no such column)."""
     if ("step", node) in m.events:
         return ("step", node)
+    if node.measure != "count":
+        x, cut = _seen_keys(node)
+        return x if cut is None else cut
     n = {">=": node.value, ">": node.value + 1, "==": node.value}.get(node.op)
     if node.op == "!=" and node.value == 0:
         n = 1
