@@ -48,7 +48,7 @@ from segment_lab.engine._execute import supports_bit_or
 from segment_lab.engine._grid import grid_index
 from segment_lab.engine._interval_where import relative_where
 from segment_lab.engine._solve import has_relative
-from segment_lab.model._nodes import And, EventCondition, Not, Rule, walk
+from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
 from segment_lab.model._time import Within
 
 if TYPE_CHECKING:
@@ -423,7 +423,95 @@ def _frame(m: _Masks) -> ir.Table:
 
 
 def _with_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
-    """Return ``(cid, __M)`` of a rule reading SCD2 attributes, evaluated on each history row.
+    """Return ``(cid, __M0 ..)`` of rules of which some read SCD2 attributes.
+
+    On validated data (at most one history row valid at any instant) from the
+    contacts' history rows aggregated per contact (:func:`_history_atoms`), else by
+    evaluating every rule on each history row (:func:`_per_row_history`).
+    """
+    if m.tables.validated:
+        return _history_atoms(m, frame, universe)
+    return _per_row_history(m, frame, universe)
+
+
+def _atoms(m: _Masks, rule: Rule, out: dict[Rule, str]) -> None:
+    """Collect the attribute-only sub-rules of ``rule`` reading SCD2 attributes, outermost.
+
+    An ``all_of`` / ``any_of`` of attributes is split into its parts (a part reading no
+    SCD2 attribute is evaluated on the contact), as :meth:`_Masks.bits` counts a NULL
+    comparison as "not at this instant" part by part too; a negation is one atom.
+    """
+    if not m.reads_history(rule):
+        return
+    if not _has_events(rule) and not isinstance(rule, (And, Or)):
+        out.setdefault(rule, f"__a{len(out)}")
+        return
+    for child in rule.children():
+        _atoms(m, child, out)
+
+
+def _atom_value(m: _Masks, rule: Rule, frame: ir.Table, atoms: dict[Rule, str]) -> ir.IntegerValue:
+    """Return ``rule``'s integer per contact, reading each SCD2 atom's column of ``frame``."""
+    if rule in atoms:
+        return frame[atoms[rule]]
+    if not m.reads_history(rule):
+        return m.value(rule, frame)
+    if isinstance(rule, Not):
+        return ibis.literal(m.all).cast("int64") - _atom_value(m, rule.rule, frame, atoms)
+    parts = [_atom_value(m, r, frame, atoms) for r in rule.children()]
+    if isinstance(rule, And):
+        return reduce(lambda x, y: x & y, parts)
+    return reduce(lambda x, y: x | y, parts)
+
+
+def _history_atoms(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
+    """Return ``(cid, __M0 ..)`` from the SCD2 atoms (:func:`_atoms`) aggregated per contact.
+
+    A history row holds the contact's attributes at the instants ``[ceil(valid_from),
+    ceil(valid_to))``: an atom holds at the instants of the rows where it does (their
+    ``BIT_OR`` per contact, over the history rows alone: no event column is carried
+    through them), and, at the instants no row covers, where it holds with NULL
+    attributes.  At most one row is valid at an instant (validated data), so at each
+    instant a rule is its And/Or/Not of its atoms' and events' bits there, as when it
+    is evaluated on that one row (:func:`_per_row_history`).
+    """
+    tables, b = m.tables, m.b
+    cid = b.contact_id
+    atoms: dict[Rule, str] = {}
+    for rule in m.rules:
+        _atoms(m, rule, atoms)
+    h = tables.history
+    vf, vt = h[b.valid_from], h[b.valid_to]
+    h = h.filter((vf <= m.last) & (vt.isnull() | (vt > m.first)))
+    hi = ibis.ifelse(vt.isnull(), m.npos, m.index(vt))
+    rows = h.select(__hc=h[cid], __r=_bits(m.index(vf), hi), **{f: h[f] for f in m.hist})
+    static = [f for a in atoms for f in used_fields(a) if f not in m.hist]
+    if static:  # a negation of SCD2 and other attributes: those read on each history row
+        c = tables.contacts.select(__sc=tables.contacts[cid], *dict.fromkeys(static))
+        rows = rows.join(c, rows["__hc"] == c["__sc"]).drop("__sc")
+    per = rows.group_by("__hc").aggregate(
+        __r=rows["__r"].bit_or(),
+        **{name: (m.bits(a, rows) & rows["__r"]).bit_or() for a, name in atoms.items()},
+    )
+    frame = frame.mutate(__u=universe)
+    cols = list(frame.columns)
+    # where no row is valid, an atom with NULL attributes
+    bare = frame.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+    bare = bare.select(*cols, **{f"__g{n}": m.bits(a, bare) for a, n in atoms.items()})
+    joined = bare.left_join(per, bare[cid] == per["__hc"])
+    cover = ibis.literal(m.all).cast("int64") - joined["__r"].fill_null(0)
+    frame = joined.select(
+        *cols,
+        **{n: joined[n].fill_null(0) | (joined[f"__g{n}"] & cover) for n in atoms.values()},
+    )
+    members = {
+        f"__M{i}": _atom_value(m, r, frame, atoms) & frame["__u"] for i, r in enumerate(m.rules)
+    }
+    return frame.select(cid, **members)
+
+
+def _per_row_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
+    """Return ``(cid, __M0 ..)`` of rules reading SCD2 attributes, evaluated on each history row.
 
     A row holds the contact's attributes at the instants ``[ceil(valid_from),
     ceil(valid_to))``: the rule evaluated with them, at those instants, OR'd over the
