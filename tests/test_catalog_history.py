@@ -211,7 +211,7 @@ TIDY = Dataset(  # validated: one row per contact, history rows never overlappin
             (5, 61),
             (5, 120),
         ]
-    ],  # fmt: skip
+    ],
     history=[  # gaps: contact 2 in March, contact 3 before April, contact 5's NULL city
         {"contact_id": 1, "valid_from": D(2025, 1, 1), "valid_to": D(2025, 2, 14), "city": "Tokyo"},
         {"contact_id": 1, "valid_from": D(2025, 2, 14), "valid_to": None, "city": "Osaka"},

@@ -487,7 +487,7 @@ def _history_atoms(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.
     rows = h.select(__hc=h[cid], __r=_bits(m.index(vf), hi), **{f: h[f] for f in m.hist})
     static = [f for a in atoms for f in used_fields(a) if f not in m.hist]
     if static:  # a negation of SCD2 and other attributes: those read on each history row
-        c = tables.contacts.select(__sc=tables.contacts[cid], *dict.fromkeys(static))
+        c = tables.contacts.select(*dict.fromkeys(static), __sc=tables.contacts[cid])
         rows = rows.join(c, rows["__hc"] == c["__sc"]).drop("__sc")
     per = rows.group_by("__hc").aggregate(
         __r=rows["__r"].bit_or(),
