@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import segment_lab as sl
 import tests.strategies_data as sd
+from segment_lab.engine._bitmask import _static_parts
 from segment_lab.engine._catalog import (
     _bitmask_queries,
     _interval_groups,
@@ -257,3 +258,18 @@ def test_attributes_alone_stay_on_their_plan_without_a_bitmask_query(tidy_ws):
     grid = tidy_ws.grid("2025-01-06", "2025-04-28", "1w")
     assert bitmask_members(CATALOG_RULES[4:], tidy_ws.tables, grid, "auto") == []
     assert bitmask_members(CATALOG_RULES, tidy_ws.tables, grid, "batched") == []
+
+
+STATIC_RULES = [  # each with a part of static attributes: the contacts failing all are pruned
+    (country == "JP") & ~opens.exists(within="14d"),
+    (country == "FR") & (city == "Tokyo") & (opens.count(within="30d") >= 2),
+    (country != "FR") & ~(city == "Paris"),
+]
+
+
+def test_contacts_pruned_by_static_attributes_match_the_reference(tidy_ws):
+    args = (D(2025, 1, 6), D(2025, 4, 28), "1w")
+    assert all(_static_parts(r, tidy_ws.tables) for r in STATIC_RULES)
+    for rules in (STATIC_RULES, STATIC_RULES[:1]):
+        got = tidy_ws.history(rules, *args, plan="bitmask", progress=False)
+        assert _rows(got) == _expected(rules, args, TIDY, None)
