@@ -338,29 +338,59 @@ def _thresholds(node: EventCondition) -> list[int]:
     return [m for m in need if m > 0]
 
 
+#: The width of a lane of the last stage's sums (:func:`bitmask_many`): bits j and j + 31
+#: of a row's integer are summed at once, each in its own 31 bits, so a sum holds the
+#: counts of two instants as long as a rule has fewer than 2**31 contacts.
+LANE = 31
+_LANES = 1 | (1 << LANE)
+
+
 def bitmask_rows(rows: list[tuple], npos: int, index: int = 0) -> list[tuple[int, int, int]]:
     """Return the ``(j, starts, ends)`` rows of rule ``index`` from the result of :func:`bitmask_many`.
 
-    ``rows`` are that result's tuples ``(__i, s0 .. s(npos-1), x1 .. x(npos-1))``; a rule
-    without a row never has a member.
+    ``rows`` are that result's tuples ``(__i, s0 .. s(L-1), x0 .. x(L-1))`` with ``L =
+    min(LANE, npos)``: ``sj`` holds the starts at index j in its low :data:`LANE` bits and
+    those at j + LANE above, ``xj`` the ends alike; a rule without a row never has a
+    member.
+
+    Examples
+    --------
+    >>> bitmask_rows([(0, 4, 1, 0, 0, 0, 3)], 3)
+    [(0, 4, 0), (1, 1, 0), (2, 0, 3)]
+    >>> sums = [0] * 62
+    >>> sums[0] = 5 + (2 << LANE)  # 5 starts at index 0, 2 at index 31
+    >>> bitmask_rows([(0, *sums)], 40)[31]
+    (31, 2, 0)
     """
+    lanes = min(LANE, npos)
     mine = [r for r in rows if r[0] == index]
     if not mine:
         return [(j, 0, 0) for j in range(npos)]
     row = mine[0]
-    starts, ends = row[1 : npos + 1], (0, *row[npos + 1 :])
-    return [(j, int(s or 0), int(e or 0)) for j, (s, e) in enumerate(zip(starts, ends))]
+    low = (1 << LANE) - 1
+
+    def counts(sums: tuple) -> list[int]:
+        out = [0] * npos
+        for j, v in enumerate(int(v or 0) for v in sums):
+            out[j] = v & low
+            if j + LANE < npos:
+                out[j + LANE] = v >> LANE
+        return out
+
+    starts, ends = counts(row[1 : lanes + 1]), counts(row[lanes + 1 : 2 * lanes + 1])
+    return [(j, s, 0 if j == 0 else e) for j, (s, e) in enumerate(zip(starts, ends))]
 
 
 def bitmask_counts(
     rule: Rule, tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
 ) -> ir.Table:
-    """Return ``s0 .. s(npos-1)`` runs starting and ``x1 .. x(npos-1)`` ending at each index (a row).
+    """Return one row of the runs starting (``s0 ..``) and ending (``x0 ..``) at each index.
 
     ``positions`` is ``(t_(-1), step, npoints)`` (``Grid.positions``), ``instants`` the
     npoints instants, ``t_(-1)`` first; :func:`bitmask_rows` turns it into the
-    ``(j, starts, ends)`` rows of the other plans (``__i`` is 0: see :func:`bitmask_many`).  A start at j: a member at index j
-    but not at j-1; an end at j: the reverse.
+    ``(j, starts, ends)`` rows of the other plans (``__i`` is 0: see :func:`bitmask_many`;
+    two indices a column: see :data:`LANE`).  A start at j: a member at index j but not
+    at j-1; an end at j: the reverse.
     """
     return bitmask_many([rule], tables, positions, instants)
 
@@ -384,8 +414,10 @@ def bitmask_many(
     both = member & (member << 1)  # member at k and at k - 1
     entries, exits = member - both, ((member << 1) & m.all) - both
     f = f.select("__i", __s=entries, __x=exits)
-    aggs = {f"s{j}": ((f["__s"] >> j) & 1).sum() for j in range(m.npos)}
-    aggs |= {f"x{j}": ((f["__x"] >> j) & 1).sum() for j in range(1, m.npos)}
+    # bits j and j + LANE summed at once (bitmask_rows takes them apart)
+    lanes, mask = min(LANE, m.npos), ibis.literal(_LANES, "int64")
+    aggs = {f"s{j}": ((f["__s"] >> j) & mask).sum() for j in range(lanes)}
+    aggs |= {f"x{j}": ((f["__x"] >> j) & mask).sum() for j in range(lanes)}
     return f.group_by("__i").aggregate(**aggs)
 
 
