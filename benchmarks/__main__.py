@@ -132,7 +132,8 @@ def _render_analytics(res: dict | None) -> list[str]:
                 "",
                 f"The ten histories one segment at a time, each on its own plan: "
                 f"{_fmt(al['per_segment_s'])} s ({al['per_segment_vs_engine']:.1f}× the alerts call, "
-                f"same numbers).  Shared queries: pruned frame {', '.join(plan['pruned']) or '—'}; "
+                f"same numbers).  One bitmask query: {', '.join(plan.get('bitmask', [])) or '—'}; "
+                f"shared batched queries: pruned frame {', '.join(plan['pruned']) or '—'}; "
                 f"every contact at every instant {', '.join(plan['full']) or '—'}; alone "
                 f"{', '.join(plan['alone']) or '—'}.  Naive loop timed at {al['naive_points']} of the "
                 f"53 instants, scaled.",

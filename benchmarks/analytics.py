@@ -276,17 +276,21 @@ def _spread(items: list, k: int | None) -> list:
 
 
 def _assignment(ws: sl.Workspace, cat: sl.Catalog, start: dt.datetime, end: dt.datetime) -> dict:
-    """Which segments the history of ``cat`` runs in shared queries, and which alone."""
-    from segment_lab.engine._catalog import assign
+    """Which segments the history of ``cat`` runs in its bitmask query, shared queries, alone."""
+    from segment_lab.engine._catalog import assign, bitmask_members
 
     rules = [ws.resolve(s) for s in cat]
-    chosen = assign(rules, ws._facts.stats(), ws.grid(start, end, "1w"))
+    grid = ws.grid(start, end, "1w")
     names = list(cat.names)
+    masked = bitmask_members(rules, ws.tables, grid, "auto")
+    rest = [i for i in range(len(rules)) if i not in masked]
+    chosen = assign([rules[i] for i in rest], ws._facts.stats(), grid) if rest else None
     return {
-        "pruned": [names[i] for i in chosen.pruned],
-        "full": [names[i] for i in chosen.full],
-        "alone": [names[i] for i in chosen.alone],
-        "estimated_rows": chosen.costs,
+        "bitmask": [names[i] for i in masked],
+        "pruned": [names[rest[i]] for i in chosen.pruned] if chosen else [],
+        "full": [names[rest[i]] for i in chosen.full] if chosen else [],
+        "alone": [names[rest[i]] for i in chosen.alone] if chosen else [],
+        "estimated_rows": chosen.costs if chosen else {},
     }
 
 

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import segment_lab as sl
 import tests.strategies_data as sd
-from segment_lab.engine._catalog import _interval_groups, assign, catalog_rows, has_support
+from segment_lab.engine._bitmask import _static_parts
+from segment_lab.engine._catalog import (
+    _bitmask_queries,
+    _interval_groups,
+    assign,
+    bitmask_members,
+    catalog_rows,
+    has_support,
+)
 from segment_lab.engine._checks import TableStats
 from segment_lab.engine._history import history_frame
 from segment_lab.engine._queries import make_grid
 from segment_lab.errors import UnknownFieldError
 from segment_lab.model import Segment
 from tests.helpers import WITH_HISTORY, dataset_workspace, diff_settings
-from tests.reference import history
+from tests.reference import Dataset, history
 
 COLUMNS = ["segment", "period", "size", "entered", "exited"]
 
@@ -172,3 +181,95 @@ def test_the_choice_shares_sparse_grids_and_not_dense_ones():
     )
     assert 4 in forced.full and not forced.alone
     assert assign(rules, STATS, make_grid(END, END, "1w"), "intervals").alone == [0, 1, 2, 3]
+
+
+# -- the bitmask plan for a catalog: every rule in one query ------------------------------------
+
+D = dt.datetime
+TIDY = Dataset(  # validated: one row per contact, history rows never overlapping
+    contacts=[
+        {"contact_id": 1, "created_at": D(2025, 1, 1), "country": "JP"},
+        {"contact_id": 2, "created_at": D(2025, 1, 1), "country": "FR"},
+        {"contact_id": 3, "created_at": D(2025, 3, 20), "country": "JP"},
+        {"contact_id": 4, "created_at": D(2025, 1, 10), "country": None},  # no history row
+        {"contact_id": 5, "created_at": D(2025, 2, 1), "country": "FR"},
+    ],
+    events=[
+        {"contact_id": c, "event_type": "email_open", "ts": D(2025, 1, 1) + dt.timedelta(days=d)}
+        for c, d in [
+            (1, 5),
+            (1, 9),
+            (1, 40),
+            (2, 30),
+            (2, 33),
+            (2, 37),
+            (3, 80),
+            (3, 81),
+            (3, 99),
+            (4, 20),
+            (4, 22),
+            (5, 60),
+            (5, 61),
+            (5, 120),
+        ]
+    ],
+    history=[  # gaps: contact 2 in March, contact 3 before April, contact 5's NULL city
+        {"contact_id": 1, "valid_from": D(2025, 1, 1), "valid_to": D(2025, 2, 14), "city": "Tokyo"},
+        {"contact_id": 1, "valid_from": D(2025, 2, 14), "valid_to": None, "city": "Osaka"},
+        {"contact_id": 2, "valid_from": D(2025, 1, 1), "valid_to": D(2025, 3, 1), "city": "Tokyo"},
+        {"contact_id": 2, "valid_from": D(2025, 3, 20), "valid_to": None, "city": "Paris"},
+        {"contact_id": 3, "valid_from": D(2025, 4, 1), "valid_to": None, "city": "Tokyo"},
+        {"contact_id": 5, "valid_from": D(2025, 2, 1), "valid_to": D(2025, 4, 2), "city": None},
+        {"contact_id": 5, "valid_from": D(2025, 4, 2), "valid_to": None, "city": "Tokyo"},
+    ],
+)
+city, country = sl.field("city"), sl.field("country")
+opens = sl.event("email_open")
+CATALOG_RULES = [
+    (city == "Tokyo") & (opens.count(within="30d") >= 2),  # SCD2 and events
+    ~((city == "Tokyo") & (country == "JP")) & opens.exists(within="21d"),  # SCD2 with static
+    city.isnull() | ~opens.exists(within="14d"),  # holds in history gaps (NULL)
+    opens.count(within="60d") >= 3,  # events alone
+    ~(city == "Paris"),  # attributes alone, SCD2: NULL in gaps is not "not Paris"
+    (country == "FR") & (sl.field("created_at") > "-30d"),  # attributes alone, relative
+]
+
+
+@pytest.fixture(scope="module")
+def tidy_ws():
+    tables = {name: ibis.memtable(frame) for name, frame in TIDY.to_frames().items()}
+    return sl.Workspace.from_ibis(**tables, bindings=sl.Bindings(static=("country",)))
+
+
+@pytest.mark.parametrize("every", ["1w", "1mo"])
+def test_one_bitmask_query_for_scd2_events_and_attributes_matches_the_reference(tidy_ws, every):
+    args = (D(2025, 1, 6), D(2025, 4, 28), every)
+    grid = tidy_ws.grid(*args)
+    members = bitmask_members(CATALOG_RULES, tidy_ws.tables, grid, "auto")
+    assert tidy_ws.tables.validated
+    assert members == list(range(len(CATALOG_RULES)))  # attributes alone run with the rest
+    assert _bitmask_queries(CATALOG_RULES, tidy_ws.tables, members) == [members]
+    for plan in ("auto", "bitmask"):
+        got = tidy_ws.history(CATALOG_RULES, *args, plan=plan, progress=False)
+        assert _rows(got) == _expected(CATALOG_RULES, args, TIDY, None), plan
+
+
+def test_attributes_alone_stay_on_their_plan_without_a_bitmask_query(tidy_ws):
+    grid = tidy_ws.grid("2025-01-06", "2025-04-28", "1w")
+    assert bitmask_members(CATALOG_RULES[4:], tidy_ws.tables, grid, "auto") == []
+    assert bitmask_members(CATALOG_RULES, tidy_ws.tables, grid, "batched") == []
+
+
+STATIC_RULES = [  # each with a part of static attributes: the contacts failing all are pruned
+    (country == "JP") & ~opens.exists(within="14d"),
+    (country == "FR") & (city == "Tokyo") & (opens.count(within="30d") >= 2),
+    (country != "FR") & ~(city == "Paris"),
+]
+
+
+def test_contacts_pruned_by_static_attributes_match_the_reference(tidy_ws):
+    args = (D(2025, 1, 6), D(2025, 4, 28), "1w")
+    assert all(_static_parts(r, tidy_ws.tables) for r in STATIC_RULES)
+    for rules in (STATIC_RULES, STATIC_RULES[:1]):
+        got = tidy_ws.history(rules, *args, plan="bitmask", progress=False)
+        assert _rows(got) == _expected(rules, args, TIDY, None)

@@ -62,7 +62,7 @@ from segment_lab.engine._execute import supports_bit_or
 from segment_lab.engine._grid import US, grid_index
 from segment_lab.engine._interval_where import relative_where
 from segment_lab.engine._solve import has_relative
-from segment_lab.model._nodes import And, EventCondition, Not, Rule, walk
+from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
 from segment_lab.model._time import AbsoluteTime, RelativeTime, Within
 
 if TYPE_CHECKING:
@@ -535,29 +535,59 @@ def _thresholds(node: EventCondition) -> list[int]:
     return [m for m in need if m > 0]
 
 
+#: The width of a lane of the last stage's sums (:func:`bitmask_many`): bits j and j + 31
+#: of a row's integer are summed at once, each in its own 31 bits, so a sum holds the
+#: counts of two instants as long as a rule has fewer than 2**31 contacts.
+LANE = 31
+_LANES = 1 | (1 << LANE)
+
+
 def bitmask_rows(rows: list[tuple], npos: int, index: int = 0) -> list[tuple[int, int, int]]:
     """Return the ``(j, starts, ends)`` rows of rule ``index`` from the result of :func:`bitmask_many`.
 
-    ``rows`` are that result's tuples ``(__i, s0 .. s(npos-1), x1 .. x(npos-1))``; a rule
-    without a row never has a member.
+    ``rows`` are that result's tuples ``(__i, s0 .. s(L-1), x0 .. x(L-1))`` with ``L =
+    min(LANE, npos)``: ``sj`` holds the starts at index j in its low :data:`LANE` bits and
+    those at j + LANE above, ``xj`` the ends alike; a rule without a row never has a
+    member.
+
+    Examples
+    --------
+    >>> bitmask_rows([(0, 4, 1, 0, 0, 0, 3)], 3)
+    [(0, 4, 0), (1, 1, 0), (2, 0, 3)]
+    >>> sums = [0] * 62
+    >>> sums[0] = 5 + (2 << LANE)  # 5 starts at index 0, 2 at index 31
+    >>> bitmask_rows([(0, *sums)], 40)[31]
+    (31, 2, 0)
     """
+    lanes = min(LANE, npos)
     mine = [r for r in rows if r[0] == index]
     if not mine:
         return [(j, 0, 0) for j in range(npos)]
     row = mine[0]
-    starts, ends = row[1 : npos + 1], (0, *row[npos + 1 :])
-    return [(j, int(s or 0), int(e or 0)) for j, (s, e) in enumerate(zip(starts, ends))]
+    low = (1 << LANE) - 1
+
+    def counts(sums: tuple) -> list[int]:
+        out = [0] * npos
+        for j, v in enumerate(int(v or 0) for v in sums):
+            out[j] = v & low
+            if j + LANE < npos:
+                out[j + LANE] = v >> LANE
+        return out
+
+    starts, ends = counts(row[1 : lanes + 1]), counts(row[lanes + 1 : 2 * lanes + 1])
+    return [(j, s, 0 if j == 0 else e) for j, (s, e) in enumerate(zip(starts, ends))]
 
 
 def bitmask_counts(
     rule: Rule, tables: Tables, positions: tuple, instants: Sequence[dt.datetime]
 ) -> ir.Table:
-    """Return ``s0 .. s(npos-1)`` runs starting and ``x1 .. x(npos-1)`` ending at each index (a row).
+    """Return one row of the runs starting (``s0 ..``) and ending (``x0 ..``) at each index.
 
     ``positions`` is ``(t_(-1), step, npoints)`` (``Grid.positions``), ``instants`` the
     npoints instants, ``t_(-1)`` first; :func:`bitmask_rows` turns it into the
-    ``(j, starts, ends)`` rows of the other plans (``__i`` is 0: see :func:`bitmask_many`).  A start at j: a member at index j
-    but not at j-1; an end at j: the reverse.
+    ``(j, starts, ends)`` rows of the other plans (``__i`` is 0: see :func:`bitmask_many`;
+    two indices a column: see :data:`LANE`).  A start at j: a member at index j but not
+    at j-1; an end at j: the reverse.
     """
     return bitmask_many([rule], tables, positions, instants)
 
@@ -570,7 +600,7 @@ def bitmask_many(
     The rules share one frame: each set of events is read once for all of them, and the
     contacts (or history rows) once.  Rules with no members at any instant have no row.
     """
-    m = _Masks(rules, tables, positions, instants)
+    m = _Masks(rules, _pruned(rules, tables), positions, instants)
     frame = _frame(m)
     parts = []
     for i in range(len(m.rules)):
@@ -581,9 +611,52 @@ def bitmask_many(
     both = member & (member << 1)  # member at k and at k - 1
     entries, exits = member - both, ((member << 1) & m.all) - both
     f = f.select("__i", __s=entries, __x=exits)
-    aggs = {f"s{j}": ((f["__s"] >> j) & 1).sum() for j in range(m.npos)}
-    aggs |= {f"x{j}": ((f["__x"] >> j) & 1).sum() for j in range(1, m.npos)}
+    # bits j and j + LANE summed at once (bitmask_rows takes them apart)
+    lanes, mask = min(LANE, m.npos), ibis.literal(_LANES, "int64")
+    aggs = {f"s{j}": ((f["__s"] >> j) & mask).sum() for j in range(lanes)}
+    aggs |= {f"x{j}": ((f["__x"] >> j) & mask).sum() for j in range(lanes)}
     return f.group_by("__i").aggregate(**aggs)
+
+
+def _static_parts(rule: Rule, tables: Tables) -> list[Rule]:
+    """Return the parts of ``rule`` (an ``all_of``) that hold at all instants or none.
+
+    Attribute conditions on attributes without SCD2 history, without times relative
+    to t: a contact failing one has no bit set in the rule's integer.
+    """
+    hist = set(tables.history_attrs) if tables.history is not None else set()
+    parts = rule.rules if isinstance(rule, And) else (rule,)
+    return [
+        p
+        for p in parts
+        if not _has_events(p)
+        and not hist.intersection(used_fields(p))
+        and not any(has_relative(n) for n in walk(p))
+    ]
+
+
+def _pruned(rules: Sequence[Rule], tables: Tables) -> Tables:
+    """Return ``tables`` with the contacts (and their events) that no rule can hold pruned.
+
+    Where every rule is an ``all_of`` with a part of static attributes
+    (:func:`_static_parts`), a contact failing them all is a member of none at any
+    instant: the contacts are filtered first and the events semi-joined to them, so
+    that the events' aggregates read only the contacts left (the seed example: of a
+    million contacts, those using Python).  Otherwise ``tables`` as they are.
+    """
+    from dataclasses import replace
+
+    parts = [_static_parts(r, tables) for r in rules]
+    if not all(parts) or tables.events is None:
+        return tables
+    c = tables.contacts
+    cols = Columns(c, tables.contact_dtype, "contacts", None, True)
+    keep = ibis.or_(*(ibis.and_(*(row_predicate(p, cols) for p in ps)) for ps in parts))
+    contacts = c.filter(keep.fill_null(False))
+    cid = tables.bindings.contact_id
+    ids = contacts.select(__pc=contacts[cid])
+    events = tables.events.semi_join(ids, tables.events[cid] == ids["__pc"])
+    return replace(tables, contacts=contacts, events=events)
 
 
 def _frame(m: _Masks) -> ir.Table:
@@ -620,7 +693,95 @@ def _frame(m: _Masks) -> ir.Table:
 
 
 def _with_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
-    """Return ``(cid, __M)`` of a rule reading SCD2 attributes, evaluated on each history row.
+    """Return ``(cid, __M0 ..)`` of rules of which some read SCD2 attributes.
+
+    On validated data (at most one history row valid at any instant) from the
+    contacts' history rows aggregated per contact (:func:`_history_atoms`), else by
+    evaluating every rule on each history row (:func:`_per_row_history`).
+    """
+    if m.tables.validated:
+        return _history_atoms(m, frame, universe)
+    return _per_row_history(m, frame, universe)
+
+
+def _atoms(m: _Masks, rule: Rule, out: dict[Rule, str]) -> None:
+    """Collect the attribute-only sub-rules of ``rule`` reading SCD2 attributes, outermost.
+
+    An ``all_of`` / ``any_of`` of attributes is split into its parts (a part reading no
+    SCD2 attribute is evaluated on the contact), as :meth:`_Masks.bits` counts a NULL
+    comparison as "not at this instant" part by part too; a negation is one atom.
+    """
+    if not m.reads_history(rule):
+        return
+    if not _has_events(rule) and not isinstance(rule, (And, Or)):
+        out.setdefault(rule, f"__a{len(out)}")
+        return
+    for child in rule.children():
+        _atoms(m, child, out)
+
+
+def _atom_value(m: _Masks, rule: Rule, frame: ir.Table, atoms: dict[Rule, str]) -> ir.IntegerValue:
+    """Return ``rule``'s integer per contact, reading each SCD2 atom's column of ``frame``."""
+    if rule in atoms:
+        return frame[atoms[rule]]
+    if not m.reads_history(rule):
+        return m.value(rule, frame)
+    if isinstance(rule, Not):
+        return ibis.literal(m.all).cast("int64") - _atom_value(m, rule.rule, frame, atoms)
+    parts = [_atom_value(m, r, frame, atoms) for r in rule.children()]
+    if isinstance(rule, And):
+        return reduce(lambda x, y: x & y, parts)
+    return reduce(lambda x, y: x | y, parts)
+
+
+def _history_atoms(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
+    """Return ``(cid, __M0 ..)`` from the SCD2 atoms (:func:`_atoms`) aggregated per contact.
+
+    A history row holds the contact's attributes at the instants ``[ceil(valid_from),
+    ceil(valid_to))``: an atom holds at the instants of the rows where it does (their
+    ``BIT_OR`` per contact, over the history rows alone: no event column is carried
+    through them), and, at the instants no row covers, where it holds with NULL
+    attributes.  At most one row is valid at an instant (validated data), so at each
+    instant a rule is its And/Or/Not of its atoms' and events' bits there, as when it
+    is evaluated on that one row (:func:`_per_row_history`).
+    """
+    tables, b = m.tables, m.b
+    cid = b.contact_id
+    atoms: dict[Rule, str] = {}
+    for rule in m.rules:
+        _atoms(m, rule, atoms)
+    h = tables.history
+    vf, vt = h[b.valid_from], h[b.valid_to]
+    h = h.filter((vf <= m.last) & (vt.isnull() | (vt > m.first)))
+    hi = ibis.ifelse(vt.isnull(), m.npos, m.index(vt))
+    rows = h.select(__hc=h[cid], __r=_bits(m.index(vf), hi), **{f: h[f] for f in m.hist})
+    static = [f for a in atoms for f in used_fields(a) if f not in m.hist]
+    if static:  # a negation of SCD2 and other attributes: those read on each history row
+        c = tables.contacts.select(*dict.fromkeys(static), __sc=tables.contacts[cid])
+        rows = rows.join(c, rows["__hc"] == c["__sc"]).drop("__sc")
+    per = rows.group_by("__hc").aggregate(
+        __r=rows["__r"].bit_or(),
+        **{name: (m.bits(a, rows) & rows["__r"]).bit_or() for a, name in atoms.items()},
+    )
+    frame = frame.mutate(__u=universe)
+    cols = list(frame.columns)
+    # where no row is valid, an atom with NULL attributes
+    bare = frame.mutate(**{f: ibis.null(tables.contact_dtype(f)) for f in m.hist})
+    bare = bare.select(*cols, **{f"__g{n}": m.bits(a, bare) for a, n in atoms.items()})
+    joined = bare.left_join(per, bare[cid] == per["__hc"])
+    cover = ibis.literal(m.all).cast("int64") - joined["__r"].fill_null(0)
+    frame = joined.select(
+        *cols,
+        **{n: joined[n].fill_null(0) | (joined[f"__g{n}"] & cover) for n in atoms.values()},
+    )
+    members = {
+        f"__M{i}": _atom_value(m, r, frame, atoms) & frame["__u"] for i, r in enumerate(m.rules)
+    }
+    return frame.select(cid, **members)
+
+
+def _per_row_history(m: _Masks, frame: ir.Table, universe: ir.IntegerValue) -> ir.Table:
+    """Return ``(cid, __M0 ..)`` of rules reading SCD2 attributes, evaluated on each history row.
 
     A row holds the contact's attributes at the instants ``[ceil(valid_from),
     ceil(valid_to))``: the rule evaluated with them, at those instants, OR'd over the

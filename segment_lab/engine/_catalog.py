@@ -83,6 +83,7 @@ __all__ = [
     "QUERY_ROWS",
     "Assignment",
     "assign",
+    "bitmask_members",
     "catalog_counts",
     "catalog_rows",
     "check_fields",
@@ -578,15 +579,7 @@ def segment_histories(
     """
     instants = [grid.before, *grid.points]
     out: dict[int, pd.DataFrame] = {}
-    masked = _bitmask_group(rules, tables, grid, plan)
-    # one bitmask query for the segments it suits that read no SCD2 attribute (their frame
-    # is the contacts), and one each for the others (their frame, the history rows, pruned
-    # by the events each needs)
-    hist = set(tables.history_attrs) if tables.history is not None else set()
-    plain = [i for i in masked if not hist.intersection(used_fields(rules[i]))]
-    for group in [plain, *([i] for i in masked if i not in plain)]:
-        if not group:
-            continue
+    for group in _bitmask_queries(rules, tables, bitmask_members(rules, tables, grid, plan)):
         rows = execute_rows(
             bitmask_many([rules[i] for i in group], tables, grid.positions, instants)
         )
@@ -594,7 +587,7 @@ def segment_histories(
             out[i] = history_frame(bitmask_rows(rows, len(instants), k), instants)
         if on_done is not None:
             on_done(len(group))
-    if len(masked) == len(rules):
+    if len(out) == len(rules):
         return [out[i] for i in range(len(rules))]
     rest = [i for i in range(len(rules)) if i not in out]
     histories = _shared_histories(
@@ -604,8 +597,24 @@ def segment_histories(
     return [out[i] for i in range(len(rules))]
 
 
-def _bitmask_group(rules: Sequence[Rule], tables: Tables, grid: Grid, plan: str) -> list[int]:
-    """Return the indices of the rules to run in one bitmask query (every one, if it is forced)."""
+def bitmask_members(rules: Sequence[Rule], tables: Tables, grid: Grid, plan: str) -> list[int]:
+    """Return the indices of the rules the catalog runs on the bitmask plan (every one, if forced).
+
+    Under "auto", the rules it suits (:func:`~segment_lab.engine._bitmask.suits`) and,
+    where there is one, the rules of attributes alone: the bitmask query reads the
+    contacts and their history rows anyway, so such a rule costs it a few columns
+    (alone it would be one more query, on the interval plan).
+
+    Examples
+    --------
+    >>> import segment_lab as sl
+    >>> ws = sl.Workspace.demo()
+    >>> rules = [sl.field("city") == "Oslo", sl.event("email_open").count(within="30d") >= 3]
+    >>> bitmask_members(rules, ws.tables, ws.grid("2025-01-06", "2025-06-30", "1w"), "auto")
+    [0, 1]
+    >>> bitmask_members(rules[:1], ws.tables, ws.grid("2025-01-06", "2025-06-30", "1w"), "auto")
+    []
+    """
     if plan not in ("auto", "bitmask"):
         return []
     npos = grid.n + 1
@@ -613,11 +622,28 @@ def _bitmask_group(rules: Sequence[Rule], tables: Tables, grid: Grid, plan: str)
         for rule in rules:
             choose_plan(rule, None, grid, "bitmask", tables)  # raises where it does not apply
         return list(range(len(rules)))
-    return [
-        i
-        for i, rule in enumerate(rules)
-        if why_not(rule, tables, npos) is None and suits(rule, grid.positions)
-    ]
+    able = [i for i, rule in enumerate(rules) if why_not(rule, tables, npos) is None]
+    chosen = [i for i in able if suits(rules[i], grid.positions)]
+    if not chosen:
+        return []
+    return [i for i in able if i in chosen or not event_nodes(rules[i])]
+
+
+def _bitmask_queries(rules: Sequence[Rule], tables: Tables, members: list[int]) -> list[list[int]]:
+    """Split the bitmask rules into queries: one, or on unvalidated data one per SCD2 rule.
+
+    On validated data a rule reading SCD2 attributes costs the query one aggregate of
+    the history rows per contact, shared by all; unvalidated, each such rule is
+    evaluated on every history row, so those rules run one by one (their frame pruned
+    by the events each needs) and the others together.
+    """
+    if not members:
+        return []
+    if tables.validated or tables.history is None:
+        return [members]
+    hist = set(tables.history_attrs)
+    plain = [i for i in members if not hist.intersection(used_fields(rules[i]))]
+    return [g for g in [plain, *([i] for i in members if i not in plain)] if g]
 
 
 def _shared_histories(

@@ -204,7 +204,7 @@ def history_counts(rule: Rule, tables: Tables, grid: Grid, plan: str) -> ir.Tabl
 def counts_rows(rows: list[tuple], plan: str, grid: Grid) -> list[tuple]:
     """Return the ``(j, starts, ends)`` rows of a history query's result ``rows`` by ``plan``.
 
-    The bitmask plan's result is one row ``(0, s0 .. s(n-1), x1 .. x(n-1))`` (none when
+    The bitmask plan's result is one row ``(0, s0 .., x0 ..)`` (two indices a sum; none when
     no contact is ever a member); the others' are already those rows.
     """
     return bitmask_rows(rows, grid.n + 1) if plan == "bitmask" else rows
