@@ -77,6 +77,7 @@ def render() -> str:
             "",
         ]
     lines += render_history(_load("history"))
+    lines += _render_history_plans(_load("history_plans_bench"))
     lines += render_scaling(_load("scaling"))
     lines += _render_analytics(_load("analytics"))
     lines += _render_widgets(_load("widgets"))
@@ -254,6 +255,27 @@ def _render_backends(res: dict | None) -> list[str]:
             f"{r['asof_vs_duckdb']:.1f} | {_fmt(r['history_s'])} | {r['history_vs_duckdb']:.1f} |"
         )
     return [*lines, "", f"Peak memory: {res['peak_rss_gib']:.2f} GiB.", ""]
+
+
+def _render_history_plans(res: dict | None) -> list[str]:
+    """The repeat-call cost of compiled history plans (``python -m benchmarks.history_plans``)."""
+    if not res:
+        return []
+    from benchmarks.history_plans import table
+
+    m = res["machine"]
+    done = "" if res.get("complete", True) else " (the run was stopped early: the rows it measured)"
+    return [
+        f"## History plans: repeat calls ({res['scale']}){done}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}; `python -m benchmarks.history_plans "
+        f"--scale {res['scale']}`, {res['repeats']} repeat calls after the first.  A repeat call "
+        "binds the compiled plan to another start, end or instant: its Python time is what the "
+        "call costs beyond its query (target < 5 ms); the first call compiles the plan.",
+        "",
+        table(res),
+        "",
+    ]
 
 
 def _load(name: str) -> dict | None:

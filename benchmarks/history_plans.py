@@ -191,7 +191,7 @@ def run(
 
     ``segments``: names of reference segments (default: :data:`BENCH_SEGMENTS` at bench
     scale, all of them otherwise).  The dense grids (hourly, 6-hourly, daily) run the
-    interval plan only, the sparse ones (weekly, monthly, quarterly) both: a batched
+    interval plan only, the sparse ones (weekly, monthly, quarterly) all three: a batched
     history of 720 hourly points reads each event in up to 720 instants' windows.
     ``save``: write ``results/history_plans_<scale>.json`` after each grid.
     """
@@ -209,7 +209,7 @@ def run(
     result.update(end=str(end), machine=_common.machine(), rows=[])
     for ref in refs:
         for grid in (*dense, *sparse):
-            plans = ("intervals",) if grid in dense else ("intervals", "batched")
+            plans = ("intervals",) if grid in dense else ("intervals", "batched", "bitmask")
             for row in repeat_calls(ws, [ref.segment], end, [grid], plans, repeats):
                 result["rows"].append({"reference": ref.name, **row})
             if save:  # each grid as it comes: a long run stopped early keeps what it measured
