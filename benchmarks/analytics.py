@@ -236,13 +236,16 @@ def _lifecycle(ws: sl.Workspace, end: dt.datetime, repeat: int) -> dict:
 def _retention(ws: sl.Workspace, cat: sl.Catalog, end: dt.datetime, repeat: int) -> dict:
     seg = cat["newsletter-readers"]
     n, kmax = 26, 8
-    start = end - (n - 1) * WEEK
+    g = ws.grid(end - (n - 1) * WEEK, end, "1w")  # Monday midnights, as retention's own grid
+    start = g.start
     engine, frame = _common.timeit(
         lambda: an.retention(ws, seg, start, end, "1w", periods=kmax), repeat
     )
 
     def naive() -> dict:
-        grid = [start + (i - 1) * WEEK for i in range(n + 1)]  # t_(-1) .. t_25
+        grid = [g.before, *g.points]  # t_(-1) .. t_25
+        if len(grid) != n + 1:
+            raise AssertionError(f"retention: {len(grid) - 1} grid points, expected {n}")
         sets = [_ids(ws, seg, t) for t in grid]
         out = {}
         for j in range(n):

@@ -155,3 +155,13 @@ def test_a_plan_not_run_because_it_does_not_suit_is_rendered():
     assert _render_history._others(row) == (
         "bitmask: not run (does not suit); intervals: not run (est. 20× the rows)"
     )
+
+
+def test_analytics_rows_on_weekly_grids_agree_with_their_baselines_on_the_sample():
+    """The lifecycle and retention rows check segment_lab against pandas / set baselines
+    on Monday-aligned weeks (the rows raise when the numbers differ)."""
+    from benchmarks import analytics
+
+    rows = analytics.run("sample", repeat=1, only=("lifecycle", "retention"))["rows"]
+    assert [r["analysis"] for r in rows] == ["lifecycle", "retention"]
+    assert all(r["segment_lab_s"] > 0 and r["baseline_s"] > 0 for r in rows)
