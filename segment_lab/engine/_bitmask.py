@@ -59,7 +59,7 @@ from segment_lab.engine._asof import (
 )
 from segment_lab.engine._attributes import COMPARE, Columns, row_predicate
 from segment_lab.engine._execute import supports_bit_or
-from segment_lab.engine._grid import US, grid_index
+from segment_lab.engine._grid import US, grid_index, interval
 from segment_lab.engine._interval_where import relative_where
 from segment_lab.engine._solve import has_relative
 from segment_lab.model._nodes import And, EventCondition, Not, Or, Rule, walk
@@ -270,8 +270,7 @@ def _span(key: tuple) -> dt.timedelta | None:
 
 def _shift(x: ir.TimestampValue, by: dt.timedelta) -> ir.TimestampValue:
     """Return ``x + by`` (an interval in seconds, or microseconds if need be; either sign)."""
-    us = abs(by) // dt.timedelta(microseconds=1)
-    span = ibis.interval(seconds=us // 10**6) if us % 10**6 == 0 else ibis.interval(microseconds=us)
+    span = interval(abs(by))
     return x + span if by >= dt.timedelta(0) else x - span
 
 

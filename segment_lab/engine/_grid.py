@@ -33,6 +33,7 @@ __all__ = [
     "empty",
     "grid_ceil",
     "grid_index",
+    "interval",
     "timestamp",
 ]
 
@@ -42,6 +43,12 @@ HI = dt.datetime(9000, 1, 1)
 #: The resolution of instants (a condition that holds just after x starts at x + 1µs).
 US = ibis.interval(microseconds=1)
 DAY = ibis.interval(days=1)
+
+
+def interval(delta: dt.timedelta) -> ir.IntervalScalar:
+    """``delta`` (>= 0) as an interval literal: whole seconds where it is, else microseconds."""
+    us = delta // dt.timedelta(microseconds=1)
+    return ibis.interval(seconds=us // 10**6) if us % 10**6 == 0 else ibis.interval(microseconds=us)
 
 
 def timestamp(value: dt.datetime) -> ir.TimestampScalar:

@@ -27,6 +27,7 @@ from segment_lab.engine._grid import (
     complement,
     empty,
     grid_ceil,
+    interval,
     timestamp,
 )
 from segment_lab.engine._interval_where import relative_where, restrict_by_where
@@ -55,11 +56,7 @@ def _earlier(instant: dt.datetime, delta: dt.timedelta) -> ir.TimestampValue:
             return timestamp(LO)
     except OverflowError:
         return timestamp(LO)
-    us = delta // dt.timedelta(microseconds=1)
-    shift = (
-        ibis.interval(seconds=us // 10**6) if us % 10**6 == 0 else ibis.interval(microseconds=us)
-    )
-    return timestamp(instant) - shift
+    return timestamp(instant) - interval(delta)
 
 
 def _within_bounds(window: Within, ts: ir.Value, ctx: IntervalContext) -> tuple[list, Any, Any]:
